@@ -1,0 +1,124 @@
+//! Deadlines for tests that wait on learner code.
+//!
+//! A lock that is never released, or a waiter that is never woken, must not hang a test run:
+//! [`within`] runs the test body on its own thread and, if the body has not finished when the
+//! time is up, fails the test with a message that starts with `possible deadlock:` and says
+//! what was waiting. The stuck thread cannot be killed (no thread can, safely); it is left
+//! behind and dies with the test process.
+//!
+//! [`one_at_a_time`] serialises the heavy tests of one test binary. The machines this course
+//! runs on may have two cores; four spinning threads from two parallel tests would make a
+//! correct spin lock look stuck.
+
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::thread;
+use std::time::Duration;
+
+/// Environment variable that multiplies every deadline (for slow machines, valgrind, ...).
+pub const SCALE_VAR: &str = "COURSE_DEADLINE_SCALE";
+
+/// Runs `body` and returns its result, or fails the calling test when `body` has not finished
+/// within `limit` (times [`SCALE_VAR`], if set).
+///
+/// `waiting` names what was waiting, in the reader's terms, for example
+/// `"lock() in the second thread, after the first guard was dropped"`.
+/// A panic inside `body` is passed on unchanged, so its message reaches the test output.
+pub fn within<R, F>(limit: Duration, waiting: &str, body: F) -> R
+where
+    R: Send + 'static,
+    F: FnOnce() -> R + Send + 'static,
+{
+    let limit = limit.mul_f64(scale());
+    let (done, finished) = mpsc::channel();
+    let spawned = thread::Builder::new()
+        .name(format!("under deadline: {waiting}"))
+        .spawn(move || {
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(body));
+            // The receiver is gone only if the deadline already fired; nothing to report then.
+            let _ = done.send(outcome);
+        });
+    if let Err(error) = spawned {
+        panic!("could not start a thread for the test body: {error}");
+    }
+    match finished.recv_timeout(limit) {
+        Ok(Ok(value)) => value,
+        Ok(Err(panic)) => std::panic::resume_unwind(panic),
+        Err(RecvTimeoutError::Timeout) => panic!("{}", deadlock_message(waiting, limit)),
+        Err(RecvTimeoutError::Disconnected) => {
+            unreachable!("the body thread always sends before it ends")
+        }
+    }
+}
+
+/// [`within`] with a limit in whole seconds, the common case.
+pub fn within_secs<R, F>(secs: u64, waiting: &str, body: F) -> R
+where
+    R: Send + 'static,
+    F: FnOnce() -> R + Send + 'static,
+{
+    within(Duration::from_secs(secs), waiting, body)
+}
+
+/// The failure text: what was waiting, for how long, and what usually causes it.
+pub fn deadlock_message(waiting: &str, limit: Duration) -> String {
+    format!(
+        "possible deadlock: {waiting} did not finish within {:.1} s.\n\
+         Some thread is still blocked or spinning. The usual causes: an unlock that never \
+         happens (does the guard's Drop release the lock?), a hand-off to a thread that is \
+         not there, or a waiter that nobody wakes.\n\
+         (On a very slow machine, set {SCALE_VAR}=4 to give every deadline four times as long.)",
+        limit.as_secs_f64()
+    )
+}
+
+fn scale() -> f64 {
+    std::env::var(SCALE_VAR)
+        .ok()
+        .and_then(|text| text.parse::<f64>().ok())
+        .filter(|factor| factor.is_finite() && *factor >= 1.0)
+        .unwrap_or(1.0)
+}
+
+/// Holds every other caller of `one_at_a_time` in this test binary off until it is dropped.
+///
+/// Use it at the top of stress tests that spin several threads, so that two of them never
+/// compete for the same two cores. A test that failed while holding it does not block the
+/// rest: the poison is ignored.
+pub fn one_at_a_time() -> MutexGuard<'static, ()> {
+    static HEAVY: Mutex<()> = Mutex::new(());
+    HEAVY.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn returns_the_value_of_a_body_that_finishes() {
+        assert_eq!(within_secs(5, "a quick body", || 6 * 7), 42);
+    }
+
+    #[test]
+    #[should_panic(expected = "possible deadlock: a body that never returns")]
+    fn fails_with_possible_deadlock_when_the_body_hangs() {
+        within(Duration::from_millis(50), "a body that never returns", || {
+            loop {
+                thread::park();
+            }
+        });
+    }
+
+    #[test]
+    #[should_panic(expected = "the body's own message")]
+    fn passes_on_a_panic_from_the_body() {
+        within_secs(5, "a body that panics", || panic!("the body's own message"));
+    }
+
+    #[test]
+    fn the_message_names_what_waited_and_the_limit() {
+        let message = deadlock_message("lock() in thread 2", Duration::from_secs(3));
+        assert!(message.starts_with("possible deadlock: lock() in thread 2"));
+        assert!(message.contains("3.0 s"));
+    }
+}

@@ -1,0 +1,300 @@
+//! The loom side of every exercise's graded suite.
+//!
+//! An exercise's `tests/under_loom.rs` starts with
+//!
+//! ```text
+//! sync_shim::include_under_loom!(spin_lock);
+//! ```
+//!
+//! which compiles `src/spin_lock.rs` of the crate under test (the exercise or its solution) a second time, with
+//! `crate::sync` meaning loom's primitives. Its tests then call [`check`] with a sentence that
+//! says what must hold and a model body.
+//!
+//! What [`check`] adds to `loom::model`:
+//! - a preemption bound of [`DEFAULT_PREEMPTIONS`] unless `LOOM_MAX_PREEMPTIONS` is set, so
+//!   every model finishes in seconds (unbounded, three lock operations per thread already take
+//!   hundreds of thousands of interleavings);
+//! - source locations of the accesses loom complains about (`LOOM_LOCATION`);
+//! - a failure message that says in plain words what loom found, followed by loom's own.
+//!
+//! [`check_sources`] rejects exercise code that bypasses the shim: an atomic taken straight
+//! from `std` is invisible to loom, so the model would pass while proving nothing.
+
+use std::cell::{Cell, RefCell};
+use std::panic::{self, AssertUnwindSafe};
+use std::path::Path;
+use std::sync::Once;
+
+pub use loom;
+pub use sync_shim;
+
+/// The preemption bound used unless `LOOM_MAX_PREEMPTIONS` says otherwise. Two preemptions
+/// find every ordering bug in the course's reference mutants; three take ten times as long.
+pub const DEFAULT_PREEMPTIONS: usize = 2;
+
+/// Checks `model` in every interleaving loom explores within the preemption bound.
+///
+/// `property` says, in the reader's terms, what the model asserts; it heads the failure
+/// message, for example `"two threads each add 1 under the lock, and the total is 2"`.
+pub fn check<F>(property: &str, model: F)
+where
+    F: Fn() + Sync + Send + 'static,
+{
+    install_quiet_panic_hook();
+    let mut builder = loom::model::Builder::new();
+    if std::env::var_os("LOOM_MAX_PREEMPTIONS").is_none() {
+        builder.preemption_bound = Some(DEFAULT_PREEMPTIONS);
+    }
+    builder.location = true;
+
+    IN_MODEL.set(true);
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+        if std::env::var_os("LOOM_LOG").is_some() {
+            // What `loom::model` does: print loom's trace of the failing interleaving.
+            let subscriber = tracing_subscriber::fmt::Subscriber::builder()
+                .with_env_filter(tracing_subscriber::EnvFilter::from_env("LOOM_LOG"))
+                .with_test_writer()
+                .without_time()
+                .finish();
+            tracing::subscriber::with_default(subscriber, || builder.check(model));
+        } else {
+            builder.check(model);
+        }
+    }));
+    IN_MODEL.set(false);
+
+    if let Err(payload) = outcome {
+        let found = payload_text(payload.as_ref());
+        let at = PANIC_AT.take();
+        let package = std::env::var("CARGO_PKG_NAME").unwrap_or_else(|_| "exercise-NN".into());
+        panic!("{}", explain(property, &found, at.as_deref(), &package));
+    }
+}
+
+/// What loom's panic message means for the learner, in plain words.
+pub fn explain(property: &str, found: &str, at: Option<&str>, package: &str) -> String {
+    let at = at.map(|place| format!(" at {place}")).unwrap_or_default();
+    if is_todo(found) {
+        return format!(
+            "not checked yet: {property}\n\nYour code reached a `todo!()`{at}:\n    {found}"
+        );
+    }
+    format!(
+        "loom found an interleaving in which this does not hold:\n    {property}\n\n\
+         {meaning}\n\nWhat loom reported{at}:\n{found}\n\n\
+         To print every step of that interleaving:\n    \
+         LOOM_LOG=trace cargo test -p {package} --test under_loom -- --test-threads=1",
+        meaning = meaning_of(found)
+    )
+}
+
+fn is_todo(found: &str) -> bool {
+    found.starts_with("not yet implemented") || found.starts_with("not implemented")
+}
+
+fn meaning_of(found: &str) -> &'static str {
+    if found.contains("Causality violation") && found.contains("UnsafeCell") {
+        "Two threads touched the value inside an UnsafeCell with no happens-before edge between \
+         them. Either both were inside the critical section at the same time (the lock let both \
+         in), or the hand-off is not ordered: the unlock must be a Release write that the next \
+         lock reads with Acquire, or the next holder may see stale data."
+    } else if found.contains("Causality violation") {
+        "Two threads accessed the same memory with no happens-before edge between them: some \
+         write is not published with Release, or its reader does not use Acquire."
+    } else if found.contains("maximum number of branches") {
+        "In some interleaving a thread spins forever: the lock is never released, or a hand-off \
+         never reaches the thread that waits for it."
+    } else if found.starts_with("deadlock") || found.contains("\ndeadlock") {
+        "Every thread is blocked waiting for another: a deadlock. Is a lock never released, or a \
+         waiter never woken?"
+    } else if found.contains("leaked") {
+        "Something allocated in the model was never freed: a value that is never dropped, or an \
+         Arc cycle."
+    } else {
+        "The model's own check failed in that interleaving. Below is the assertion that failed; \
+         think about which order of steps between the threads produces it."
+    }
+}
+
+thread_local! {
+    // Loom runs a model's threads as coroutines on the test's own OS thread, so this flag
+    // covers every panic raised inside the model.
+    static IN_MODEL: Cell<bool> = const { Cell::new(false) };
+    static PANIC_AT: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Inside a model, a panic is reported once, explained, by [`check`]; the default hook would
+/// print it a second time first. Outside a model the default hook runs as before.
+fn install_quiet_panic_hook() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let default_hook = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if IN_MODEL.get() {
+                let place = info.location().map(|l| format!("{}:{}", l.file(), l.line()));
+                PANIC_AT.set(place);
+            } else {
+                default_hook(info);
+            }
+        }));
+    });
+}
+
+fn payload_text(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        (*text).to_owned()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "(a panic without a message)".to_owned()
+    }
+}
+
+/// Paths an exercise must not write in `src/`, and what to write instead.
+const BYPASSES: &[(&str, &str)] = &[
+    ("std::sync::atomic", "crate::sync::atomic"),
+    ("core::sync::atomic", "crate::sync::atomic"),
+    ("std::cell::UnsafeCell", "crate::sync::cell::UnsafeCell"),
+    ("core::cell::UnsafeCell", "crate::sync::cell::UnsafeCell"),
+    ("std::sync::Arc", "crate::sync::Arc"),
+    ("std::sync::Mutex", "crate::sync::Mutex"),
+    ("std::sync::Condvar", "crate::sync::Condvar"),
+    ("std::thread", "crate::sync::thread"),
+    ("std::hint::spin_loop", "crate::sync::hint::spin_loop"),
+    ("core::hint::spin_loop", "crate::sync::hint::spin_loop"),
+];
+
+/// Checks every `.rs` file in `<crate_dir>/src` for synchronisation that bypasses
+/// `crate::sync`, and for inner attributes in module files (which `include!` rejects).
+/// Returns one line per problem, naming file, line and what to write instead.
+pub fn check_sources(crate_dir: &str) -> Result<(), String> {
+    let src = Path::new(crate_dir).join("src");
+    let entries = std::fs::read_dir(&src)
+        .map_err(|error| format!("cannot read {}: {error}", src.display()))?;
+    let mut files: Vec<_> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "rs"))
+        .collect();
+    files.sort();
+
+    let mut problems = Vec::new();
+    for path in files {
+        let text = std::fs::read_to_string(&path)
+            .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+        let name = format!("src/{}", path.file_name().unwrap_or_default().to_string_lossy());
+        problems.extend(source_problems(&name, &text));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{}\n\nThe loom checks compile your code with `crate::sync` bound to loom; anything \
+             taken from std directly is invisible to them, so they would pass without checking \
+             your code.",
+            problems.join("\n")
+        ))
+    }
+}
+
+/// The problems in one source file (`name` as shown to the learner, such as `src/lib.rs`).
+pub fn source_problems(name: &str, text: &str) -> Vec<String> {
+    let is_root = name.ends_with("lib.rs");
+    let mut problems = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let number = index + 1;
+        let trimmed = line.trim_start();
+        if !is_root && (trimmed.starts_with("//!") || trimmed.starts_with("#![")) {
+            problems.push(format!(
+                "{name}:{number}: inner attribute or `//!` comment in a module file. The loom \
+                 test includes this file with `include!`, which rejects them: use `//` here, \
+                 and put module docs on the `mod` line in src/lib.rs."
+            ));
+        }
+        let code = line.split("//").next().unwrap_or_default();
+        for (bypass, instead) in BYPASSES {
+            if code.contains(bypass) {
+                problems.push(format!(
+                    "{name}:{number}: `{bypass}` bypasses the std/loom switch; write `{instead}` instead."
+                ));
+            }
+        }
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_direct_std_atomic_is_reported_with_what_to_write_instead() {
+        let problems = source_problems(
+            "src/spin_lock.rs",
+            "use std::sync::atomic::{AtomicBool, Ordering};\n",
+        );
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].contains("src/spin_lock.rs:1"));
+        assert!(problems[0].contains("crate::sync::atomic"));
+    }
+
+    #[test]
+    fn comments_and_the_shim_itself_are_fine() {
+        let text = "// not std::sync::atomic here\nuse crate::sync::atomic::AtomicBool;\n";
+        assert!(source_problems("src/spin_lock.rs", text).is_empty());
+    }
+
+    #[test]
+    fn inner_doc_comments_are_rejected_in_module_files_only() {
+        assert_eq!(source_problems("src/spin_lock.rs", "//! docs\n").len(), 1);
+        assert!(source_problems("src/lib.rs", "//! docs\n").is_empty());
+    }
+
+    #[test]
+    fn a_passing_model_passes() {
+        check("an atomic add is seen after join", || {
+            use sync_shim::loom_sync::{Arc, atomic::AtomicUsize, atomic::Ordering, thread};
+            let n = Arc::new(AtomicUsize::new(0));
+            let n2 = n.clone();
+            let t = thread::spawn(move || n2.fetch_add(1, Ordering::Relaxed));
+            n.fetch_add(1, Ordering::Relaxed);
+            t.join().unwrap();
+            assert_eq!(n.load(Ordering::Relaxed), 2);
+        });
+    }
+
+    #[test]
+    fn a_lost_update_is_found_and_explained() {
+        let outcome = panic::catch_unwind(|| {
+            check("two threads each add 1, and the total is 2", || {
+                use sync_shim::loom_sync::{Arc, atomic::AtomicUsize, atomic::Ordering, thread};
+                let n = Arc::new(AtomicUsize::new(0));
+                let n2 = n.clone();
+                let add = move |n: &AtomicUsize| {
+                    let seen = n.load(Ordering::SeqCst);
+                    n.store(seen + 1, Ordering::SeqCst);
+                };
+                let t = thread::spawn(move || add(&n2));
+                add(&n);
+                t.join().unwrap();
+                assert_eq!(n.load(Ordering::SeqCst), 2, "an update was lost");
+            });
+        });
+        let message = payload_text(outcome.expect_err("loom must find the lost update").as_ref());
+        assert!(message.contains("two threads each add 1"), "{message}");
+        assert!(message.contains("an update was lost"), "{message}");
+        assert!(message.contains("model's own check failed"), "{message}");
+    }
+
+    #[test]
+    fn an_unordered_cell_access_is_explained_as_a_missing_happens_before() {
+        let text = explain(
+            "p",
+            "Causality violation: Concurrent write accesses to `UnsafeCell`.",
+            None,
+            "exercise-04",
+        );
+        assert!(text.contains("cargo test -p exercise-04 --test under_loom"));
+        assert!(text.contains("no happens-before edge"));
+    }
+}
