@@ -102,11 +102,15 @@ mod tests {
     #[test]
     #[should_panic(expected = "possible deadlock: a body that never returns")]
     fn fails_with_possible_deadlock_when_the_body_hangs() {
-        within(Duration::from_millis(50), "a body that never returns", || {
-            loop {
-                thread::park();
-            }
-        });
+        within(
+            Duration::from_millis(50),
+            "a body that never returns",
+            || {
+                loop {
+                    thread::park();
+                }
+            },
+        );
     }
 
     #[test]

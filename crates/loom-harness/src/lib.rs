@@ -131,7 +131,9 @@ fn install_quiet_panic_hook() {
         let default_hook = panic::take_hook();
         panic::set_hook(Box::new(move |info| {
             if IN_MODEL.get() {
-                let place = info.location().map(|l| format!("{}:{}", l.file(), l.line()));
+                let place = info
+                    .location()
+                    .map(|l| format!("{}:{}", l.file(), l.line()));
                 PANIC_AT.set(place);
             } else {
                 default_hook(info);
@@ -182,7 +184,10 @@ pub fn check_sources(crate_dir: &str) -> Result<(), String> {
     for path in files {
         let text = std::fs::read_to_string(&path)
             .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
-        let name = format!("src/{}", path.file_name().unwrap_or_default().to_string_lossy());
+        let name = format!(
+            "src/{}",
+            path.file_name().unwrap_or_default().to_string_lossy()
+        );
         problems.extend(source_problems(&name, &text));
     }
     if problems.is_empty() {
@@ -280,7 +285,11 @@ mod tests {
                 assert_eq!(n.load(Ordering::SeqCst), 2, "an update was lost");
             });
         });
-        let message = payload_text(outcome.expect_err("loom must find the lost update").as_ref());
+        let message = payload_text(
+            outcome
+                .expect_err("loom must find the lost update")
+                .as_ref(),
+        );
         assert!(message.contains("two threads each add 1"), "{message}");
         assert!(message.contains("an update was lost"), "{message}");
         assert!(message.contains("model's own check failed"), "{message}");

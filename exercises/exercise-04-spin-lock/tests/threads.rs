@@ -20,7 +20,11 @@ fn lock_gives_access_to_the_value_and_keeps_changes() {
         "a change made through one guard was not there for the next guard; \
          Deref and DerefMut must reach the value inside the lock ({CHAPTER}#the-guard)"
     );
-    assert_eq!(lock.into_inner(), [1, 2, 3], "into_inner() must return the value inside the lock");
+    assert_eq!(
+        lock.into_inner(),
+        [1, 2, 3],
+        "into_inner() must return the value inside the lock"
+    );
 }
 
 #[test]
@@ -54,17 +58,21 @@ fn try_lock_fails_while_the_lock_is_held_and_succeeds_after() {
 
 #[test]
 fn a_panic_while_holding_the_lock_still_unlocks_it() {
-    deadline::within_secs(5, "lock() after a thread panicked while holding the lock", || {
-        let lock = Arc::new(SpinLock::new(0));
-        let holder = Arc::clone(&lock);
-        let outcome = thread::spawn(move || {
-            let _guard = holder.lock();
-            panic!("this panic is part of the test: the guard is dropped while unwinding");
-        })
-        .join();
-        assert!(outcome.is_err());
-        *lock.lock() += 1;
-    });
+    deadline::within_secs(
+        5,
+        "lock() after a thread panicked while holding the lock",
+        || {
+            let lock = Arc::new(SpinLock::new(0));
+            let holder = Arc::clone(&lock);
+            let outcome = thread::spawn(move || {
+                let _guard = holder.lock();
+                panic!("this panic is part of the test: the guard is dropped while unwinding");
+            })
+            .join();
+            assert!(outcome.is_err());
+            *lock.lock() += 1;
+        },
+    );
 }
 
 /// Several threads take the lock many times; each checks that it is alone inside, and the
@@ -116,12 +124,18 @@ fn only_one_thread_at_a_time_is_inside_lock() {
 #[test]
 fn only_one_thread_at_a_time_gets_in_with_try_lock() {
     let _heavy = deadline::one_at_a_time();
-    deadline::within_secs(20, "4 threads retrying try_lock() 20,000 times each", || {
-        hammer(4, 20_000, |lock| loop {
-            if let Some(guard) = lock.try_lock() {
-                return guard;
-            }
-            std::hint::spin_loop();
-        });
-    });
+    deadline::within_secs(
+        20,
+        "4 threads retrying try_lock() 20,000 times each",
+        || {
+            hammer(4, 20_000, |lock| {
+                loop {
+                    if let Some(guard) = lock.try_lock() {
+                        return guard;
+                    }
+                    std::hint::spin_loop();
+                }
+            });
+        },
+    );
 }

@@ -37,7 +37,10 @@ fn loom_try_lock_never_lets_a_second_thread_in() {
             lock.lock().push("lock");
             trier.join().unwrap();
             let seen = lock.lock();
-            assert!(seen.contains(&"lock"), "the write made under lock() is missing");
+            assert!(
+                seen.contains(&"lock"),
+                "the write made under lock() is missing"
+            );
         },
     );
 }
