@@ -8,7 +8,7 @@
 //!
 //! The graded suites of an exercise never name the exercise's library: they compile its
 //! module files themselves, with [`include_under_std!`] (`tests/threads.rs`) and
-//! [`include_under_loom!`] (`tests/loom.rs`). So the same suite grades the learner's crate and
+//! [`include_under_loom!`] (`tests/under_loom.rs`). So the same suite grades the learner's crate and
 //! the reference solution, each from its own `src/` (`CARGO_MANIFEST_DIR` tells which), and the
 //! two libraries can keep distinct names.
 //!
@@ -83,7 +83,7 @@ pub mod std_sync {
     }
 }
 
-/// The same names from `loom`, used by the model checks in each exercise's `tests/loom.rs`.
+/// The same names from `loom`, used by the model checks in each exercise's `tests/under_loom.rs`.
 pub mod loom_sync {
     pub use loom::sync::{Arc, Condvar, Mutex, MutexGuard};
 

@@ -5,7 +5,7 @@
 //!
 //! Your code goes in `src/spin_lock.rs`. Check it with `cargo test -p exercise-04`: the
 //! suite runs it on real threads (`tests/threads.rs`) and under the loom model checker
-//! (`tests/loom.rs`), which tries every interleaving of two threads. Stuck? `cargo run -- hint 04`.
+//! (`tests/under_loom.rs`), which tries every interleaving of two threads. Stuck? `cargo run -- hint 04`.
 
 // Reach every atomic, cell and spin hint through `crate::sync`, never `std::sync` directly:
 // the loom tests compile your module again with `crate::sync` bound to loom.

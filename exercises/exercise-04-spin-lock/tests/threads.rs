@@ -12,18 +12,24 @@ const CHAPTER: &str = "book/src/part-2/spin-locks.md";
 
 #[test]
 fn lock_gives_access_to_the_value_and_keeps_changes() {
-    let lock = SpinLock::new(vec![1, 2]);
-    lock.lock().push(3);
-    assert_eq!(
-        *lock.lock(),
-        [1, 2, 3],
-        "a change made through one guard was not there for the next guard; \
-         Deref and DerefMut must reach the value inside the lock ({CHAPTER}#the-guard)"
-    );
-    assert_eq!(
-        lock.into_inner(),
-        [1, 2, 3],
-        "into_inner() must return the value inside the lock"
+    deadline::within_secs(
+        5,
+        "a second lock() after the first guard was dropped",
+        || {
+            let lock = SpinLock::new(vec![1, 2]);
+            lock.lock().push(3);
+            assert_eq!(
+                *lock.lock(),
+                [1, 2, 3],
+                "a change made through one guard was not there for the next guard; \
+             Deref and DerefMut must reach the value inside the lock ({CHAPTER}#the-guard)"
+            );
+            assert_eq!(
+                lock.into_inner(),
+                [1, 2, 3],
+                "into_inner() must return the value inside the lock"
+            );
+        },
     );
 }
 
@@ -46,6 +52,12 @@ fn try_lock_fails_while_the_lock_is_held_and_succeeds_after() {
             lock.try_lock().is_none(),
             "try_lock() returned a guard while another guard was alive: two holders at once \
              ({CHAPTER}#the-flag-and-the-swap)"
+        );
+        assert!(
+            lock.try_lock().is_none(),
+            "the second try_lock() got in while a guard was alive: the first, failed \
+             try_lock() must have unlocked the lock on its way out. A failed attempt must not \
+             create (and drop) a guard ({CHAPTER}#the-guard)"
         );
         drop(guard);
         assert!(

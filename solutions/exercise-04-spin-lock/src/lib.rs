@@ -2,7 +2,7 @@
 //!
 //! Book: Part 2, "Spin locks" (`book/src/part-2/spin-locks.md`).
 
-// Every atomic and cell comes from here: std in real runs, loom in `tests/loom.rs`.
+// Every atomic and cell comes from here: std in real runs, loom in `tests/under_loom.rs`.
 use sync_shim::std_sync as sync;
 
 /// A lock that busy-waits, and the guard that unlocks it when dropped.

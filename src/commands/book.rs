@@ -1,0 +1,81 @@
+//! `book`: build the book into `target/book` and say how to open it.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use super::Outcome;
+use crate::book;
+use crate::error::Result;
+use crate::say;
+use crate::ui::Ui;
+
+pub fn run(ui: &Ui, root: &Path, open: bool) -> Result<Outcome> {
+    let output = book::default_output(root);
+    say!("Building the book from book/ into target/book ...");
+    let html = book::build(root, &output)?;
+    let index = html.join("index.html");
+    let url = file_url(&index);
+    say!("{} The book is built: {}", ui.tick(), index.display());
+    if open && try_open(&url) {
+        say!("Opened {url} in your browser.");
+    } else {
+        if open {
+            say!("Could not start a browser from here.");
+        }
+        say!("Open it in your browser: {url}");
+    }
+    Ok(Outcome::Success)
+}
+
+/// `file:///path/to/index.html`, with the characters a URL cannot hold escaped.
+fn file_url(path: &Path) -> String {
+    let text = path.to_string_lossy().replace('\\', "/");
+    let mut url = String::from(if text.starts_with('/') {
+        "file://"
+    } else {
+        "file:///"
+    });
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"/-_.~:".contains(&byte) {
+            url.push(char::from(byte));
+        } else {
+            url.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    url
+}
+
+/// Asks the desktop to open `url`; `false` when there is no way to.
+fn try_open(url: &str) -> bool {
+    let attempts: &[(&str, &[&str])] = if cfg!(target_os = "macos") {
+        &[("open", &[])]
+    } else if cfg!(windows) {
+        &[("cmd", &["/C", "start", ""])]
+    } else {
+        &[("xdg-open", &[]), ("gio", &["open"])]
+    };
+    attempts.iter().any(|(program, args)| {
+        Command::new(program)
+            .args(*args)
+            .arg(url)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::file_url;
+    use std::path::Path;
+
+    #[test]
+    fn file_urls_escape_spaces() {
+        assert_eq!(
+            file_url(Path::new("/home/a b/target/book/index.html")),
+            "file:///home/a%20b/target/book/index.html"
+        );
+    }
+}

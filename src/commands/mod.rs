@@ -1,0 +1,63 @@
+//! One module per command; each prints its own output and says how the tool should exit.
+
+mod book;
+mod check;
+mod dashboard;
+mod hint;
+mod list;
+mod verify;
+
+use std::path::PathBuf;
+
+use crate::cli::{self, Command, Topic};
+use crate::course::{self, Course};
+use crate::error::{Error, Result};
+use crate::say;
+use crate::ui::Ui;
+
+/// How a command that ran to the end went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Exit code 0.
+    Success,
+    /// Exit code 1: the tests or checks did not all pass.
+    Failure,
+}
+
+/// Runs `command` from the current directory.
+pub fn run(command: Command) -> Result<Outcome> {
+    let ui = Ui::detect();
+    match command {
+        Command::Help(topic) => {
+            say!("{}", cli::usage(topic));
+            Ok(Outcome::Success)
+        }
+        Command::Watch => Err(Error::new(
+            "`watch` is not available yet: run `cargo run -- check NN` after each change",
+        )
+        .with_topic(Topic::Watch)),
+        Command::Dashboard => dashboard::run(&ui, &load_course()?),
+        Command::List => list::run(&ui, &load_course()?),
+        Command::Check { exercise } => {
+            check::run(&ui, &load_course()?, &exercise).map_err(|e| e.with_topic(Topic::Check))
+        }
+        Command::Hint { exercise, mode } => {
+            hint::run(&ui, &load_course()?, &exercise, mode).map_err(|e| e.with_topic(Topic::Hint))
+        }
+        Command::Book { open } => {
+            book::run(&ui, &current_root()?, open).map_err(|e| e.with_topic(Topic::Book))
+        }
+        Command::Verify { exercise } => verify::run(&ui, &load_course()?, exercise.as_deref())
+            .map_err(|e| e.with_topic(Topic::Verify)),
+    }
+}
+
+fn current_root() -> Result<PathBuf> {
+    let here = std::env::current_dir()
+        .map_err(|e| Error::new(format!("cannot tell the current directory: {e}")))?;
+    course::find_root(&here)
+}
+
+fn load_course() -> Result<Course> {
+    Course::load(&current_root()?)
+}

@@ -1,0 +1,167 @@
+//! An exercise's graded suite as one unit: build it (no time limit: compiling is not the
+//! learner's code hanging), then run it under the time limit and read the results.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::cargo::{self, Ended, Invocation};
+use crate::error::Result;
+use crate::libtest::{self, Report};
+
+/// Which crate to test, and how.
+#[derive(Debug, Clone)]
+pub struct Suite {
+    /// Where cargo runs.
+    pub cwd: PathBuf,
+    /// What to test: `-p exercise-04`, or `--manifest-path .../Cargo.toml`.
+    pub selection: Vec<OsString>,
+    /// `CARGO_TARGET_DIR`, or `None` for the usual `target/`.
+    pub target_dir: Option<PathBuf>,
+    /// The test run is killed after this long.
+    pub time_limit: Duration,
+}
+
+/// What the suite did.
+#[derive(Debug, Clone)]
+pub enum SuiteRun {
+    /// It did not build; `errors` is what the compiler (or cargo) said.
+    BuildFailed { errors: String },
+    /// It ran; `ended` tells whether it finished or hit the time limit.
+    Ran {
+        report: Report,
+        ended: Ended,
+        elapsed: Duration,
+    },
+}
+
+impl SuiteRun {
+    /// Every test ran and passed, and at least one did.
+    pub fn all_passed(&self) -> bool {
+        match self {
+            SuiteRun::Ran { report, ended, .. } => {
+                *ended == Ended::Exited(Some(0)) && report.failed() == 0 && report.passed() > 0
+            }
+            SuiteRun::BuildFailed { .. } => false,
+        }
+    }
+
+    /// The results, when the suite ran.
+    pub fn report(&self) -> Option<&Report> {
+        match self {
+            SuiteRun::Ran { report, .. } => Some(report),
+            SuiteRun::BuildFailed { .. } => None,
+        }
+    }
+}
+
+/// A step worth showing while the suite builds and runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// cargo waits for another cargo that holds the build directory.
+    Waiting,
+    /// Compiling this package.
+    Compiling(String),
+    /// Running this test target.
+    Running(String),
+}
+
+impl Step {
+    /// The step that an output line announces, if any.
+    pub fn from_line(line: &str) -> Option<Step> {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("Blocking waiting for file lock") {
+            Some(Step::Waiting)
+        } else if let Some(rest) = trimmed.strip_prefix("Compiling ") {
+            Some(Step::Compiling(
+                rest.split_whitespace().next().unwrap_or(rest).to_owned(),
+            ))
+        } else {
+            trimmed
+                .strip_prefix("Running ")
+                .map(|rest| Step::Running(libtest::target_name(rest)))
+        }
+    }
+
+    /// `compiling sync-shim`, `running threads`.
+    pub fn describe(&self) -> String {
+        match self {
+            Step::Waiting => "waiting for another cargo command to finish".to_owned(),
+            Step::Compiling(package) => format!("compiling {package}"),
+            Step::Running(target) => format!("running {target}"),
+        }
+    }
+}
+
+impl Suite {
+    /// `cargo test <selection> --no-fail-fast`, as a learner would type it.
+    pub fn command(&self) -> String {
+        self.invocation(&["--no-fail-fast"]).display()
+    }
+
+    fn invocation(&self, extra: &[&str]) -> Invocation {
+        let mut args: Vec<OsString> = vec!["test".into()];
+        args.extend(self.selection.iter().cloned());
+        args.extend(extra.iter().map(OsString::from));
+        let mut invocation = Invocation::new(&self.cwd, args);
+        invocation.target_dir.clone_from(&self.target_dir);
+        invocation
+    }
+
+    /// Builds, then runs the suite; `on_step` hears about each step.
+    pub fn run(&self, on_step: &mut dyn FnMut(&Step)) -> Result<SuiteRun> {
+        let mut observe = |line: &str| {
+            if let Some(step) = Step::from_line(line) {
+                on_step(&step);
+            }
+        };
+        let build = cargo::run(&self.invocation(&["--no-run"]), &mut observe)?;
+        if !build.success() {
+            let errors = libtest::compile_errors(&build.text).unwrap_or_else(|| {
+                let lines: Vec<&str> = build.text.lines().collect();
+                lines[lines.len().saturating_sub(20)..].join("\n")
+            });
+            return Ok(SuiteRun::BuildFailed { errors });
+        }
+        let mut test = self.invocation(&["--no-fail-fast"]);
+        test.time_limit = Some(self.time_limit);
+        let output = cargo::run(&test, &mut observe)?;
+        let report = libtest::parse(&output.text);
+        // A build error here means the sources changed between the two runs.
+        if report.targets.is_empty()
+            && !output.success()
+            && let Some(errors) = libtest::compile_errors(&output.text)
+        {
+            return Ok(SuiteRun::BuildFailed { errors });
+        }
+        Ok(SuiteRun::Ran {
+            report,
+            ended: output.ended,
+            elapsed: output.elapsed,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_from_cargo_lines() {
+        assert_eq!(
+            Step::from_line("   Compiling sync-shim v0.1.0 (/r/crates/sync-shim)"),
+            Some(Step::Compiling("sync-shim".into()))
+        );
+        assert_eq!(
+            Step::from_line(
+                "     Running tests/threads.rs (target/debug/deps/threads-0123456789abcdef)"
+            ),
+            Some(Step::Running("threads".into()))
+        );
+        assert_eq!(
+            Step::from_line("    Blocking waiting for file lock on build directory"),
+            Some(Step::Waiting)
+        );
+        assert_eq!(Step::from_line("test a ... ok"), None);
+    }
+}
