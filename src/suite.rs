@@ -20,6 +20,8 @@ pub struct Suite {
     pub target_dir: Option<PathBuf>,
     /// The test run is killed after this long.
     pub time_limit: Duration,
+    /// Passed to the test binaries after `--` (a name filter, `--exact`); empty for all.
+    pub test_args: Vec<OsString>,
 }
 
 /// What the suite did.
@@ -124,6 +126,10 @@ impl Suite {
             return Ok(SuiteRun::BuildFailed { errors });
         }
         let mut test = self.invocation(&["--no-fail-fast"]);
+        if !self.test_args.is_empty() {
+            test.args.push("--".into());
+            test.args.extend(self.test_args.iter().cloned());
+        }
         test.time_limit = Some(self.time_limit);
         let output = cargo::run(&test, &mut observe)?;
         let report = libtest::parse(&output.text);

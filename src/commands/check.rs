@@ -75,6 +75,7 @@ pub fn learner_suite(root: &Path, ex: &Exercise) -> Suite {
         selection: vec!["-p".into(), ex.package().into()],
         target_dir: None,
         time_limit: Duration::from_secs(ex.time_limit),
+        test_args: Vec::new(),
     }
 }
 
