@@ -1,0 +1,1032 @@
+//! The experiments. Each runs the same workload text on our interpreter (with the kit's
+//! GIL) and, when python3 is there, on CPython, and returns a table.
+
+use std::collections::BTreeMap;
+use std::process::{Command, ExitCode};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value as Json, json};
+use toy_python::{Gil, ThreadId, TickGil, Value};
+
+use crate::cpython::Python;
+use crate::report::{EXPERIMENTS, Options, Table, seconds, times};
+use crate::run::{self, guarded, watch};
+use crate::{Job, Kit, LabGil};
+
+const CPU: &str = include_str!("../workloads/cpu.py");
+const IO: &str = include_str!("../workloads/io.py");
+const INTEGRATE: &str = include_str!("../workloads/integrate.py");
+const LOST_UPDATE: &str = include_str!("../workloads/lost_update.py");
+
+/// CPython's default switch interval, and ours.
+const DEFAULT_INTERVAL: Duration = Duration::from_millis(5);
+
+/// How much work each experiment does: the full sizes take a minute or two in release mode.
+struct Sizes {
+    count: i64,
+    count_per_thread_in_sweep: i64,
+    repeats: usize,
+    io_rounds: i64,
+    io_ms: i64,
+    echo_rounds: i64,
+    bytecode_steps: i64,
+    native_steps: i64,
+    lost_update: i64,
+    speed_count: i64,
+    timeline_rounds: i64,
+}
+
+const FULL: Sizes = Sizes {
+    count: 3_000_000,
+    count_per_thread_in_sweep: 2_000_000,
+    repeats: 5,
+    io_rounds: 10,
+    io_ms: 50,
+    echo_rounds: 200,
+    bytecode_steps: 100_000,
+    native_steps: 5_000_000,
+    lost_update: 1_000_000,
+    speed_count: 10_000_000,
+    timeline_rounds: 8,
+};
+
+const QUICK: Sizes = Sizes {
+    count: 100_000,
+    count_per_thread_in_sweep: 50_000,
+    repeats: 1,
+    io_rounds: 2,
+    io_ms: 10,
+    echo_rounds: 10,
+    bytecode_steps: 2_000,
+    native_steps: 100_000,
+    lost_update: 50_000,
+    speed_count: 200_000,
+    timeline_rounds: 3,
+};
+
+struct Lab<'a> {
+    kit: &'a Kit,
+    python: Option<Python>,
+    sizes: &'static Sizes,
+    options: &'a Options,
+}
+
+type Outcome = Result<Table, String>;
+
+/// Runs the experiments the options ask for and prints the results.
+pub fn run_all(kit: &Kit, options: &Options) -> ExitCode {
+    let python = if options.python { Python::find() } else { None };
+    let lab = Lab {
+        kit,
+        python,
+        sizes: if options.quick { &QUICK } else { &FULL },
+        options,
+    };
+    let machine = machine(&lab);
+    if !options.json {
+        println!("# The GIL lab\n\n{}\n", machine_text(&machine));
+    }
+    let mut tables = Vec::new();
+    let mut failed = false;
+    for id in EXPERIMENTS.iter().filter(|id| options.wants(id)) {
+        watch(&format!("the {id} experiment"), Duration::from_secs(300));
+        let outcome = guarded(|| lab.experiment(id)).and_then(|outcome| outcome);
+        match outcome {
+            Ok(mut table) => {
+                if options.quick {
+                    table.checks.clear();
+                    table
+                        .notes
+                        .push("(--quick: sizes too small for the shapes to mean much)".to_owned());
+                }
+                if !options.json {
+                    println!("{}\n", table.render());
+                }
+                tables.push(table.to_json());
+            }
+            Err(error) => {
+                failed = true;
+                if !options.json {
+                    println!("## {id}\n\nnot measured: {error}\n");
+                }
+                tables.push(json!({"id": id, "error": error}));
+            }
+        }
+    }
+    watch("the lab", Duration::from_secs(24 * 3600));
+    if options.json {
+        let document = json!({"machine": machine, "experiments": tables});
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&document).unwrap_or_default()
+        );
+    }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+impl Lab<'_> {
+    fn experiment(&self, id: &str) -> Outcome {
+        match id {
+            "cpu" => self.cpu(),
+            "interval" => self.interval(),
+            "io" => self.io(),
+            "mixed" => self.mixed(),
+            "convoy" => self.convoy(),
+            "old-gil" => self.old_gil(),
+            "escape" => self.escape(),
+            "lost-update" => self.lost_update(),
+            "speed" => self.speed(),
+            "timeline" => self.timeline(),
+            other => Err(format!("no experiment {other}")),
+        }
+    }
+
+    fn gil(&self, interval: Duration) -> Arc<dyn LabGil> {
+        (self.kit.new_gil)(interval)
+    }
+
+    /// Runs `jobs` in threads on a fresh interpreter with `gil`; the seconds they took.
+    fn ours(
+        &self,
+        source: &str,
+        gil: Arc<dyn Gil>,
+        jobs: &[(&str, Vec<Value>)],
+        background: &[&str],
+    ) -> Result<(f64, Vec<Value>), String> {
+        let interpreter = run::interpreter(self.kit, source, gil)?;
+        let (elapsed, values) = run::threads(&interpreter, jobs, background)?;
+        Ok((elapsed.as_secs_f64(), values))
+    }
+
+    /// The same on CPython: `None` without python3, else the driver's answer.
+    fn cpython(&self, source: &str, call: &str) -> Option<Result<Json, String>> {
+        let python = self.python.as_ref()?;
+        Some(python.run(source, call, Duration::from_secs(600)))
+    }
+
+    fn cpython_seconds(&self, source: &str, call: &str) -> Option<Result<f64, String>> {
+        self.cpython(source, call).map(|answer| {
+            answer.and_then(|json| {
+                json["seconds"]
+                    .as_f64()
+                    .ok_or_else(|| format!("no seconds in {json}"))
+            })
+        })
+    }
+
+    /// How many times `median` calls its closure: the uncounted warm-up and the repeats.
+    fn runs(&self) -> u64 {
+        self.sizes.repeats as u64 + 1
+    }
+
+    fn median<T>(
+        &self,
+        mut run: impl FnMut() -> Result<(f64, T), String>,
+    ) -> Result<(f64, T), String> {
+        // One run first that is not counted: the first run of a process pays for cold
+        // caches and a CPU clock that has not ramped up yet, and made 1 thread look slower.
+        run()?;
+        let mut times = Vec::new();
+        let mut last = None;
+        for _ in 0..self.sizes.repeats {
+            let (time, value) = run()?;
+            times.push(time);
+            last = Some(value);
+        }
+        times.sort_by(f64::total_cmp);
+        Ok((times[times.len() / 2], last.expect("at least one repeat")))
+    }
+
+    /// Times `one` and `two` in turns (after a warm-up of each), so that a burst of load
+    /// from elsewhere on the machine hits both alike; returns their medians and the median
+    /// of the ratios `two ÷ one` of each turn.
+    fn paired(
+        &self,
+        mut one: impl FnMut() -> Result<f64, String>,
+        mut two: impl FnMut() -> Result<f64, String>,
+    ) -> Result<(f64, f64, f64), String> {
+        one()?;
+        two()?;
+        let (mut ones, mut twos, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..self.sizes.repeats {
+            let (a, b) = (one()?, two()?);
+            ones.push(a);
+            twos.push(b);
+            ratios.push(b / a);
+        }
+        Ok((middle(ones), middle(twos), middle(ratios)))
+    }
+
+    fn cpu(&self) -> Outcome {
+        let n = self.sizes.count;
+        let one = [("count", vec![Value::Int(n)])];
+        let two = [
+            ("count", vec![Value::Int(n)]),
+            ("count", vec![Value::Int(n)]),
+        ];
+        let gil = self.gil(DEFAULT_INTERVAL);
+        let mut switches = 0;
+        let (t1, t2, ratio) = self.paired(
+            || Ok(self.ours(CPU, gil.clone(), &one, &[])?.0),
+            || {
+                let before = gil.switches();
+                let time = self.ours(CPU, gil.clone(), &two, &[])?.0;
+                switches = gil.switches() - before;
+                Ok(time)
+            },
+        )?;
+        let py1 = self.cpython_seconds(CPU, &format!("threads([('count', [{n}])])"));
+        let py2 = self.cpython_seconds(
+            CPU,
+            &format!("threads([('count', [{n}]), ('count', [{n}])])"),
+        );
+        let mut table = Table::new(
+            "cpu",
+            format!("CPU-bound: count({n}) in 1 thread, and in each of 2 threads"),
+            &["", "ours", "CPython"],
+        );
+        table.row(vec!["1 thread".into(), seconds(t1), py_cell(&py1, seconds)]);
+        table.row(vec![
+            "2 threads, the same work each".into(),
+            seconds(t2),
+            py_cell(&py2, seconds),
+        ]);
+        table.row(vec![
+            "2 threads ÷ 1 thread".into(),
+            times(ratio),
+            py_ratio(&py2, &py1),
+        ]);
+        table.notes.push(format!(
+            "Ours: medians of {} runs of each, taken in turns; the ratio is the median of the \
+             turns' ratios. Our GIL changed hands {switches} times in the last 2-thread run.",
+            self.sizes.repeats
+        ));
+        table.check(
+            format!("2 threads take 1.8–2.2× the time of 1 (no speed-up): {ratio:.2}×"),
+            (1.8..=2.2).contains(&ratio),
+        );
+        table.data = json!({"n": n, "ours": {"one": t1, "two": t2, "ratio": ratio, "switches": switches},
+            "cpython": {"one": py_json(&py1), "two": py_json(&py2)}});
+        Ok(table)
+    }
+
+    fn interval(&self) -> Outcome {
+        let n = self.sizes.count_per_thread_in_sweep;
+        let intervals: &[(Duration, &str)] = &[
+            (Duration::from_millis(5), "5 ms"),
+            (Duration::from_millis(1), "1 ms"),
+            (Duration::from_micros(500), "500 µs"),
+            (Duration::from_micros(100), "100 µs"),
+            (Duration::from_micros(50), "50 µs"),
+            (Duration::from_micros(5), "5 µs"),
+            (Duration::from_micros(1), "1 µs"),
+        ];
+        let jobs = [
+            ("count", vec![Value::Int(n)]),
+            ("count", vec![Value::Int(n)]),
+        ];
+        let mut table = Table::new(
+            "interval",
+            format!("Switch interval: 2 threads, count({n}) each"),
+            &["interval", "ours", "switches", "drop requests", "CPython"],
+        );
+        let mut data = Vec::new();
+        let mut ours = Vec::new();
+        for (interval, label) in intervals {
+            let gil = self.gil(*interval);
+            let (t, _) = self.ours(CPU, gil.clone(), &jobs, &[])?;
+            let py = self.cpython_seconds(
+                CPU,
+                &format!(
+                    "threads([('count', [{n}]), ('count', [{n}])], interval={})",
+                    interval.as_secs_f64()
+                ),
+            );
+            table.row(vec![
+                label.to_string(),
+                seconds(t),
+                gil.switches().to_string(),
+                gil.drop_requests().to_string(),
+                py_cell(&py, seconds),
+            ]);
+            ours.push(t);
+            data.push(json!({"interval_s": interval.as_secs_f64(), "ours": t,
+                "switches": gil.switches(), "drop_requests": gil.drop_requests(), "cpython": py_json(&py)}));
+        }
+        let first = ours[0];
+        let lowest = ours.iter().copied().fold(f64::INFINITY, f64::min);
+        let last = ours[ours.len() - 1];
+        table.check(
+            format!(
+                "total time does not fall as the interval shrinks: 1 µs takes {:.2}× the time of 5 ms, \
+                 and no interval is more than 10% faster than 5 ms",
+                last / first
+            ),
+            last >= first * 0.95 && lowest >= first * 0.9,
+        );
+        table.data = json!({"n": n, "sweep": data});
+        Ok(table)
+    }
+
+    fn io(&self) -> Outcome {
+        let (rounds, ms) = (self.sizes.io_rounds, self.sizes.io_ms);
+        let job = ("wait", vec![Value::Int(rounds), Value::Int(ms)]);
+        let twenty: Vec<_> = (0..20).map(|_| job.clone()).collect();
+        let gil = self.gil(DEFAULT_INTERVAL);
+        let (t1, _) = self.ours(IO, gil.clone(), std::slice::from_ref(&job), &[])?;
+        let (t20, _) = self.ours(IO, gil, &twenty, &[])?;
+        let py1 = self.cpython_seconds(IO, &format!("threads([('wait', [{rounds}, {ms}])])"));
+        let py20 = self.cpython_seconds(IO, &format!("threads([('wait', [{rounds}, {ms}])] * 20)"));
+        let mut table = Table::new(
+            "io",
+            format!("I/O-bound: {rounds} sleeps of {ms} ms, in 1 thread and in each of 20 threads"),
+            &["", "ours", "CPython"],
+        );
+        table.row(vec!["1 thread".into(), seconds(t1), py_cell(&py1, seconds)]);
+        table.row(vec![
+            "20 threads, the same sleeps each".into(),
+            seconds(t20),
+            py_cell(&py20, seconds),
+        ]);
+        table.row(vec![
+            "20 threads ÷ 1 thread".into(),
+            times(t20 / t1),
+            py_ratio(&py20, &py1),
+        ]);
+        table.check(
+            format!(
+                "20 I/O threads take at most 1.2× the time of 1: {:.2}×",
+                t20 / t1
+            ),
+            t20 / t1 <= 1.2,
+        );
+        table.data = json!({"rounds": rounds, "ms": ms, "ours": {"one": t1, "twenty": t20},
+            "cpython": {"one": py_json(&py1), "twenty": py_json(&py20)}});
+        Ok(table)
+    }
+
+    fn mixed(&self) -> Outcome {
+        let n = self.sizes.count;
+        let job = [("count", vec![Value::Int(n)])];
+        let pollers = ["poll"; 20];
+        let gil = self.gil(DEFAULT_INTERVAL);
+        let (alone, _) = self.median(|| self.ours(IO, gil.clone(), &job, &[]))?;
+        let before = gil.switches();
+        let (beside, _) = self.median(|| self.ours(IO, gil.clone(), &job, &pollers))?;
+        let switches = (gil.switches() - before) / self.runs();
+        let py_alone = self.cpython_seconds(IO, &format!("threads([('count', [{n}])])"));
+        let py_beside = self.cpython_seconds(
+            IO,
+            &format!("threads([('count', [{n}])], background=['poll'] * 20)"),
+        );
+        let mut table = Table::new(
+            "mixed",
+            format!(
+                "1 CPU-bound thread, count({n}): alone, and beside 20 I/O threads that wake every 5 ms"
+            ),
+            &["", "ours", "CPython"],
+        );
+        table.row(vec![
+            "CPU thread alone".into(),
+            seconds(alone),
+            py_cell(&py_alone, seconds),
+        ]);
+        table.row(vec![
+            "beside 20 I/O threads".into(),
+            seconds(beside),
+            py_cell(&py_beside, seconds),
+        ]);
+        table.row(vec![
+            "ratio".into(),
+            times(beside / alone),
+            py_ratio(&py_beside, &py_alone),
+        ]);
+        table.notes.push(format!("Our GIL changed hands {switches} times while the CPU thread ran beside the I/O threads."));
+        table.data = json!({"n": n, "ours": {"alone": alone, "beside": beside, "switches": switches},
+            "cpython": {"alone": py_json(&py_alone), "beside": py_json(&py_beside)}});
+        Ok(table)
+    }
+
+    fn convoy(&self) -> Outcome {
+        let rounds = self.sizes.echo_rounds;
+        let cases: &[(usize, Duration, &str)] = &[
+            (0, DEFAULT_INTERVAL, "5 ms"),
+            (1, DEFAULT_INTERVAL, "5 ms"),
+            (2, DEFAULT_INTERVAL, "5 ms"),
+            (1, Duration::from_millis(1), "1 ms"),
+            (1, Duration::from_micros(100), "100 µs"),
+            (1, Duration::from_micros(1), "1 µs"),
+        ];
+        let mut table = Table::new(
+            "convoy",
+            format!(
+                "The convoy effect: an I/O thread does {rounds} blocking calls (sleep_ms(0)) beside CPU-bound threads"
+            ),
+            &[
+                "CPU threads",
+                "interval",
+                "ours",
+                "per call",
+                "CPython",
+                "per call",
+            ],
+        );
+        let mut data = Vec::new();
+        let mut beside_one = None;
+        for (cpu, interval, label) in cases {
+            let burners = vec!["burn"; *cpu];
+            let (t, _) = self.ours(
+                IO,
+                self.gil(*interval),
+                &[("echo", vec![Value::Int(rounds)])],
+                &burners,
+            )?;
+            let py = self.cpython_seconds(
+                IO,
+                &format!(
+                    "threads([('echo', [{rounds}])], interval={}, background=['burn'] * {cpu})",
+                    interval.as_secs_f64()
+                ),
+            );
+            let per = |s: f64| seconds(s / rounds as f64);
+            table.row(vec![
+                cpu.to_string(),
+                label.to_string(),
+                seconds(t),
+                per(t),
+                py_cell(&py, seconds),
+                py_cell(&py, per),
+            ]);
+            if *cpu == 1 && *interval == DEFAULT_INTERVAL {
+                beside_one = Some(t / rounds as f64);
+            }
+            data.push(json!({"cpu_threads": cpu, "interval_s": interval.as_secs_f64(), "ours": t, "cpython": py_json(&py)}));
+        }
+        if let Some(latency) = beside_one {
+            let interval = DEFAULT_INTERVAL.as_secs_f64();
+            table.check(
+                format!(
+                    "beside one CPU thread, each blocking call costs the I/O thread about one switch \
+                     interval: {} per call, interval {}",
+                    seconds(latency),
+                    seconds(interval)
+                ),
+                (0.3 * interval..=3.0 * interval).contains(&latency),
+            );
+        }
+        table.data = json!({"rounds": rounds, "cases": data});
+        Ok(table)
+    }
+
+    fn old_gil(&self) -> Outcome {
+        let n = self.sizes.count;
+        let one = [("count", vec![Value::Int(n)])];
+        let two = [
+            ("count", vec![Value::Int(n)]),
+            ("count", vec![Value::Int(n)]),
+        ];
+        let mut table = Table::new(
+            "old-gil",
+            format!(
+                "Python 2's GIL (release and re-take every 100 instructions) against ours: count({n})"
+            ),
+            &[
+                "GIL",
+                "1 thread",
+                "2 threads, the same work each",
+                "2 threads ÷ 1 thread",
+                "2 threads ÷ the same work in sequence",
+                "switches (2 threads)",
+            ],
+        );
+        let mut data = Vec::new();
+        for old in [true, false] {
+            let (label, t1, t2, switches) = if old {
+                let gil = Arc::new(Counting::new(TickGil::new(100)));
+                let (t1, _) = self.median(|| self.ours(CPU, gil.clone(), &one, &[]))?;
+                let before = gil.switches();
+                let (t2, _) = self.median(|| self.ours(CPU, gil.clone(), &two, &[]))?;
+                (
+                    "Python 2 style: every 100 instructions",
+                    t1,
+                    t2,
+                    gil.switches() - before,
+                )
+            } else {
+                let gil = self.gil(DEFAULT_INTERVAL);
+                let (t1, _) = self.median(|| self.ours(CPU, gil.clone(), &one, &[]))?;
+                let before = gil.switches();
+                let (t2, _) = self.median(|| self.ours(CPU, gil.clone(), &two, &[]))?;
+                (
+                    "yours: 5 ms interval, drop requests",
+                    t1,
+                    t2,
+                    gil.switches() - before,
+                )
+            };
+            let switches = switches / self.runs();
+            table.row(vec![
+                label.into(),
+                seconds(t1),
+                seconds(t2),
+                times(t2 / t1),
+                times(t2 / (2.0 * t1)),
+                switches.to_string(),
+            ]);
+            data.push(json!({"gil": label, "one": t1, "two": t2, "switches": switches}));
+        }
+        table.notes.push(
+            "On CPython 2.6 the published figure for the same shape is about 1.8× slower with 2 threads \
+             on 2 cores than sequentially; CPython 3 has no old GIL to run."
+                .to_owned(),
+        );
+        table.data = json!({"n": n, "gils": data});
+        Ok(table)
+    }
+
+    fn escape(&self) -> Outcome {
+        let steps = self.sizes.bytecode_steps;
+        let native = self.sizes.native_steps;
+        let mut table = Table::new(
+            "escape",
+            format!(
+                "Escaping the GIL: 2 jobs, each the integral of cos over [0, π/2] \
+                 ({steps} steps in bytecode, {native} steps in native code)"
+            ),
+            &[
+                "",
+                "one after the other",
+                "both at once",
+                "speed-up",
+                "CPython: one after the other",
+                "both at once",
+                "speed-up",
+            ],
+        );
+        let mut data = serde_json::Map::new();
+        let checked = |values: &[Value]| -> Result<(), String> {
+            for value in values {
+                match value {
+                    Value::Int(v) if (v - 1_000_000).abs() < 1_000 => {}
+                    other => {
+                        return Err(format!(
+                            "the integral came out as {other}, not about 1000000"
+                        ));
+                    }
+                }
+            }
+            Ok(())
+        };
+
+        // Threads of one interpreter: bytecode, then native calls without and with the GIL.
+        let rows: [(&str, &str, i64); 3] = [
+            ("threads, bytecode", "integrate_bytecode", steps),
+            (
+                "threads, native code without the GIL",
+                "integrate_native",
+                native,
+            ),
+            (
+                "threads, native code holding the GIL",
+                "integrate_native_holding",
+                native,
+            ),
+        ];
+        let mut speedups = BTreeMap::new();
+        for (label, function, n) in rows {
+            let job = (function, vec![Value::Int(n)]);
+            let interpreter = run::interpreter(self.kit, INTEGRATE, self.gil(DEFAULT_INTERVAL))?;
+            let (seq, values) = run::sequence(&interpreter, &[job.clone(), job.clone()])?;
+            checked(&values)?;
+            let (par, values) = run::threads(&interpreter, &[job.clone(), job.clone()], &[])?;
+            checked(&values)?;
+            let (seq, par) = (seq.as_secs_f64(), par.as_secs_f64());
+            let (py_seq, py_par) = if function == "integrate_bytecode" {
+                (
+                    self.cpython_seconds(
+                        INTEGRATE,
+                        &format!("sequence([('{function}', [{n}])] * 2)"),
+                    ),
+                    self.cpython_seconds(
+                        INTEGRATE,
+                        &format!("threads([('{function}', [{n}])] * 2)"),
+                    ),
+                )
+            } else {
+                (None, None)
+            };
+            table.row(vec![
+                label.into(),
+                seconds(seq),
+                seconds(par),
+                times(seq / par),
+                py_cell(&py_seq, seconds),
+                py_cell(&py_par, seconds),
+                py_ratio(&py_seq, &py_par),
+            ]);
+            speedups.insert(label, seq / par);
+            data.insert(
+                label.into(),
+                json!({"sequence": seq, "parallel": par,
+                "cpython": {"sequence": py_json(&py_seq), "parallel": py_json(&py_par)}}),
+            );
+        }
+
+        // Processes: a pool of two workers, each this very program started with --worker.
+        let exe = std::env::current_exe()
+            .map_err(|e| format!("cannot find the lab's own program: {e}"))?;
+        let started = Instant::now();
+        let pool = (self.kit.new_pool)(
+            2,
+            Box::new(move || {
+                let mut command = Command::new(&exe);
+                command.arg("--worker");
+                command
+            }),
+        )
+        .map_err(|e| format!("could not start the process pool: {e}"))?;
+        let job = Job {
+            source: INTEGRATE.to_owned(),
+            function: "integrate_bytecode".to_owned(),
+            args: vec![Value::Int(steps)],
+        };
+        let warm = pool.run_all(&[job.clone(), job.clone()]);
+        let start_up = started.elapsed().as_secs_f64();
+        let results =
+            |replies: Vec<Result<(u32, Value), String>>| -> Result<Vec<(u32, Value)>, String> {
+                replies.into_iter().collect()
+            };
+        results(warm)?;
+        let start = Instant::now();
+        let mut one_by_one = results(pool.run_all(std::slice::from_ref(&job)))?;
+        one_by_one.extend(results(pool.run_all(std::slice::from_ref(&job)))?);
+        let seq = start.elapsed().as_secs_f64();
+        let start = Instant::now();
+        let both = results(pool.run_all(&[job.clone(), job.clone()]))?;
+        let par = start.elapsed().as_secs_f64();
+        let values: Vec<Value> = both.iter().chain(&one_by_one).map(|(_, v)| *v).collect();
+        checked(&values)?;
+        let pids: std::collections::BTreeSet<u32> = both.iter().map(|(pid, _)| *pid).collect();
+        if pids.contains(&std::process::id()) {
+            return Err("a job ran in the lab's own process, not in a worker".to_owned());
+        }
+        let py_seq = self.cpython_seconds(
+            INTEGRATE,
+            &format!("processes([('integrate_bytecode', [{steps}])] * 2, 1)"),
+        );
+        let py_par = self.cpython_seconds(
+            INTEGRATE,
+            &format!("processes([('integrate_bytecode', [{steps}])] * 2, 2)"),
+        );
+        table.row(vec![
+            "processes, bytecode".into(),
+            seconds(seq),
+            seconds(par),
+            times(seq / par),
+            py_cell(&py_seq, seconds),
+            py_cell(&py_par, seconds),
+            py_ratio(&py_seq, &py_par),
+        ]);
+        speedups.insert("processes, bytecode", seq / par);
+        data.insert(
+            "processes, bytecode".into(),
+            json!({"sequence": seq, "parallel": par, "pool_start_up": start_up,
+            "pids": pids, "cpython": {"sequence": py_json(&py_seq), "parallel": py_json(&py_par)}}),
+        );
+        drop(pool);
+
+        table.notes.push(format!(
+            "Starting the pool of 2 worker processes (and a first job each) took {}; it is not in the \
+             times above. The jobs ran in processes {pids:?}; the lab is process {}. CPython's \
+             processes come from multiprocessing (fork); it has no native integrate to call.",
+            seconds(start_up),
+            std::process::id()
+        ));
+        let threads = speedups["threads, bytecode"];
+        let processes = speedups["processes, bytecode"];
+        let free = speedups["threads, native code without the GIL"];
+        table.check(
+            format!("threads running bytecode give no speed-up: {threads:.2}×"),
+            threads < 1.25,
+        );
+        table.check(
+            format!("2 processes give at least 1.6× speed-up: {processes:.2}×"),
+            processes >= 1.6,
+        );
+        table.check(
+            format!("native calls without the GIL give at least 1.6× speed-up: {free:.2}×"),
+            free >= 1.6,
+        );
+        table.data = json!({"bytecode_steps": steps, "native_steps": native, "approaches": data});
+        Ok(table)
+    }
+
+    fn lost_update(&self) -> Outcome {
+        let n = self.sizes.lost_update;
+        let mut table = Table::new(
+            "lost-update",
+            format!("The lost update: 2 threads each add 1 to a global {n} times"),
+            &["statement", "expected", "ours", "lost", "CPython", "lost"],
+        );
+        let expected = 2 * n;
+        let mut data = Vec::new();
+        let mut lost_with_call = 0;
+        for (function, statement) in [("add", "counter += bump()"), ("add_plain", "counter += 1")] {
+            let interpreter = run::interpreter(self.kit, LOST_UPDATE, self.gil(DEFAULT_INTERVAL))?;
+            let job = (function, vec![Value::Int(n)]);
+            run::threads(&interpreter, &[job.clone(), job], &[])?;
+            let got = match interpreter.global("counter") {
+                Some(Value::Int(got)) => got,
+                other => return Err(format!("the global counter is {other:?} after the run")),
+            };
+            let py = self
+                .cpython(
+                    LOST_UPDATE,
+                    &format!("threads([('{function}', [{n}])] * 2)"),
+                )
+                .map(|answer| {
+                    answer.and_then(|json| {
+                        json["counter"]
+                            .as_i64()
+                            .ok_or_else(|| format!("no counter in {json}"))
+                    })
+                });
+            if function == "add" {
+                lost_with_call = expected - got;
+            }
+            let lost = |got: i64| {
+                format!(
+                    "{} ({:.1}%)",
+                    expected - got,
+                    (expected - got) as f64 / expected as f64 * 100.0
+                )
+            };
+            table.row(vec![
+                format!("`{statement}`"),
+                expected.to_string(),
+                got.to_string(),
+                lost(got),
+                py_cell(&py, |v| v.to_string()),
+                py_cell(&py, lost),
+            ]);
+            data.push(
+                json!({"statement": statement, "expected": expected, "ours": got,
+                "cpython": py.map(|r| r.map_or_else(|e| json!({"error": e}), |v| json!(v)))}),
+            );
+        }
+        table.notes.push(
+            "`counter += bump()` has a call between the load of counter and its store: a thread switch \
+             there (the eval breaker is checked at calls) loses the other thread's additions. \
+             `counter += 1` has no check between them."
+                .to_owned(),
+        );
+        table.check(
+            format!("the lost update appears: {lost_with_call} additions lost"),
+            lost_with_call > 0,
+        );
+        table.data = json!({"n": n, "runs": data});
+        Ok(table)
+    }
+
+    fn speed(&self) -> Outcome {
+        let n = self.sizes.speed_count;
+        let steps = self.sizes.bytecode_steps;
+        let mut table = Table::new(
+            "speed",
+            "The interpreter's raw speed: one thread, against CPython",
+            &[
+                "program",
+                "ours",
+                "instructions/s",
+                "CPython",
+                "ours ÷ CPython",
+            ],
+        );
+        let mut data = Vec::new();
+        for (source, function, arg) in [(CPU, "count", n), (INTEGRATE, "integrate_bytecode", steps)]
+        {
+            let interpreter = run::interpreter(self.kit, source, self.gil(DEFAULT_INTERVAL))?;
+            let before = interpreter.instructions();
+            let (t, _) = self.median(|| {
+                run::sequence(&interpreter, &[(function, vec![Value::Int(arg)])])
+                    .map(|(t, v)| (t.as_secs_f64(), v))
+            })?;
+            let per_run = (interpreter.instructions() - before) / self.runs();
+            let py = self.cpython_seconds(source, &format!("sequence([('{function}', [{arg}])])"));
+            table.row(vec![
+                format!("{function}({arg})"),
+                seconds(t),
+                format!("{:.0} M", per_run as f64 / t / 1e6),
+                py_cell(&py, seconds),
+                match &py {
+                    Some(Ok(py)) => times(t / py),
+                    _ => "—".into(),
+                },
+            ]);
+            data.push(json!({"function": function, "arg": arg, "ours": t, "instructions": per_run, "cpython": py_json(&py)}));
+        }
+        table.data = json!({"programs": data});
+        Ok(table)
+    }
+
+    fn timeline(&self) -> Outcome {
+        let rounds = self.sizes.timeline_rounds;
+        let gil = self.gil(DEFAULT_INTERVAL);
+        let interpreter = run::interpreter(self.kit, IO, gil.clone())?;
+        let skip = gil.marks().len();
+        run::threads(
+            &interpreter,
+            &[("wait", vec![Value::Int(rounds), Value::Int(3)])],
+            &["burn", "burn"],
+        )?;
+        let marks: Vec<_> = gil.marks().into_iter().skip(skip).collect();
+        let mut threads: Vec<ThreadId> = Vec::new();
+        for mark in &marks {
+            if !threads.contains(&mark.thread) {
+                threads.push(mark.thread);
+            }
+        }
+        // A thread's id is taken when its OS thread starts, not when it is spawned, so the
+        // I/O thread is told apart by what it does: it is the one that blocks.
+        threads.sort_unstable();
+        let io_thread = marks
+            .iter()
+            .find(|mark| mark.kind == crate::MarkKind::Blocked)
+            .map(|mark| mark.thread);
+        let mut cpu_threads = 0;
+        let names: BTreeMap<usize, String> = threads
+            .iter()
+            .map(|&id| {
+                let name = if Some(id) == io_thread {
+                    "I/O thread".to_owned()
+                } else {
+                    cpu_threads += 1;
+                    format!("CPU thread {cpu_threads}")
+                };
+                (id, name)
+            })
+            .collect();
+        let caption = format!(
+            "Who held the GIL: 2 CPU-bound threads and an I/O thread that sleeps 3 ms {rounds} times (interval 5 ms)"
+        );
+        let out = &self.options.out;
+        std::fs::create_dir_all(out)
+            .map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+        let svg_path = out.join("timeline.svg");
+        let trace_path = out.join("timeline.json");
+        std::fs::write(&svg_path, crate::timeline::svg(&marks, &names, &caption))
+            .map_err(|e| format!("cannot write {}: {e}", svg_path.display()))?;
+        std::fs::write(&trace_path, crate::timeline::chrome_trace(&marks, &names))
+            .map_err(|e| format!("cannot write {}: {e}", trace_path.display()))?;
+        let mut table = Table::new(
+            "timeline",
+            "Timeline: who held the GIL when",
+            &["file", "what"],
+        );
+        table.row(vec![
+            svg_path.display().to_string(),
+            "picture (open in a browser)".into(),
+        ]);
+        table.row(vec![
+            trace_path.display().to_string(),
+            "Chrome trace: open at ui.perfetto.dev".into(),
+        ]);
+        let requests = marks
+            .iter()
+            .filter(|m| m.kind == crate::MarkKind::DropRequested)
+            .count();
+        table
+            .notes
+            .push(format!("{} events, {requests} drop requests.", marks.len()));
+        table.data = json!({"svg": svg_path, "trace": trace_path, "events": marks.len(), "drop_requests": requests});
+        Ok(table)
+    }
+}
+
+fn py_cell<T: Copy>(py: &Option<Result<T, String>>, show: impl Fn(T) -> String) -> String {
+    match py {
+        None => "—".to_owned(),
+        Some(Ok(v)) => show(*v),
+        Some(Err(e)) => format!("error: {e}"),
+    }
+}
+
+fn py_ratio(a: &Option<Result<f64, String>>, b: &Option<Result<f64, String>>) -> String {
+    match (a, b) {
+        (Some(Ok(a)), Some(Ok(b))) => times(a / b),
+        _ => "—".to_owned(),
+    }
+}
+
+fn py_json(py: &Option<Result<f64, String>>) -> Json {
+    match py {
+        None => Json::Null,
+        Some(Ok(v)) => json!(v),
+        Some(Err(e)) => json!({"error": e}),
+    }
+}
+
+fn machine(lab: &Lab) -> Json {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|s| s.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown".to_owned());
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map(|s| format!("{} {}", std::env::consts::OS, s.trim()))
+        .unwrap_or_else(|_| std::env::consts::OS.to_owned());
+    json!({
+        "code": lab.kit.code,
+        "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        "cpu": cpu,
+        "os": kernel,
+        "build": if cfg!(debug_assertions) { "debug" } else { "release" },
+        "python": lab.python.as_ref().map(|p| p.version.clone()),
+        "quick": lab.options.quick,
+        "command": std::env::args().collect::<Vec<_>>().join(" "),
+    })
+}
+
+fn machine_text(machine: &Json) -> String {
+    let mut text = format!(
+        "Code: {}. Machine: {} cores, {}, {}. Build: {}. CPython: {}.",
+        machine["code"].as_str().unwrap_or(""),
+        machine["cores"],
+        machine["cpu"].as_str().unwrap_or(""),
+        machine["os"].as_str().unwrap_or(""),
+        machine["build"].as_str().unwrap_or(""),
+        machine["python"]
+            .as_str()
+            .unwrap_or("not found (install python3 for the second column)"),
+    );
+    if machine["build"] == "debug" {
+        text +=
+            "\nThis is a debug build: times are not representative. Add --release to cargo run.";
+    }
+    text
+}
+
+/// A GIL wrapper that counts hand-offs, for GILs without an event log (the Python 2 one).
+struct Counting<G> {
+    inner: G,
+    last: AtomicUsize,
+    switches: AtomicU64,
+}
+
+impl<G: Gil> Counting<G> {
+    fn new(inner: G) -> Counting<G> {
+        Counting {
+            inner,
+            last: AtomicUsize::new(usize::MAX),
+            switches: AtomicU64::new(0),
+        }
+    }
+
+    fn switches(&self) -> u64 {
+        self.switches.load(Ordering::Relaxed)
+    }
+
+    fn taken(&self, me: ThreadId) {
+        let before = self.last.swap(me, Ordering::Relaxed);
+        if before != me && before != usize::MAX {
+            self.switches.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+impl<G: Gil> Gil for Counting<G> {
+    fn take(&self, me: ThreadId) {
+        self.inner.take(me);
+        self.taken(me);
+    }
+    fn release(&self, me: ThreadId) {
+        self.inner.release(me);
+    }
+    fn check(&self, me: ThreadId, instructions: u64) {
+        self.inner.check(me, instructions);
+        self.taken(me);
+    }
+    fn blocking_begin(&self, me: ThreadId) {
+        self.inner.blocking_begin(me);
+    }
+    fn blocking_end(&self, me: ThreadId) {
+        self.inner.blocking_end(me);
+        self.taken(me);
+    }
+}
+
+/// The median of some measurements.
+fn middle(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
