@@ -1,0 +1,787 @@
+//! Exercise 18 graded suite, on real threads. Book: `book/src/part-6/switching.md`.
+//!
+//! The interpreter's threads are numbered (`ThreadId` is a small integer); here each test
+//! thread plays one interpreter thread and passes its number to every call.
+//!
+//! Most scenarios are made deterministic by a switch interval of an hour: no wait ever runs
+//! out, and the test asks for the drop itself with `request_drop()`. The tests that need
+//! waits to run out use intervals of milliseconds and bounds of seconds. Everything that
+//! waits on the GIL runs under a deadline, so a hang fails with "possible deadlock".
+
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Barrier};
+use std::thread;
+use std::time::{Duration, Instant};
+
+sync_shim::include_under_std!(gil);
+
+use gil::{Event, EventKind, Gil};
+
+const CHAPTER: &str = "book/src/part-6/switching.md";
+
+/// An interval no wait in a test ever reaches: only `request_drop()` asks for a switch.
+const NEVER: Duration = Duration::from_secs(3600);
+
+/// How long a test waits for something another thread should do within milliseconds.
+const STALL_LIMIT: Duration = Duration::from_secs(5);
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+/// Waits until the event log has `kind` from `thread`; `what` says what that thread does.
+fn wait_for_event(gil: &Gil, thread: usize, kind: EventKind, what: &str) {
+    let start = Instant::now();
+    while !gil
+        .events()
+        .iter()
+        .any(|e| e.thread == thread && e.kind == kind)
+    {
+        assert!(
+            start.elapsed() < STALL_LIMIT,
+            "{what}, but after {} s the event log still had no {kind:?} event from thread \
+             {thread}. Does that method log {kind:?}, with the thread's number? \
+             ({CHAPTER}#the-event-log)",
+            STALL_LIMIT.as_secs()
+        );
+        thread::sleep(ms(1));
+    }
+}
+
+/// The log as `thread kind` lines, for failure messages.
+fn show(events: &[Event]) -> String {
+    let lines: Vec<String> = events
+        .iter()
+        .map(|e| {
+            format!(
+                "    {:>9.3} ms  thread {}  {:?}",
+                e.at.as_secs_f64() * 1e3,
+                e.thread,
+                e.kind
+            )
+        })
+        .collect();
+    if lines.len() > 40 {
+        format!(
+            "{}\n    ... ({} events in all)",
+            lines[..40].join("\n"),
+            lines.len()
+        )
+    } else {
+        lines.join("\n")
+    }
+}
+
+#[test]
+fn the_settings_can_be_read_and_changed() {
+    deadline::within_secs(5, "the getters and setters of a new GIL", || {
+        let gil = Gil::new(ms(5));
+        assert_eq!(
+            gil.switch_interval(),
+            ms(5),
+            "switch_interval() must return the interval given to Gil::new \
+             ({CHAPTER}#the-switch-interval)"
+        );
+        gil.set_switch_interval(Duration::from_micros(500));
+        assert_eq!(
+            gil.switch_interval(),
+            Duration::from_micros(500),
+            "switch_interval() must return what set_switch_interval() set \
+             ({CHAPTER}#the-switch-interval)"
+        );
+        assert!(
+            gil.forced_switching(),
+            "a new GIL must have forced switching on, as CPython's has \
+             ({CHAPTER}#forced-switching)"
+        );
+        gil.set_forced_switching(false);
+        assert!(
+            !gil.forced_switching(),
+            "set_forced_switching(false) must turn it off ({CHAPTER}#forced-switching)"
+        );
+        gil.set_forced_switching(true);
+        assert!(
+            gil.forced_switching(),
+            "set_forced_switching(true) must turn it back on"
+        );
+        assert!(
+            !gil.drop_requested() && gil.switches() == 0 && gil.drop_requests() == 0,
+            "a new GIL has no drop request and has counted no switches and no requests \
+             ({CHAPTER}#drop-requests)"
+        );
+        assert!(
+            gil.events().is_empty(),
+            "a new GIL's event log must be empty ({CHAPTER}#the-event-log)"
+        );
+    });
+}
+
+#[test]
+fn a_thread_alone_keeps_the_gil_and_nobody_asks_it_to_drop() {
+    deadline::within_secs(
+        10,
+        "one thread taking, checking and dropping the GIL",
+        || {
+            let gil = Gil::new(ms(2));
+            gil.take(0);
+            // More than ten switch intervals of checks: with nobody waiting, nothing may happen.
+            let start = Instant::now();
+            while start.elapsed() < ms(30) {
+                for _ in 0..100 {
+                    gil.check(0);
+                }
+                thread::sleep(Duration::from_micros(200));
+            }
+            gil.drop_gil(0);
+            gil.take(0);
+            gil.drop_gil(0);
+            let events = gil.events();
+            assert_eq!(
+                gil.switches(),
+                0,
+                "only thread 0 ever took the GIL, yet switches() is {}: it counts the times the \
+             GIL went to a different thread than the one that held it before (the first \
+             take is no switch) ({CHAPTER}#the-switch-interval)",
+                gil.switches()
+            );
+            assert!(
+                gil.drop_requests() == 0 && !gil.drop_requested(),
+                "nobody waited for the GIL, yet a drop was requested ({} requests counted): only \
+             a thread whose wait ran out asks ({CHAPTER}#drop-requests)",
+                gil.drop_requests()
+            );
+            use EventKind::*;
+            let kinds: Vec<EventKind> = events.iter().map(|e| e.kind).collect();
+            assert_eq!(
+                kinds,
+                [Wanted, Acquired, Released, Wanted, Acquired, Released],
+                "thread 0 took and dropped the GIL twice, with checks in between that had nothing \
+             to do. The log was:\n{}\n({CHAPTER}#the-event-log)",
+                show(&events)
+            );
+            assert!(
+                events.iter().all(|e| e.thread == 0),
+                "every event came from thread 0, so every event must name thread 0:\n{}",
+                show(&events)
+            );
+        },
+    );
+}
+
+#[test]
+fn a_drop_request_with_nobody_waiting_does_not_block_the_holder() {
+    deadline::within_secs(
+        5,
+        "check() after request_drop(), with no other thread waiting for the GIL (with forced \
+         switching, drop_gil must not wait for a switch that nobody can make)",
+        || {
+            let gil = Gil::new(NEVER);
+            gil.take(0);
+            gil.request_drop();
+            assert!(
+                gil.drop_requested(),
+                "right after request_drop(), drop_requested() must be true \
+                 ({CHAPTER}#drop-requests)"
+            );
+            assert_eq!(
+                gil.drop_requests(),
+                1,
+                "drop_requests() must count the request_drop() call ({CHAPTER}#drop-requests)"
+            );
+            gil.check(0);
+            assert!(
+                !gil.drop_requested(),
+                "check() dropped the GIL and took it again, so the request has been served: \
+                 taking the GIL must clear it ({CHAPTER}#drop-requests)"
+            );
+            gil.drop_gil(0);
+        },
+    );
+}
+
+#[test]
+fn a_waiter_next_to_a_cpu_bound_thread_gets_the_gil() {
+    let _heavy = deadline::one_at_a_time();
+    deadline::within_secs(
+        20,
+        "a waiter next to a thread that holds the GIL and calls check() in a loop",
+        || {
+            let gil = Arc::new(Gil::new(ms(5)));
+            let got_it = Arc::new(AtomicBool::new(false));
+            gil.take(0);
+            let waiter = {
+                let (gil, got_it) = (Arc::clone(&gil), Arc::clone(&got_it));
+                thread::spawn(move || {
+                    gil.take(1);
+                    got_it.store(true, Ordering::SeqCst);
+                    gil.drop_gil(1);
+                })
+            };
+            // Thread 0 is CPU-bound: it never gives the GIL up by itself, it only checks.
+            let limit = Duration::from_secs(3);
+            let start = Instant::now();
+            while !got_it.load(Ordering::SeqCst) && start.elapsed() < limit {
+                gil.check(0);
+                std::hint::spin_loop();
+            }
+            let waited = start.elapsed();
+            gil.drop_gil(0);
+            waiter.join().expect("the waiting thread panicked");
+            assert!(
+                waited < limit,
+                "a waiter starved: thread 1 waited {:.0} s for the GIL (switch interval 5 ms) \
+                 while thread 0 held it and called check() in a loop. A waiter whose wait runs \
+                 a whole interval must ask the holder to drop the GIL, and check() must then \
+                 drop it ({CHAPTER}#drop-requests)",
+                limit.as_secs_f64()
+            );
+            let events = gil.events();
+            assert!(
+                events
+                    .iter()
+                    .any(|e| e.thread == 1 && e.kind == EventKind::DropRequested),
+                "thread 1 got the GIL from a CPU-bound thread, so its wait must have run out \
+                 and it must have asked for the drop; the log shows no DropRequested from \
+                 thread 1:\n{}\n({CHAPTER}#the-event-log)",
+                show(&events)
+            );
+            assert!(
+                gil.drop_requests() >= 1,
+                "drop_requests() must count the requests made by waiters \
+                 ({CHAPTER}#drop-requests)"
+            );
+        },
+    );
+}
+
+/// Thread 0 holds the GIL, thread 1 waits; thread 0 is asked to drop it and calls check().
+/// Returns the log.
+fn hand_off(forced: bool) -> Vec<Event> {
+    let gil = Arc::new(Gil::new(NEVER));
+    gil.set_forced_switching(forced);
+    gil.take(0);
+    let waiter = {
+        let gil = Arc::clone(&gil);
+        thread::spawn(move || {
+            gil.take(1);
+            gil.drop_gil(1);
+        })
+    };
+    wait_for_event(&gil, 1, EventKind::Wanted, "thread 1 called take()");
+    gil.request_drop();
+    gil.check(0);
+    gil.drop_gil(0);
+    waiter.join().expect("the waiting thread panicked");
+    gil.events()
+}
+
+#[test]
+fn with_forced_switching_the_waiter_gets_the_gil_before_the_dropper_takes_it_back() {
+    let _heavy = deadline::one_at_a_time();
+    deadline::within_secs(
+        10,
+        "thread 0 asked to drop the GIL in check(), with thread 1 waiting in take()",
+        || {
+            let gil = Arc::new(Gil::new(NEVER));
+            gil.take(0);
+            let waiter = {
+                let gil = Arc::clone(&gil);
+                thread::spawn(move || {
+                    gil.take(1);
+                    // Give thread 0 every chance to take the GIL back, were it free.
+                    thread::sleep(ms(20));
+                    gil.drop_gil(1);
+                })
+            };
+            wait_for_event(&gil, 1, EventKind::Wanted, "thread 1 called take()");
+            gil.request_drop();
+            gil.check(0);
+            gil.drop_gil(0);
+            waiter.join().expect("the waiting thread panicked");
+            let events = gil.events();
+            let released = events
+                .iter()
+                .position(|e| e.thread == 0 && e.kind == EventKind::Released);
+            let next = released.and_then(|at| {
+                events[at..]
+                    .iter()
+                    .find(|e| e.kind == EventKind::Acquired)
+                    .map(|e| e.thread)
+            });
+            assert_eq!(
+                next,
+                Some(1),
+                "thread 0 held the GIL, thread 1 waited, and thread 0 was asked to drop it. \
+                 After thread 0's Released, the next Acquired must be thread 1's: with forced \
+                 switching, the thread that drops on request waits in drop_gil until another \
+                 thread has taken the GIL, instead of grabbing it straight back. The log \
+                 was:\n{}\n({CHAPTER}#forced-switching)",
+                show(&events)
+            );
+            assert_eq!(
+                gil.switches(),
+                2,
+                "the GIL went from thread 0 to thread 1 and back: switches() must be 2 \
+                 ({CHAPTER}#the-switch-interval)"
+            );
+        },
+    );
+}
+
+#[test]
+fn without_forced_switching_a_drop_request_still_lets_the_waiter_in_eventually() {
+    let _heavy = deadline::one_at_a_time();
+    deadline::within_secs(
+        10,
+        "a hand-off on request with forced switching off (drop_gil must not wait then)",
+        || {
+            let events = hand_off(false);
+            assert!(
+                events
+                    .iter()
+                    .any(|e| e.thread == 1 && e.kind == EventKind::Acquired),
+                "thread 1 never got the GIL:\n{}",
+                show(&events)
+            );
+        },
+    );
+}
+
+#[test]
+fn after_a_hand_off_the_request_is_cleared_and_the_new_holder_keeps_the_gil() {
+    let _heavy = deadline::one_at_a_time();
+    deadline::within_secs(
+        10,
+        "a hand-off on request, then 1,000 checks by the new holder",
+        || {
+            let gil = Arc::new(Gil::new(NEVER));
+            gil.take(0);
+            let new_holder = {
+                let gil = Arc::clone(&gil);
+                thread::spawn(move || {
+                    gil.take(1);
+                    let still_requested = gil.drop_requested();
+                    let switches = gil.switches();
+                    for _ in 0..1000 {
+                        gil.check(1);
+                    }
+                    let more = gil.switches() - switches;
+                    gil.drop_gil(1);
+                    (still_requested, more)
+                })
+            };
+            wait_for_event(&gil, 1, EventKind::Wanted, "thread 1 called take()");
+            gil.request_drop();
+            gil.check(0);
+            gil.drop_gil(0);
+            let (still_requested, more) = new_holder.join().expect("thread 1 panicked");
+            assert!(
+                !still_requested,
+                "thread 1 had just taken the GIL from thread 0, which was asked to drop it, and \
+                 drop_requested() was still true: the request was for the previous holder, so \
+                 taking the GIL must clear it ({CHAPTER}#drop-requests)"
+            );
+            assert_eq!(
+                more, 0,
+                "nobody asked thread 1 to drop the GIL (the interval is an hour), yet during its \
+                 1,000 check() calls the GIL changed hands {more} more times: a request that \
+                 is never cleared makes every check drop the GIL ({CHAPTER}#drop-requests)"
+            );
+        },
+    );
+}
+
+#[test]
+fn only_one_thread_holds_the_gil_at_a_time() {
+    let _heavy = deadline::one_at_a_time();
+    const THREADS: usize = 4;
+    const ROUNDS: usize = 300;
+    deadline::within_secs(
+        20,
+        "4 threads taking the GIL 300 times each, with check() calls and a 100 µs interval",
+        || {
+            let gil = Arc::new(Gil::new(Duration::from_micros(100)));
+            let inside = Arc::new(AtomicUsize::new(0));
+            let done = Arc::new(AtomicU64::new(0));
+            let start = Arc::new(Barrier::new(THREADS));
+            let enter = |inside: &AtomicUsize, me: usize| {
+                let others = inside.fetch_add(1, Ordering::SeqCst);
+                assert_eq!(
+                    others, 0,
+                    "thread {me} returned from take() or check() while another thread held the \
+                     GIL: two holders at once ({CHAPTER}#drop-requests)"
+                );
+            };
+            let workers: Vec<_> = (0..THREADS)
+                .map(|me| {
+                    let (gil, inside) = (Arc::clone(&gil), Arc::clone(&inside));
+                    let (done, start) = (Arc::clone(&done), Arc::clone(&start));
+                    thread::spawn(move || {
+                        start.wait();
+                        for _ in 0..ROUNDS {
+                            gil.take(me);
+                            enter(&inside, me);
+                            for _ in 0..3 {
+                                for _ in 0..200 {
+                                    std::hint::spin_loop();
+                                }
+                                // check() may hand the GIL over: not inside meanwhile.
+                                inside.fetch_sub(1, Ordering::SeqCst);
+                                gil.check(me);
+                                enter(&inside, me);
+                            }
+                            inside.fetch_sub(1, Ordering::SeqCst);
+                            gil.drop_gil(me);
+                            done.fetch_add(1, Ordering::Relaxed);
+                        }
+                    })
+                })
+                .collect();
+            for worker in workers {
+                if let Err(panic) = worker.join() {
+                    std::panic::resume_unwind(panic);
+                }
+            }
+            assert_eq!(done.load(Ordering::Relaxed), (THREADS * ROUNDS) as u64);
+        },
+    );
+}
+
+#[test]
+fn blocking_calls_run_without_the_gil() {
+    let _heavy = deadline::one_at_a_time();
+    const THREADS: usize = 20;
+    deadline::within_secs(
+        10,
+        "20 threads that each took the GIL, called blocking_begin() and then wait at a \
+         barrier for all the others (a blocking call that only ends once every thread is in \
+         it): it cannot end while any thread keeps the GIL through blocking_begin()",
+        || {
+            let gil = Arc::new(Gil::new(ms(5)));
+            let barrier = Arc::new(Barrier::new(THREADS));
+            let workers: Vec<_> = (0..THREADS)
+                .map(|me| {
+                    let (gil, barrier) = (Arc::clone(&gil), Arc::clone(&barrier));
+                    thread::spawn(move || {
+                        gil.take(me);
+                        gil.blocking_begin(me);
+                        barrier.wait();
+                        gil.blocking_end(me);
+                        gil.drop_gil(me);
+                    })
+                })
+                .collect();
+            for worker in workers {
+                if let Err(panic) = worker.join() {
+                    std::panic::resume_unwind(panic);
+                }
+            }
+            let events = gil.events();
+            for kind in [EventKind::Blocked, EventKind::Unblocked] {
+                let seen = events.iter().filter(|e| e.kind == kind).count();
+                assert_eq!(
+                    seen, THREADS,
+                    "each of the {THREADS} threads made one blocking call, so the log must \
+                     have {THREADS} {kind:?} events, not {seen} ({CHAPTER}#the-event-log)"
+                );
+            }
+        },
+    );
+}
+
+#[test]
+fn twenty_sleeps_between_blocking_begin_and_end_overlap() {
+    let _heavy = deadline::one_at_a_time();
+    const THREADS: usize = 20;
+    deadline::within_secs(
+        20,
+        "20 threads each sleeping 100 ms between blocking_begin() and blocking_end()",
+        || {
+            let gil = Arc::new(Gil::new(ms(5)));
+            let start = Instant::now();
+            let workers: Vec<_> = (0..THREADS)
+                .map(|me| {
+                    let gil = Arc::clone(&gil);
+                    thread::spawn(move || {
+                        gil.take(me);
+                        gil.blocking_begin(me);
+                        thread::sleep(ms(100));
+                        gil.blocking_end(me);
+                        gil.drop_gil(me);
+                    })
+                })
+                .collect();
+            for worker in workers {
+                if let Err(panic) = worker.join() {
+                    std::panic::resume_unwind(panic);
+                }
+            }
+            let took = start.elapsed();
+            assert!(
+                took < Duration::from_secs(1),
+                "20 threads each slept 100 ms between blocking_begin() and blocking_end(), and \
+                 it took {:.2} s in all: the sleeps did not overlap (one after the other they \
+                 take 2 s). blocking_begin() must release the GIL, so the others run while one \
+                 sleeps ({CHAPTER}#blocking-calls)",
+                took.as_secs_f64()
+            );
+        },
+    );
+}
+
+/// Two threads that only compute (take, then check() in a loop) for `run` each; returns
+/// the switches counted meanwhile.
+fn two_cpu_bound_threads(gil: &Arc<Gil>, run: Duration) -> u64 {
+    let before = gil.switches();
+    let start = Arc::new(Barrier::new(2));
+    let workers: Vec<_> = (0..2)
+        .map(|me| {
+            let (gil, start) = (Arc::clone(gil), Arc::clone(&start));
+            thread::spawn(move || {
+                start.wait();
+                let begun = Instant::now();
+                gil.take(me);
+                while begun.elapsed() < run {
+                    for _ in 0..100 {
+                        std::hint::spin_loop();
+                    }
+                    gil.check(me);
+                }
+                gil.drop_gil(me);
+            })
+        })
+        .collect();
+    for worker in workers {
+        if let Err(panic) = worker.join() {
+            std::panic::resume_unwind(panic);
+        }
+    }
+    gil.switches() - before
+}
+
+#[test]
+fn a_shorter_switch_interval_switches_more_often() {
+    let _heavy = deadline::one_at_a_time();
+    deadline::within_secs(
+        20,
+        "two CPU-bound threads for 300 ms at a 10 ms interval, then 300 ms at 1 ms",
+        || {
+            let gil = Arc::new(Gil::new(ms(10)));
+            let long = two_cpu_bound_threads(&gil, ms(300));
+            gil.set_switch_interval(ms(1));
+            let short = two_cpu_bound_threads(&gil, ms(300));
+            assert!(
+                long >= 2,
+                "two CPU-bound threads ran 300 ms at a 10 ms switch interval and the GIL \
+                 changed hands only {long} times (about 30 expected): a waiter must ask for \
+                 the drop after one interval ({CHAPTER}#the-switch-interval)"
+            );
+            assert!(
+                short > long,
+                "the GIL changed hands {long} times in 300 ms at a 10 ms interval, and {short} \
+                 times at 1 ms (about ten times as many expected): each wait must last the \
+                 interval set when it begins ({CHAPTER}#the-switch-interval)"
+            );
+        },
+    );
+}
+
+#[test]
+fn a_waiter_asks_only_after_a_whole_interval_under_the_same_holder() {
+    let _heavy = deadline::one_at_a_time();
+    const INTERVAL: Duration = Duration::from_millis(100);
+    deadline::within_secs(
+        20,
+        "two CPU-bound threads that start waiting while a third holds the GIL",
+        || {
+            let gil = Arc::new(Gil::new(INTERVAL));
+            gil.take(0);
+            let workers: Vec<_> = (1..=2)
+                .map(|me| {
+                    let gil = Arc::clone(&gil);
+                    thread::spawn(move || {
+                        gil.take(me);
+                        let begun = Instant::now();
+                        while begun.elapsed() < INTERVAL * 3 / 2 {
+                            for _ in 0..100 {
+                                std::hint::spin_loop();
+                            }
+                            gil.check(me);
+                        }
+                        gil.drop_gil(me);
+                    })
+                })
+                .collect();
+            wait_for_event(&gil, 1, EventKind::Wanted, "thread 1 called take()");
+            wait_for_event(&gil, 2, EventKind::Wanted, "thread 2 called take()");
+            // Both waits began; hand over before they run out. The one that does not get the
+            // GIL now must give the new holder a whole interval before it asks.
+            thread::sleep(INTERVAL * 4 / 5);
+            gil.drop_gil(0);
+            for worker in workers {
+                if let Err(panic) = worker.join() {
+                    std::panic::resume_unwind(panic);
+                }
+            }
+            let events = gil.events();
+            for (at, request) in events.iter().enumerate() {
+                if request.kind != EventKind::DropRequested {
+                    continue;
+                }
+                let Some(acquired) = events[..at]
+                    .iter()
+                    .rev()
+                    .find(|e| e.kind == EventKind::Acquired)
+                else {
+                    continue;
+                };
+                let gap = request.at.saturating_sub(acquired.at);
+                assert!(
+                    gap >= INTERVAL * 9 / 10,
+                    "thread {} asked thread {} to drop the GIL {:.0} ms after thread {} took \
+                     it, with a switch interval of {:.0} ms. A wait that began under another \
+                     holder must not end in a request: remember who held the GIL (or how many \
+                     switches there were) when the wait began, and ask only if that has not \
+                     changed. The log was:\n{}\n({CHAPTER}#drop-requests)",
+                    request.thread,
+                    acquired.thread,
+                    gap.as_secs_f64() * 1e3,
+                    acquired.thread,
+                    INTERVAL.as_secs_f64() * 1e3,
+                    show(&events)
+                );
+            }
+        },
+    );
+}
+
+#[test]
+fn the_event_log_tells_a_consistent_story() {
+    let _heavy = deadline::one_at_a_time();
+    deadline::within_secs(
+        20,
+        "3 threads taking the GIL, checking, and making blocking calls",
+        || {
+            let gil = Arc::new(Gil::new(ms(1)));
+            let workers: Vec<_> = (0..3)
+                .map(|me| {
+                    let gil = Arc::clone(&gil);
+                    thread::spawn(move || {
+                        for _ in 0..5 {
+                            gil.take(me);
+                            spin_checking(&gil, me, ms(2));
+                            gil.blocking_begin(me);
+                            thread::sleep(ms(1));
+                            gil.blocking_end(me);
+                            spin_checking(&gil, me, ms(1));
+                            gil.drop_gil(me);
+                        }
+                    })
+                })
+                .collect();
+            for worker in workers {
+                if let Err(panic) = worker.join() {
+                    std::panic::resume_unwind(panic);
+                }
+            }
+            let events = gil.events();
+            if let Err(problem) = consistent(&events) {
+                panic!(
+                    "{problem}\nThe log was:\n{}\n({CHAPTER}#the-event-log)",
+                    show(&events)
+                );
+            }
+            let requests = events
+                .iter()
+                .filter(|e| e.kind == EventKind::DropRequested)
+                .count() as u64;
+            assert_eq!(
+                requests,
+                gil.drop_requests(),
+                "the log has {requests} DropRequested events but drop_requests() says {}: \
+                 every request a waiter makes is logged and counted ({CHAPTER}#the-event-log)",
+                gil.drop_requests()
+            );
+        },
+    );
+}
+
+fn spin_checking(gil: &Gil, me: usize, run: Duration) {
+    let begun = Instant::now();
+    while begun.elapsed() < run {
+        for _ in 0..100 {
+            std::hint::spin_loop();
+        }
+        gil.check(me);
+    }
+}
+
+/// Follows every thread through the log: `Wanted`, any `DropRequested`, `Acquired`, then
+/// `Released`, and `Blocked` ... `Unblocked` after a `Released`; one holder at a time; times
+/// that never go backwards.
+fn consistent(events: &[Event]) -> Result<(), String> {
+    #[derive(Clone, Copy, PartialEq, Debug)]
+    enum Phase {
+        Outside,
+        Wanting,
+        Holding,
+        Blocked,
+    }
+    use EventKind::*;
+    let mut phases = std::collections::HashMap::new();
+    let mut holder = None;
+    let mut last = Duration::ZERO;
+    for (index, event) in events.iter().enumerate() {
+        let n = index + 1;
+        if event.at < last {
+            return Err(format!(
+                "event {n} ({:?} of thread {}) is earlier than the event before it: `at` must \
+                 never go backwards along the log",
+                event.kind, event.thread
+            ));
+        }
+        last = event.at;
+        let phase = phases.entry(event.thread).or_insert(Phase::Outside);
+        let next = match (*phase, event.kind) {
+            (Phase::Outside, Wanted) => Phase::Wanting,
+            (Phase::Wanting, DropRequested) => Phase::Wanting,
+            (Phase::Wanting, Acquired) => {
+                if let Some(other) = holder {
+                    return Err(format!(
+                        "event {n}: thread {} Acquired the GIL while thread {other} held it \
+                         (no Released from it in between)",
+                        event.thread
+                    ));
+                }
+                holder = Some(event.thread);
+                Phase::Holding
+            }
+            (Phase::Holding, Released) => {
+                holder = None;
+                Phase::Outside
+            }
+            (Phase::Outside, Blocked) => Phase::Blocked,
+            (Phase::Blocked, Unblocked) => Phase::Outside,
+            (phase, kind) => {
+                let expected = match phase {
+                    Phase::Outside => {
+                        "Wanted (take) or Blocked (right after the Released of blocking_begin)"
+                    }
+                    Phase::Wanting => "Acquired or DropRequested",
+                    Phase::Holding => "Released",
+                    Phase::Blocked => "Unblocked",
+                };
+                return Err(format!(
+                    "event {n}: thread {} logged {kind:?} where {expected} was expected \
+                     (its phase: {phase:?}). Each thread's events go Wanted, any \
+                     DropRequested, Acquired, Released; blocking_begin logs Released then \
+                     Blocked, blocking_end logs Unblocked then Wanted, and take goes on from \
+                     there",
+                    event.thread
+                ));
+            }
+        };
+        *phase = next;
+    }
+    Ok(())
+}

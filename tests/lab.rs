@@ -1,0 +1,122 @@
+//! The Part 6 lab, smoke-tested: `--quick` on the reference GIL and pool finishes, every
+//! experiment produces its table (with the CPython column when python3 is installed), the
+//! timeline files are written, and bad arguments get a clear error, not a panic.
+//!
+//! The lab is an example of solution-18, built in target/course-check so that this nested
+//! cargo never waits for the lock of the `cargo test` that runs it.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn lab(args: &[&str]) -> Output {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    Command::new(cargo)
+        .args([
+            "run",
+            "--quiet",
+            "-p",
+            "solution-18",
+            "--example",
+            "lab",
+            "--",
+        ])
+        .args(args)
+        .current_dir(root)
+        .env("CARGO_TARGET_DIR", root.join("target").join("course-check"))
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run cargo: {e}"))
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn the_quick_lab_runs_every_experiment_on_the_reference() {
+    let out = std::env::temp_dir().join(format!("gil-lab-smoke-{}", std::process::id()));
+    let output = lab(&[
+        "--quick",
+        "--json",
+        "--out",
+        out.to_str().expect("a UTF-8 temp dir"),
+    ]);
+    let stdout = text(&output.stdout);
+    let stderr = text(&output.stderr);
+    assert!(
+        output.status.success(),
+        "the lab failed ({}):\n{stdout}\n{stderr}",
+        output.status
+    );
+    let document: serde_json::Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("--json printed something that is not JSON ({e}):\n{stdout}"));
+    let experiments = document["experiments"]
+        .as_array()
+        .expect("an experiments array");
+    let ids: Vec<&str> = experiments
+        .iter()
+        .filter_map(|e| e["id"].as_str())
+        .collect();
+    for id in [
+        "cpu",
+        "interval",
+        "io",
+        "mixed",
+        "convoy",
+        "old-gil",
+        "escape",
+        "lost-update",
+        "speed",
+        "timeline",
+    ] {
+        assert!(ids.contains(&id), "no {id} experiment in {ids:?}");
+    }
+    for experiment in experiments {
+        assert!(
+            experiment.get("error").is_none(),
+            "experiment {} failed: {}",
+            experiment["id"],
+            experiment["error"]
+        );
+    }
+    if document["machine"]["python"].is_string() {
+        let cpu = &experiments[0]["data"]["cpython"]["one"];
+        assert!(
+            cpu.is_number(),
+            "python3 is installed but the CPython column is empty: {cpu}"
+        );
+    }
+    for file in ["timeline.svg", "timeline.json"] {
+        let written = std::fs::read_to_string(out.join(file))
+            .unwrap_or_else(|e| panic!("the timeline experiment did not write {file}: {e}"));
+        assert!(written.len() > 100, "{file} is nearly empty:\n{written}");
+    }
+    let trace: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("timeline.json")).unwrap_or_default(),
+    )
+    .expect("timeline.json is JSON");
+    assert!(
+        trace["traceEvents"]
+            .as_array()
+            .is_some_and(|events| events.len() > 3)
+    );
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn the_lab_refuses_bad_arguments_clearly() {
+    for args in [&["--bogus"][..], &["no-such-experiment"], &["--out"]] {
+        let output = lab(args);
+        let stderr = text(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?} should exit with 2:\n{stderr}"
+        );
+        assert!(
+            stderr.starts_with("error: "),
+            "{args:?}: first line should be the error:\n{stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{args:?} panicked:\n{stderr}");
+    }
+}
