@@ -41,6 +41,27 @@ def threads(jobs, interval=None, background=()):
     return {"seconds": seconds, "results": results, "counter": globals().get("counter")}
 
 
+def _median(values):
+    return sorted(values)[len(values) // 2]
+
+
+def paired(one, two, repeats):
+    """Times `threads(one)` and `threads(two)` in turns, after a warm-up; returns
+    the median of each and the median of the turns' ratios two / one."""
+    start = time.perf_counter()
+    while True:  # warm up for half a second, as the lab does on its side
+        threads(one)
+        threads(two)
+        if time.perf_counter() - start >= 0.5:
+            break
+    ones, twos = [], []
+    for _ in range(repeats):
+        ones.append(threads(one)["seconds"])
+        twos.append(threads(two)["seconds"])
+    ratios = [b / a for a, b in zip(ones, twos)]
+    return {"one": _median(ones), "two": _median(twos), "ratio": _median(ratios)}
+
+
 def sequence(jobs):
     """Runs the jobs one after another in this thread."""
     start = time.perf_counter()
