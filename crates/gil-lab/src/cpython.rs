@@ -15,6 +15,8 @@ pub struct Python {
     program: String,
     /// Its version, as `sys.version` starts.
     pub version: String,
+    /// Seconds each script spins before its timed call (see `_warm_up` in driver.py).
+    pub warm_up: f64,
 }
 
 impl Python {
@@ -24,6 +26,7 @@ impl Python {
         let mut python = Python {
             program,
             version: String::new(),
+            warm_up: 0.0,
         };
         let answer = python.run("", "version()", Duration::from_secs(20)).ok()?;
         python.version = answer["version"].as_str()?.to_owned();
@@ -34,7 +37,8 @@ impl Python {
     /// the driver; returns what it printed, as JSON. Killed after `limit`.
     pub fn run(&self, workload: &str, call: &str, limit: Duration) -> Result<Json, String> {
         let script = format!(
-            "{prelude}\n{lab_prelude}\n{workload}\n{DRIVER}\nprint(json.dumps({call}))\n",
+            "{prelude}\n{lab_prelude}\n{workload}\n{DRIVER}\n_warm_up({warm_up})\nprint(json.dumps({call}))\n",
+            warm_up = self.warm_up,
             prelude = toy_python::CPYTHON_PRELUDE,
             lab_prelude = LAB_PRELUDE,
         );

@@ -22,6 +22,9 @@ const LOST_UPDATE: &str = include_str!("../workloads/lost_update.py");
 
 /// CPython's default switch interval, and ours.
 const DEFAULT_INTERVAL: Duration = Duration::from_millis(5);
+/// A CPython measurement: `None` without python3, `Some(Err)` when it failed.
+type PySeconds = Option<Result<f64, String>>;
+
 /// How long `paired` runs its two sides before it starts counting.
 const WARM_UP: Duration = Duration::from_millis(500);
 
@@ -79,7 +82,10 @@ type Outcome = Result<Table, String>;
 
 /// Runs the experiments the options ask for and prints the results.
 pub fn run_all(kit: &Kit, options: &Options) -> ExitCode {
-    let python = if options.python { Python::find() } else { None };
+    let mut python = if options.python { Python::find() } else { None };
+    if let Some(python) = python.as_mut() {
+        python.warm_up = if options.quick { 0.0 } else { 0.3 };
+    }
     let lab = Lab {
         kit,
         python,
@@ -182,6 +188,21 @@ impl Lab<'_> {
         })
     }
 
+    /// Runs the driver's `paired(...)` call: CPython's medians of each side and of the ratio.
+    fn cpython_paired(&self, source: &str, call: &str) -> (PySeconds, PySeconds, PySeconds) {
+        let answer = self.cpython(source, call);
+        let field = |key: &str| {
+            answer.as_ref().map(|answer| {
+                answer.as_ref().map_err(Clone::clone).and_then(|json| {
+                    json[key]
+                        .as_f64()
+                        .ok_or_else(|| format!("no {key} in {json}"))
+                })
+            })
+        };
+        (field("one"), field("two"), field("ratio"))
+    }
+
     /// How many times `median` calls its closure: the uncounted warm-up and the repeats.
     fn runs(&self) -> u64 {
         self.sizes.repeats as u64 + 1
@@ -253,23 +274,13 @@ impl Lab<'_> {
             },
         )?;
         // CPython is timed the same way, in turns, by the driver's `paired`.
-        let py = self.cpython(
+        let (py1, py2, py_ratio) = self.cpython_paired(
             CPU,
             &format!(
                 "paired([('count', [{n}])], [('count', [{n}]), ('count', [{n}])], {})",
                 self.sizes.repeats
             ),
         );
-        let field = |key: &str| {
-            py.as_ref().map(|answer| {
-                answer.as_ref().map_err(Clone::clone).and_then(|json| {
-                    json[key]
-                        .as_f64()
-                        .ok_or_else(|| format!("no {key} in {json}"))
-                })
-            })
-        };
-        let (py1, py2, py_ratio) = (field("one"), field("two"), field("ratio"));
         let mut table = Table::new(
             "cpu",
             format!("CPU-bound: count({n}) in 1 thread, and in each of 2 threads"),
@@ -400,15 +411,24 @@ impl Lab<'_> {
         let job = [("count", vec![Value::Int(n)])];
         let pollers = ["poll"; 20];
         let gil = self.gil(DEFAULT_INTERVAL);
-        let (alone, _) = self.median(|| self.ours(IO, gil.clone(), &job, &[]))?;
-        let before = gil.switches();
-        let (beside, _) = self.median(|| self.ours(IO, gil.clone(), &job, &pollers))?;
-        let switches = (gil.switches() - before) / self.runs();
-        let py_alone = self.cpython_seconds(IO, &format!("threads([('count', [{n}])])"));
-        let py_beside = self.cpython_seconds(
+        let mut switches = 0;
+        let (alone, beside, ratio) = self.paired(
+            || Ok(self.ours(IO, gil.clone(), &job, &[])?.0),
+            || {
+                let before = gil.switches();
+                let time = self.ours(IO, gil.clone(), &job, &pollers)?.0;
+                switches = gil.switches() - before;
+                Ok(time)
+            },
+        )?;
+        let py = self.cpython_paired(
             IO,
-            &format!("threads([('count', [{n}])], background=['poll'] * 20)"),
+            &format!(
+                "paired([('count', [{n}])], [('count', [{n}])], {}, background_two=['poll'] * 20)",
+                self.sizes.repeats
+            ),
         );
+        let (py_alone, py_beside, py_ratio) = py;
         let mut table = Table::new(
             "mixed",
             format!(
@@ -428,12 +448,16 @@ impl Lab<'_> {
         ]);
         table.row(vec![
             "ratio".into(),
-            times(beside / alone),
-            py_ratio(&py_beside, &py_alone),
+            times(ratio),
+            py_cell(&py_ratio, times),
         ]);
-        table.notes.push(format!("Our GIL changed hands {switches} times while the CPU thread ran beside the I/O threads."));
-        table.data = json!({"n": n, "ours": {"alone": alone, "beside": beside, "switches": switches},
-            "cpython": {"alone": py_json(&py_alone), "beside": py_json(&py_beside)}});
+        table.notes.push(format!(
+            "Medians of {} runs of each, taken in turns; the ratio is the median of the turns' \
+             ratios. Our GIL changed hands {switches} times in the last run beside the I/O threads.",
+            self.sizes.repeats
+        ));
+        table.data = json!({"n": n, "ours": {"alone": alone, "beside": beside, "ratio": ratio, "switches": switches},
+            "cpython": {"alone": py_json(&py_alone), "beside": py_json(&py_beside), "ratio": py_json(&py_ratio)}});
         Ok(table)
     }
 
