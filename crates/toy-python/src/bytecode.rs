@@ -85,7 +85,13 @@ impl Instr {
 
     /// The jump target (an instruction index), if this is a jump.
     pub(crate) fn jump_target(&self) -> Option<u32> {
-        match *self {
+        let mut copy = *self;
+        copy.jump_target_mut().copied()
+    }
+
+    /// The jump target, for the compiler to patch, if this is a jump.
+    pub(crate) fn jump_target_mut(&mut self) -> Option<&mut u32> {
+        match self {
             Instr::PopJumpForwardIfFalse(t)
             | Instr::PopJumpForwardIfTrue(t)
             | Instr::JumpIfFalseOrPop(t)
@@ -98,7 +104,7 @@ impl Instr {
 }
 
 /// A compiled function body (or the module's top level).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Code {
     /// The function's name, or `<module>`.
     pub name: String,

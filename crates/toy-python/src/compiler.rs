@@ -5,36 +5,20 @@
 // LOAD_FAST/STORE_FAST; every other name is a global, loaded by its slot in the program's
 // name table with LOAD_GLOBAL. At the module's top level every name is a global.
 
-use crate::SyntaxError;
 use crate::ast::{Expr, ExprKind, Stmt, StmtKind};
 use crate::bytecode::{Code, Const, Instr};
+use crate::{ProgramData, SyntaxError};
 use std::collections::HashMap;
 
-/// The output of compilation: code objects (index 0 is the module) and global names.
-pub(crate) struct Compiled {
-    pub codes: Vec<Code>,
-    pub names: Vec<String>,
-    /// Indices into `codes` of the functions, in definition order.
-    pub functions: Vec<usize>,
-}
-
-pub(crate) fn compile_module(body: &[Stmt]) -> Result<Compiled, SyntaxError> {
-    let mut program = ProgramBuilder {
-        codes: vec![],
+/// Compiles a module: its code object at index 0, then one per function.
+pub(crate) fn compile_module(body: &[Stmt]) -> Result<ProgramData, SyntaxError> {
+    let mut program = ProgramData {
+        // Index 0 is reserved for the module.
+        codes: vec![Code::default()],
         names: vec![],
         name_index: HashMap::new(),
         functions: vec![],
     };
-    // Reserve index 0 for the module.
-    program.codes.push(Code {
-        name: "<module>".into(),
-        first_line: 1,
-        instrs: vec![],
-        lines: vec![],
-        consts: vec![],
-        varnames: vec![],
-        argcount: 0,
-    });
     let mut unit = Unit::new("<module>", 1, false);
     unit.emit(Instr::Resume, 1);
     for stmt in body {
@@ -45,21 +29,11 @@ pub(crate) fn compile_module(body: &[Stmt]) -> Result<Compiled, SyntaxError> {
     unit.emit(Instr::LoadConst(none), last_line as usize);
     unit.emit(Instr::ReturnValue, last_line as usize);
     program.codes[0] = unit.finish();
-    Ok(Compiled {
-        codes: program.codes,
-        names: program.names,
-        functions: program.functions,
-    })
+    Ok(program)
 }
 
-struct ProgramBuilder {
-    codes: Vec<Code>,
-    names: Vec<String>,
-    name_index: HashMap<String, u32>,
-    functions: Vec<usize>,
-}
-
-impl ProgramBuilder {
+impl ProgramData {
+    /// The slot of global `name`, a new one if the program has not used it yet.
     fn global(&mut self, name: &str) -> u32 {
         if let Some(&slot) = self.name_index.get(name) {
             return slot;
@@ -162,14 +136,9 @@ impl Unit {
     /// Points the forward jump at `at` to the next instruction to be emitted.
     fn patch(&mut self, at: usize) {
         let target = self.here();
-        self.instrs[at] = match self.instrs[at] {
-            Instr::PopJumpForwardIfFalse(_) => Instr::PopJumpForwardIfFalse(target),
-            Instr::PopJumpForwardIfTrue(_) => Instr::PopJumpForwardIfTrue(target),
-            Instr::JumpIfFalseOrPop(_) => Instr::JumpIfFalseOrPop(target),
-            Instr::JumpIfTrueOrPop(_) => Instr::JumpIfTrueOrPop(target),
-            Instr::JumpForward(_) => Instr::JumpForward(target),
-            other => other,
-        };
+        if let Some(t) = self.instrs[at].jump_target_mut() {
+            *t = target;
+        }
     }
 
     fn constant(&mut self, c: Const) -> u32 {
@@ -180,7 +149,7 @@ impl Unit {
         (self.consts.len() - 1) as u32
     }
 
-    fn load_name(&mut self, name: &str, line: usize, program: &mut ProgramBuilder) {
+    fn load_name(&mut self, name: &str, line: usize, program: &mut ProgramData) {
         if let Some(&i) = self.locals.get(name) {
             self.emit(Instr::LoadFast(i), line);
         } else {
@@ -189,7 +158,7 @@ impl Unit {
         }
     }
 
-    fn store_name(&mut self, name: &str, line: usize, program: &mut ProgramBuilder) {
+    fn store_name(&mut self, name: &str, line: usize, program: &mut ProgramData) {
         if let Some(&i) = self.locals.get(name) {
             self.emit(Instr::StoreFast(i), line);
         } else {
@@ -198,7 +167,7 @@ impl Unit {
         }
     }
 
-    fn stmt(&mut self, stmt: &Stmt, program: &mut ProgramBuilder) -> Result<(), SyntaxError> {
+    fn stmt(&mut self, stmt: &Stmt, program: &mut ProgramData) -> Result<(), SyntaxError> {
         let line = stmt.line;
         match &stmt.kind {
             StmtKind::Expr(e) => {
@@ -309,7 +278,7 @@ impl Unit {
         name: &str,
         params: &[String],
         body: &[Stmt],
-        program: &mut ProgramBuilder,
+        program: &mut ProgramData,
     ) -> Result<usize, SyntaxError> {
         let mut assigned = Vec::new();
         let mut globals = Vec::new();
@@ -338,15 +307,7 @@ impl Unit {
         }
         // Reserve the code's index before compiling the body.
         let index = program.codes.len();
-        program.codes.push(Code {
-            name: name.to_string(),
-            first_line: stmt.line,
-            instrs: vec![],
-            lines: vec![],
-            consts: vec![],
-            varnames: vec![],
-            argcount: 0,
-        });
+        program.codes.push(Code::default());
         program.functions.push(index);
         unit.emit(Instr::Resume, stmt.line);
         for s in body {
@@ -371,7 +332,7 @@ impl Unit {
 
     /// Evaluates `cond` and jumps (target patched later) when it is false; returns the
     /// jump's index. `if not x` tests `x` and jumps if true, as CPython compiles it.
-    fn jump_unless(&mut self, cond: &Expr, program: &mut ProgramBuilder) -> usize {
+    fn jump_unless(&mut self, cond: &Expr, program: &mut ProgramData) -> usize {
         if let ExprKind::Not(inner) = &cond.kind {
             self.expr(inner, program);
             return self.emit(Instr::PopJumpForwardIfTrue(0), cond.line);
@@ -380,7 +341,7 @@ impl Unit {
         self.emit(Instr::PopJumpForwardIfFalse(0), cond.line)
     }
 
-    fn expr(&mut self, e: &Expr, program: &mut ProgramBuilder) {
+    fn expr(&mut self, e: &Expr, program: &mut ProgramData) {
         let line = e.line;
         match &e.kind {
             ExprKind::Int(n) => {

@@ -32,3 +32,32 @@ pub trait Gil: Send + Sync {
     /// `me` is back from blocking and waits to hold the GIL again.
     fn blocking_end(&self, me: ThreadId);
 }
+
+/// What happened, in a GIL's event log (exercise 18 keeps one; the lab draws it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventKind {
+    /// The thread asked for the GIL (`take`, or `blocking_end` before it takes).
+    Wanted,
+    /// It got the GIL.
+    Acquired,
+    /// It let the GIL go (`drop_gil`, or `blocking_begin`).
+    Released,
+    /// Its wait ran a whole switch interval with no change of holder, and it asked the
+    /// holder to drop the GIL.
+    DropRequested,
+    /// It released the GIL around a blocking call (logged right after its `Released`).
+    Blocked,
+    /// It came back from the blocking call (its `Wanted` and `Acquired` follow).
+    Unblocked,
+}
+
+/// One entry of a GIL's event log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Event {
+    /// When, since the GIL was made.
+    pub at: std::time::Duration,
+    /// Which interpreter thread.
+    pub thread: ThreadId,
+    /// What happened.
+    pub kind: EventKind,
+}

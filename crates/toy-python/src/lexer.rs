@@ -318,7 +318,6 @@ pub(crate) fn tokenize(source: &str) -> Result<Lexed, SyntaxError> {
                 }
             }
             '0'..='9' => {
-                let start = i;
                 let mut digits = String::new();
                 while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_') {
                     digits.push(chars[i]);
@@ -356,7 +355,6 @@ pub(crate) fn tokenize(source: &str) -> Result<Lexed, SyntaxError> {
                         format!("integer literal {clean} does not fit in 64 bits"),
                     )
                 })?;
-                let _ = start;
                 tokens.push(Token {
                     tok: Tok::Int(value),
                     line,

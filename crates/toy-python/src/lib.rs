@@ -67,7 +67,7 @@ mod parser;
 mod tick_gil;
 mod vm;
 
-pub use gil::{Gil, ThreadId};
+pub use gil::{Event, EventKind, Gil, ThreadId};
 pub use tick_gil::TickGil;
 pub use vm::RECURSION_LIMIT;
 
@@ -118,6 +118,7 @@ pub(crate) struct ProgramData {
     pub codes: Vec<bytecode::Code>,
     /// Global names, indexed by slot (LOAD_GLOBAL's argument).
     pub names: Vec<String>,
+    /// The slot of each name in `names`.
     pub name_index: HashMap<String, u32>,
     /// Indices into `codes` of the functions, in definition order.
     pub functions: Vec<usize>,
@@ -173,20 +174,8 @@ pub fn compile(source: &str) -> Result<Program, SyntaxError> {
         (Err(e), Some(unclosed)) if Some((e.line, e.column)) == end => return Err(unclosed),
         (Err(e), _) => return Err(e),
     };
-    let compiled = compiler::compile_module(&body)?;
-    let name_index = compiled
-        .names
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.clone(), i as u32))
-        .collect();
     Ok(Program {
-        data: Arc::new(ProgramData {
-            codes: compiled.codes,
-            names: compiled.names,
-            name_index,
-            functions: compiled.functions,
-        }),
+        data: Arc::new(compiler::compile_module(&body)?),
     })
 }
 

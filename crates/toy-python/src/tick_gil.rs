@@ -25,6 +25,9 @@ pub struct TickGil {
 /// The GIL's state, behind its mutex.
 struct State {
     holder: Option<ThreadId>,
+    /// Who took the GIL last, and how many times it went to another thread than that.
+    last_holder: Option<ThreadId>,
+    switches: u64,
     /// Threads blocked in `take`: a release wakes one only if there is one (a condvar
     /// notification is a system call even when nobody waits).
     waiters: usize,
@@ -38,6 +41,8 @@ impl TickGil {
             check_interval: check_interval.max(1),
             holder: Mutex::new(State {
                 holder: None,
+                last_holder: None,
+                switches: 0,
                 waiters: 0,
             }),
             released: Condvar::new(),
@@ -48,6 +53,11 @@ impl TickGil {
     /// The interval given to [`new`](Self::new).
     pub fn check_interval(&self) -> u64 {
         self.check_interval
+    }
+
+    /// Times the GIL was taken by another thread than the one that took it before.
+    pub fn switches(&self) -> u64 {
+        self.lock().switches
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -66,6 +76,11 @@ impl TickGil {
             state.waiters -= 1;
         }
         state.holder = Some(me);
+        // Counted here, under the mutex that taking needs anyway, so `check` stays free of it.
+        if state.last_holder.is_some_and(|last| last != me) {
+            state.switches += 1;
+        }
+        state.last_holder = Some(me);
     }
 
     fn drop_it(&self) {

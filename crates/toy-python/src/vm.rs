@@ -29,6 +29,7 @@ pub(crate) enum Builtin {
     Spin,
 }
 
+/// Every builtin and its name, in the order of the variants: `b as usize` is `b`'s index.
 const BUILTINS: [(&str, Builtin); 6] = [
     ("print", Builtin::Print),
     ("abs", Builtin::Abs),
@@ -38,12 +39,21 @@ const BUILTINS: [(&str, Builtin); 6] = [
     ("spin", Builtin::Spin),
 ];
 
+// The order above is what `index` and `name` rely on.
+const _: () = {
+    let mut i = 0;
+    while i < BUILTINS.len() {
+        assert!(BUILTINS[i].1 as usize == i);
+        i += 1;
+    }
+};
+
 impl Builtin {
     fn by_name(name: &str) -> Option<Builtin> {
         BUILTINS.iter().find(|(n, _)| *n == name).map(|(_, b)| *b)
     }
     fn index(self) -> i64 {
-        BUILTINS.iter().position(|(_, b)| *b == self).unwrap_or(0) as i64
+        self as i64
     }
     fn from_index(i: i64) -> Option<Builtin> {
         usize::try_from(i)
@@ -52,11 +62,7 @@ impl Builtin {
             .map(|(_, b)| *b)
     }
     fn name(self) -> &'static str {
-        BUILTINS
-            .iter()
-            .find(|(_, b)| *b == self)
-            .map(|(n, _)| *n)
-            .unwrap_or("?")
+        BUILTINS[self as usize].0
     }
 }
 
@@ -434,13 +440,15 @@ impl Vm {
         }
     }
 
-    fn to_value(&self, v: Obj, what: &str) -> Fallible<Value> {
+    /// `v` as a [`Value`]; `what` names it in the error, and runs only if there is one.
+    fn to_value(&self, v: Obj, what: impl FnOnce() -> String) -> Fallible<Value> {
         match v {
             Obj::Int(n) => Ok(Value::Int(n)),
             Obj::Bool(b) => Ok(Value::Bool(b)),
             Obj::None | Obj::Unbound => Ok(Value::None),
             other => Err(format!(
-                "TypeError: {what} is {}, which is not an int, a bool or None",
+                "TypeError: {} is {}, which is not an int, a bool or None",
+                what(),
                 self.repr(other)
             )),
         }
@@ -456,15 +464,17 @@ impl Vm {
                 Some(code) => format!("<function {}>", code.name),
                 None => "<function ?>".into(),
             },
-            Obj::Native(k) => {
-                let natives = self.natives.read().unwrap_or_else(PoisonError::into_inner);
-                match natives.get(k as usize) {
-                    Some(n) => format!("<built-in function {}>", n.name),
-                    None => "<built-in function ?>".into(),
-                }
-            }
+            Obj::Native(k) => format!("<built-in function {}>", self.native_name(k)),
             Obj::Builtin(b) => format!("<built-in function {}>", b.name()),
         }
+    }
+
+    /// The name native `k` was registered under (entries are never removed or changed).
+    fn native_name(&self, k: u32) -> String {
+        let natives = self.natives.read().unwrap_or_else(PoisonError::into_inner);
+        natives
+            .get(k as usize)
+            .map_or_else(|| "?".into(), |n| n.name.clone())
     }
 
     /// Starts an interpreter thread on the calling OS thread: a fresh thread id, the GIL
@@ -512,31 +522,42 @@ impl Vm {
                     return Err(fail(format!("NameError: name '{function}' is not defined")));
                 }
                 Obj::Func(f) => self.execute(me, f, &args)?,
-                Obj::Builtin(b) => self.call_builtin(me, b, &args).map_err(fail)?,
-                Obj::Native(k) => self.call_native(me, k, &args).map_err(fail)?,
-                other => {
-                    return Err(fail(format!(
-                        "TypeError: '{}' object is not callable",
-                        other.type_name()
-                    )));
-                }
+                other => self.call_in_rust(me, other, &args).map_err(fail)?,
             };
-            self.to_value(result, &format!("the result of {function}()"))
+            self.to_value(result, || format!("the result of {function}()"))
                 .map_err(fail)
         })
     }
 
+    /// Calls a builtin or a native; anything else (but a Python function, which the
+    /// caller runs) is not callable.
+    #[inline(always)]
+    fn call_in_rust(&self, me: ThreadId, callee: Obj, args: &[Obj]) -> Fallible<Obj> {
+        match callee {
+            Obj::Builtin(b) => self.call_builtin(me, b, args),
+            Obj::Native(k) => self.call_native(me, k, args),
+            other => Err(format!(
+                "TypeError: '{}' object is not callable",
+                other.type_name()
+            )),
+        }
+    }
+
     fn call_native(&self, me: ThreadId, k: u32, args: &[Obj]) -> Fallible<Obj> {
-        let (name, function, blocking) = {
+        // Out of the table, because its lock must not be held while the function runs. The
+        // name is only for errors: `native_name` reads it then.
+        let (function, blocking) = {
             let natives = self.natives.read().unwrap_or_else(PoisonError::into_inner);
             match natives.get(k as usize) {
-                Some(n) => (n.name.clone(), n.function.clone(), n.blocking),
+                Some(n) => (n.function.clone(), n.blocking),
                 None => return Err("SystemError: bad native function reference".into()),
             }
         };
         let mut values = Vec::with_capacity(args.len());
         for (i, &a) in args.iter().enumerate() {
-            values.push(self.to_value(a, &format!("argument {} of {name}()", i + 1))?);
+            values.push(self.to_value(a, || {
+                format!("argument {} of {}()", i + 1, self.native_name(k))
+            })?);
         }
         let result = match blocking {
             Blocking::Holds => function(&values),
@@ -549,7 +570,7 @@ impl Vm {
         };
         match result {
             Ok(v) => Ok(v.into()),
-            Err(message) => Err(format!("{name}(): {message}")),
+            Err(message) => Err(format!("{}(): {message}", self.native_name(k))),
         }
     }
 
@@ -628,6 +649,31 @@ impl Vm {
         }
     }
 
+    /// The error that ends a thread at instruction `ip - 1` of code object `code_index`
+    /// (after `since_check` uncounted instructions): the message, then where it happened.
+    /// Out of line, so that the evaluation loop stays small.
+    #[cold]
+    #[inline(never)]
+    fn error_at(
+        &self,
+        code_index: u32,
+        ip: usize,
+        since_check: u64,
+        message: String,
+    ) -> RuntimeError {
+        self.instructions.fetch_add(since_check, Ordering::Relaxed);
+        let code = &self.program.codes[code_index as usize];
+        let line = code.lines.get(ip.wrapping_sub(1)).copied().unwrap_or(0);
+        let place = if code_index == 0 {
+            format!("at module level, line {line}")
+        } else {
+            format!("in function {}, line {line}", code.name)
+        };
+        RuntimeError {
+            message: format!("{message} ({place})"),
+        }
+    }
+
     /// The evaluation loop: runs code object `entry` with `args` until it returns.
     fn execute(&self, me: ThreadId, entry: u32, args: &[Obj]) -> Result<Obj, RuntimeError> {
         let codes = &self.program.codes[..];
@@ -655,20 +701,9 @@ impl Vm {
 
         // Any error: where it happened, then the message.
         macro_rules! fail {
-            ($msg:expr) => {{
-                let message: String = $msg;
-                self.instructions.fetch_add(since_check, Ordering::Relaxed);
-                let code = &codes[code_index as usize];
-                let line = code.lines.get(ip.wrapping_sub(1)).copied().unwrap_or(0);
-                let place = if code_index == 0 {
-                    format!("at module level, line {line}")
-                } else {
-                    format!("in function {}, line {line}", code.name)
-                };
-                return Err(RuntimeError {
-                    message: format!("{message} ({place})"),
-                });
-            }};
+            ($msg:expr) => {
+                return Err(self.error_at(code_index, ip, since_check, $msg))
+            };
         }
         macro_rules! pop {
             () => {
@@ -861,30 +896,13 @@ impl Vm {
                             consts = &callee.consts;
                             ip = 0;
                         }
-                        Obj::Builtin(b) => {
-                            let result = self.call_builtin(me, b, &stack[callee_at + 1..]);
-                            match result {
-                                Ok(v) => {
-                                    stack.truncate(callee_at);
-                                    stack.push(v);
-                                }
-                                Err(e) => fail!(e),
+                        other => match self.call_in_rust(me, other, &stack[callee_at + 1..]) {
+                            Ok(v) => {
+                                stack.truncate(callee_at);
+                                stack.push(v);
                             }
-                        }
-                        Obj::Native(k) => {
-                            let result = self.call_native(me, k, &stack[callee_at + 1..]);
-                            match result {
-                                Ok(v) => {
-                                    stack.truncate(callee_at);
-                                    stack.push(v);
-                                }
-                                Err(e) => fail!(e),
-                            }
-                        }
-                        other => {
-                            let t = other.type_name();
-                            fail!(format!("TypeError: '{t}' object is not callable"));
-                        }
+                            Err(e) => fail!(e),
+                        },
                     }
                 }
                 Instr::ReturnValue => {

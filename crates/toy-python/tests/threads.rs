@@ -425,3 +425,21 @@ fn an_instruction_limit_stops_a_program_that_never_ends() {
         assert!(it.call("f", &[]).is_err());
     });
 }
+
+#[test]
+fn the_tick_gil_counts_changes_of_holder_only() {
+    let gil = TickGil::new(10);
+    gil.take(0);
+    for _ in 0..100 {
+        gil.check(0, 5); // releases and re-takes every 10 instructions: same holder
+    }
+    gil.release(0);
+    gil.take(0);
+    gil.release(0);
+    assert_eq!(gil.switches(), 0, "one thread alone never switches");
+    gil.take(1);
+    gil.release(1);
+    gil.take(0);
+    gil.release(0);
+    assert_eq!(gil.switches(), 2, "0 to 1, then 1 to 0");
+}
