@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 use std::process::{Command, ExitCode};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value as Json, json};
@@ -15,10 +14,12 @@ use crate::report::{EXPERIMENTS, Options, Table, seconds, times};
 use crate::run::{self, guarded, watch};
 use crate::{Job, Kit, LabGil};
 
-const CPU: &str = include_str!("../workloads/cpu.py");
+// The interpreter's own workloads where they serve (toy-python tests that they run the same
+// under python3); the lab's own where it needs more functions.
+const CPU: &str = include_str!("../../toy-python/workloads/count.py");
 const IO: &str = include_str!("../workloads/io.py");
 const INTEGRATE: &str = include_str!("../workloads/integrate.py");
-const LOST_UPDATE: &str = include_str!("../workloads/lost_update.py");
+const LOST_UPDATE: &str = include_str!("../../toy-python/workloads/lost_update.py");
 
 /// CPython's default switch interval, and ours.
 const DEFAULT_INTERVAL: Duration = Duration::from_millis(5);
@@ -178,52 +179,28 @@ impl Lab<'_> {
         Some(python.run(source, call, Duration::from_secs(600)))
     }
 
-    fn cpython_seconds(&self, source: &str, call: &str) -> Option<Result<f64, String>> {
-        self.cpython(source, call).map(|answer| {
-            answer.and_then(|json| {
-                json["seconds"]
-                    .as_f64()
-                    .ok_or_else(|| format!("no seconds in {json}"))
-            })
-        })
+    fn cpython_seconds(&self, source: &str, call: &str) -> PySeconds {
+        field(&self.cpython(source, call), "seconds")
     }
 
     /// Runs the driver's `paired(...)` call: CPython's medians of each side and of the ratio.
     fn cpython_paired(&self, source: &str, call: &str) -> (PySeconds, PySeconds, PySeconds) {
         let answer = self.cpython(source, call);
-        let field = |key: &str| {
-            answer.as_ref().map(|answer| {
-                answer.as_ref().map_err(Clone::clone).and_then(|json| {
-                    json[key]
-                        .as_f64()
-                        .ok_or_else(|| format!("no {key} in {json}"))
-                })
-            })
-        };
-        (field("one"), field("two"), field("ratio"))
+        (
+            field(&answer, "one"),
+            field(&answer, "two"),
+            field(&answer, "ratio"),
+        )
     }
 
-    /// How many times `median` calls its closure: the uncounted warm-up and the repeats.
-    fn runs(&self) -> u64 {
-        self.sizes.repeats as u64 + 1
-    }
-
-    fn median<T>(
-        &self,
-        mut run: impl FnMut() -> Result<(f64, T), String>,
-    ) -> Result<(f64, T), String> {
-        // One run first that is not counted: the first run of a process pays for cold
-        // caches and a CPU clock that has not ramped up yet, and made 1 thread look slower.
+    /// The median of `repeats` runs of `run`, after one run that is not counted: the first
+    /// run of a process pays for cold caches and a CPU clock that has not ramped up yet.
+    fn median(&self, mut run: impl FnMut() -> Result<f64, String>) -> Result<f64, String> {
         run()?;
-        let mut times = Vec::new();
-        let mut last = None;
-        for _ in 0..self.sizes.repeats {
-            let (time, value) = run()?;
-            times.push(time);
-            last = Some(value);
-        }
-        times.sort_by(f64::total_cmp);
-        Ok((times[times.len() / 2], last.expect("at least one repeat")))
+        let times = (0..self.sizes.repeats)
+            .map(|_| run())
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(middle(times))
     }
 
     /// Times `one` and `two` in turns (after a warm-up), so that a burst of load
@@ -313,15 +290,7 @@ impl Lab<'_> {
 
     fn interval(&self) -> Outcome {
         let n = self.sizes.count_per_thread_in_sweep;
-        let intervals: &[(Duration, &str)] = &[
-            (Duration::from_millis(5), "5 ms"),
-            (Duration::from_millis(1), "1 ms"),
-            (Duration::from_micros(500), "500 µs"),
-            (Duration::from_micros(100), "100 µs"),
-            (Duration::from_micros(50), "50 µs"),
-            (Duration::from_micros(5), "5 µs"),
-            (Duration::from_micros(1), "1 µs"),
-        ];
+        let intervals = [5_000, 1_000, 500, 100, 50, 5, 1].map(Duration::from_micros);
         let jobs = [
             ("count", vec![Value::Int(n)]),
             ("count", vec![Value::Int(n)]),
@@ -333,8 +302,8 @@ impl Lab<'_> {
         );
         let mut data = Vec::new();
         let mut ours = Vec::new();
-        for (interval, label) in intervals {
-            let gil = self.gil(*interval);
+        for interval in intervals {
+            let gil = self.gil(interval);
             let (t, _) = self.ours(CPU, gil.clone(), &jobs, &[])?;
             let py = self.cpython_seconds(
                 CPU,
@@ -344,7 +313,7 @@ impl Lab<'_> {
                 ),
             );
             table.row(vec![
-                label.to_string(),
+                interval_label(interval),
                 seconds(t),
                 gil.switches().to_string(),
                 gil.drop_requests().to_string(),
@@ -463,13 +432,13 @@ impl Lab<'_> {
 
     fn convoy(&self) -> Outcome {
         let rounds = self.sizes.echo_rounds;
-        let cases: &[(usize, Duration, &str)] = &[
-            (0, DEFAULT_INTERVAL, "5 ms"),
-            (1, DEFAULT_INTERVAL, "5 ms"),
-            (2, DEFAULT_INTERVAL, "5 ms"),
-            (1, Duration::from_millis(1), "1 ms"),
-            (1, Duration::from_micros(100), "100 µs"),
-            (1, Duration::from_micros(1), "1 µs"),
+        let cases = [
+            (0, DEFAULT_INTERVAL),
+            (1, DEFAULT_INTERVAL),
+            (2, DEFAULT_INTERVAL),
+            (1, Duration::from_millis(1)),
+            (1, Duration::from_micros(100)),
+            (1, Duration::from_micros(1)),
         ];
         let mut table = Table::new(
             "convoy",
@@ -487,11 +456,11 @@ impl Lab<'_> {
         );
         let mut data = Vec::new();
         let mut beside_one = None;
-        for (cpu, interval, label) in cases {
-            let burners = vec!["burn"; *cpu];
+        for (cpu, interval) in cases {
+            let burners = vec!["burn"; cpu];
             let (t, _) = self.ours(
                 IO,
-                self.gil(*interval),
+                self.gil(interval),
                 &[("echo", vec![Value::Int(rounds)])],
                 &burners,
             )?;
@@ -505,13 +474,13 @@ impl Lab<'_> {
             let per = |s: f64| seconds(s / rounds as f64);
             table.row(vec![
                 cpu.to_string(),
-                label.to_string(),
+                interval_label(interval),
                 seconds(t),
                 per(t),
                 py_cell(&py, seconds),
                 py_cell(&py, per),
             ]);
-            if *cpu == 1 && *interval == DEFAULT_INTERVAL {
+            if cpu == 1 && interval == DEFAULT_INTERVAL {
                 beside_one = Some(t / rounds as f64);
             }
             data.push(json!({"cpu_threads": cpu, "interval_s": interval.as_secs_f64(), "ours": t, "cpython": py_json(&py)}));
@@ -558,7 +527,7 @@ impl Lab<'_> {
             // The GIL to run on, and how to read its count of hand-offs.
             type Switches = Box<dyn Fn() -> u64>;
             let (label, gil, switches_now): (&str, Arc<dyn Gil>, Switches) = if old {
-                let gil = Arc::new(Counting::new(TickGil::new(100)));
+                let gil = Arc::new(TickGil::new(100));
                 let counter = gil.clone();
                 (
                     "Python 2 style: every 100 instructions",
@@ -821,18 +790,11 @@ impl Lab<'_> {
                 Some(Value::Int(got)) => got,
                 other => return Err(format!("the global counter is {other:?} after the run")),
             };
-            let py = self
-                .cpython(
-                    LOST_UPDATE,
-                    &format!("threads([('{function}', [{n}])] * 2)"),
-                )
-                .map(|answer| {
-                    answer.and_then(|json| {
-                        json["counter"]
-                            .as_i64()
-                            .ok_or_else(|| format!("no counter in {json}"))
-                    })
-                });
+            let answer = self.cpython(
+                LOST_UPDATE,
+                &format!("threads([('{function}', [{n}])] * 2)"),
+            );
+            let py = field(&answer, "counter").map(|counter| counter.map(|c| c as i64));
             if function == "add" {
                 lost_with_call = expected - got;
             }
@@ -853,7 +815,7 @@ impl Lab<'_> {
             ]);
             data.push(
                 json!({"statement": statement, "expected": expected, "ours": got,
-                "cpython": py.map(|r| r.map_or_else(|e| json!({"error": e}), |v| json!(v)))}),
+                "cpython": py_json(&py)}),
             );
         }
         table.notes.push(
@@ -888,12 +850,13 @@ impl Lab<'_> {
         for (source, function, arg) in [(CPU, "count", n), (INTEGRATE, "integrate_bytecode", steps)]
         {
             let interpreter = run::interpreter(self.kit, source, self.gil(DEFAULT_INTERVAL))?;
-            let before = interpreter.instructions();
-            let (t, _) = self.median(|| {
-                run::sequence(&interpreter, &[(function, vec![Value::Int(arg)])])
-                    .map(|(t, v)| (t.as_secs_f64(), v))
+            let mut per_run = 0;
+            let t = self.median(|| {
+                let before = interpreter.instructions();
+                let (time, _) = run::sequence(&interpreter, &[(function, vec![Value::Int(arg)])])?;
+                per_run = interpreter.instructions() - before;
+                Ok(time.as_secs_f64())
             })?;
-            let per_run = (interpreter.instructions() - before) / self.runs();
             let py = self.cpython_seconds(source, &format!("sequence([('{function}', [{arg}])])"));
             table.row(vec![
                 format!("{function}({arg})"),
@@ -915,7 +878,7 @@ impl Lab<'_> {
         let rounds = self.sizes.timeline_rounds;
         let gil = self.gil(DEFAULT_INTERVAL);
         let interpreter = run::interpreter(self.kit, IO, gil.clone())?;
-        let skip = gil.marks().len();
+        let skip = gil.events().len();
         run::threads(
             &interpreter,
             &[("wait", vec![Value::Int(rounds), Value::Int(3)])],
@@ -925,20 +888,20 @@ impl Lab<'_> {
             // experiment measures that case.
             &["burn"],
         )?;
-        let marks: Vec<_> = gil.marks().into_iter().skip(skip).collect();
+        let events: Vec<_> = gil.events().into_iter().skip(skip).collect();
         let mut threads: Vec<ThreadId> = Vec::new();
-        for mark in &marks {
-            if !threads.contains(&mark.thread) {
-                threads.push(mark.thread);
+        for event in &events {
+            if !threads.contains(&event.thread) {
+                threads.push(event.thread);
             }
         }
         // A thread's id is taken when its OS thread starts, not when it is spawned, so the
         // I/O thread is told apart by what it does: it is the one that blocks.
         threads.sort_unstable();
-        let io_thread = marks
+        let io_thread = events
             .iter()
-            .find(|mark| mark.kind == crate::MarkKind::Blocked)
-            .map(|mark| mark.thread);
+            .find(|event| event.kind == toy_python::EventKind::Blocked)
+            .map(|event| event.thread);
         let names: BTreeMap<usize, String> = threads
             .iter()
             .map(|&id| {
@@ -958,9 +921,9 @@ impl Lab<'_> {
             .map_err(|e| format!("cannot create {}: {e}", out.display()))?;
         let svg_path = out.join("timeline.svg");
         let trace_path = out.join("timeline.json");
-        std::fs::write(&svg_path, crate::timeline::svg(&marks, &names, &caption))
+        std::fs::write(&svg_path, crate::timeline::svg(&events, &names, &caption))
             .map_err(|e| format!("cannot write {}: {e}", svg_path.display()))?;
-        std::fs::write(&trace_path, crate::timeline::chrome_trace(&marks, &names))
+        std::fs::write(&trace_path, crate::timeline::chrome_trace(&events, &names))
             .map_err(|e| format!("cannot write {}: {e}", trace_path.display()))?;
         let mut table = Table::new(
             "timeline",
@@ -975,14 +938,15 @@ impl Lab<'_> {
             trace_path.display().to_string(),
             "Chrome trace: open at ui.perfetto.dev".into(),
         ]);
-        let requests = marks
+        let requests = events
             .iter()
-            .filter(|m| m.kind == crate::MarkKind::DropRequested)
+            .filter(|m| m.kind == toy_python::EventKind::DropRequested)
             .count();
-        table
-            .notes
-            .push(format!("{} events, {requests} drop requests.", marks.len()));
-        table.data = json!({"svg": svg_path, "trace": trace_path, "events": marks.len(), "drop_requests": requests});
+        table.notes.push(format!(
+            "{} events, {requests} drop requests.",
+            events.len()
+        ));
+        table.data = json!({"svg": svg_path, "trace": trace_path, "events": events.len(), "drop_requests": requests});
         Ok(table)
     }
 }
@@ -1002,10 +966,10 @@ fn py_ratio(a: &Option<Result<f64, String>>, b: &Option<Result<f64, String>>) ->
     }
 }
 
-fn py_json(py: &Option<Result<f64, String>>) -> Json {
+fn py_json<T: Into<Json> + Copy>(py: &Option<Result<T, String>>) -> Json {
     match py {
         None => Json::Null,
-        Some(Ok(v)) => json!(v),
+        Some(Ok(v)) => (*v).into(),
         Some(Err(e)) => json!({"error": e}),
     }
 }
@@ -1054,52 +1018,23 @@ fn machine_text(machine: &Json) -> String {
     text
 }
 
-/// A GIL wrapper that counts hand-offs, for GILs without an event log (the Python 2 one).
-struct Counting<G> {
-    inner: G,
-    last: AtomicUsize,
-    switches: AtomicU64,
+/// A number in the driver's answer: `None` without python3, `Some(Err)` when it failed.
+fn field(answer: &Option<Result<Json, String>>, key: &str) -> PySeconds {
+    answer.as_ref().map(|answer| {
+        answer.as_ref().map_err(Clone::clone).and_then(|json| {
+            json[key]
+                .as_f64()
+                .ok_or_else(|| format!("no {key} in {json}"))
+        })
+    })
 }
 
-impl<G: Gil> Counting<G> {
-    fn new(inner: G) -> Counting<G> {
-        Counting {
-            inner,
-            last: AtomicUsize::new(usize::MAX),
-            switches: AtomicU64::new(0),
-        }
-    }
-
-    fn switches(&self) -> u64 {
-        self.switches.load(Ordering::Relaxed)
-    }
-
-    fn taken(&self, me: ThreadId) {
-        let before = self.last.swap(me, Ordering::Relaxed);
-        if before != me && before != usize::MAX {
-            self.switches.fetch_add(1, Ordering::Relaxed);
-        }
-    }
-}
-
-impl<G: Gil> Gil for Counting<G> {
-    fn take(&self, me: ThreadId) {
-        self.inner.take(me);
-        self.taken(me);
-    }
-    fn release(&self, me: ThreadId) {
-        self.inner.release(me);
-    }
-    fn check(&self, me: ThreadId, instructions: u64) {
-        self.inner.check(me, instructions);
-        self.taken(me);
-    }
-    fn blocking_begin(&self, me: ThreadId) {
-        self.inner.blocking_begin(me);
-    }
-    fn blocking_end(&self, me: ThreadId) {
-        self.inner.blocking_end(me);
-        self.taken(me);
+/// How an interval is written in the tables: "5 ms", "500 µs".
+fn interval_label(interval: Duration) -> String {
+    if interval >= Duration::from_millis(1) {
+        format!("{} ms", interval.as_millis())
+    } else {
+        format!("{} µs", interval.as_micros())
     }
 }
 

@@ -26,7 +26,7 @@ use std::time::Duration;
 
 pub use timeline::{chrome_trace, svg as draw_svg};
 pub use toy_python;
-use toy_python::{Interpreter, ThreadId, Value};
+use toy_python::{Event, Interpreter, Value};
 
 /// What the lab needs from a GIL beyond [`toy_python::Gil`]: its counters and event log.
 pub trait LabGil: toy_python::Gil + 'static {
@@ -37,35 +37,7 @@ pub trait LabGil: toy_python::Gil + 'static {
     /// Drop requests made by waiters whose wait ran out.
     fn drop_requests(&self) -> u64;
     /// The event log, in order.
-    fn marks(&self) -> Vec<Mark>;
-}
-
-/// One entry of a GIL's event log.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Mark {
-    /// When, since the GIL was made.
-    pub at: Duration,
-    /// Which interpreter thread.
-    pub thread: ThreadId,
-    /// What happened.
-    pub kind: MarkKind,
-}
-
-/// The kinds of [`Mark`], as exercise 18's event log has them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MarkKind {
-    /// The thread asked for the GIL.
-    Wanted,
-    /// It got it.
-    Acquired,
-    /// It let it go.
-    Released,
-    /// Its wait ran out and it asked the holder to drop the GIL.
-    DropRequested,
-    /// It released the GIL around a blocking call.
-    Blocked,
-    /// It came back from the blocking call.
-    Unblocked,
+    fn events(&self) -> Vec<Event>;
 }
 
 /// A job for a worker process: call `function(*args)` in `source`.
@@ -113,12 +85,12 @@ pub fn main(kit: Kit) -> ExitCode {
     }
     match report::Options::parse(&args) {
         Ok(None) => {
-            println!("{}", report::USAGE);
+            println!("{}", report::usage());
             ExitCode::SUCCESS
         }
         Ok(Some(options)) => experiments::run_all(&kit, &options),
         Err(message) => {
-            eprintln!("error: {message}\n\n{}", report::USAGE);
+            eprintln!("error: {message}\n\n{}", report::usage());
             ExitCode::from(2)
         }
     }
@@ -163,25 +135,8 @@ macro_rules! lab_main {
             fn drop_requests(&self) -> u64 {
                 self.0.drop_requests()
             }
-            fn marks(&self) -> Vec<$crate::Mark> {
-                use $crate::MarkKind as M;
-                use $gil::EventKind as K;
-                self.0
-                    .events()
-                    .into_iter()
-                    .map(|event| $crate::Mark {
-                        at: event.at,
-                        thread: event.thread,
-                        kind: match event.kind {
-                            K::Wanted => M::Wanted,
-                            K::Acquired => M::Acquired,
-                            K::Released => M::Released,
-                            K::DropRequested => M::DropRequested,
-                            K::Blocked => M::Blocked,
-                            K::Unblocked => M::Unblocked,
-                        },
-                    })
-                    .collect()
+            fn events(&self) -> Vec<$crate::toy_python::Event> {
+                self.0.events()
             }
         }
 

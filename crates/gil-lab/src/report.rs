@@ -4,7 +4,66 @@ use std::path::PathBuf;
 
 use serde_json::{Value as Json, json};
 
-pub const USAGE: &str = "\
+/// The experiments, in the order they run, each with the line `--help` gives it.
+const EXPERIMENT_LIST: [(&str, &str); 10] = [
+    (
+        "cpu",
+        "CPU-bound work: 1 thread vs the same work in each of 2 threads",
+    ),
+    (
+        "interval",
+        "2 CPU-bound threads, switch interval from 5 ms down to 1 µs",
+    ),
+    (
+        "io",
+        "I/O-bound: 1 thread vs 20 threads, each sleeping the same",
+    ),
+    (
+        "mixed",
+        "1 CPU-bound thread alone, and beside 20 I/O-bound threads",
+    ),
+    (
+        "convoy",
+        "latency of an I/O thread beside 0, 1, 2 CPU-bound threads",
+    ),
+    (
+        "old-gil",
+        "Python 2's GIL (release every 100 instructions) vs ours",
+    ),
+    (
+        "escape",
+        "threads vs processes vs native code without the GIL",
+    ),
+    (
+        "lost-update",
+        "`counter += bump()` and `counter += 1` in 2 threads",
+    ),
+    ("speed", "our interpreter's raw speed, against CPython"),
+    (
+        "timeline",
+        "who held the GIL when: SVG and Chrome-trace JSON (Perfetto)",
+    ),
+];
+
+/// The experiments' names, in the order they run.
+pub const EXPERIMENTS: [&str; 10] = {
+    let mut names = [""; 10];
+    let mut i = 0;
+    while i < names.len() {
+        names[i] = EXPERIMENT_LIST[i].0;
+        i += 1;
+    }
+    names
+};
+
+/// The `--help` text.
+pub fn usage() -> String {
+    let experiments: String = EXPERIMENT_LIST
+        .iter()
+        .map(|(name, what)| format!("  {name:<14} {what}\n"))
+        .collect();
+    format!(
+        "\
 The GIL lab: the classic GIL measurements on your interpreter's GIL, beside real CPython.
 
 usage: cargo run --release -p exercise-18 --example lab -- [options] [experiment...]
@@ -19,31 +78,10 @@ options:
   -h, --help     this text
 
 experiments (default: all of them, in this order):
-  cpu            CPU-bound work: 1 thread vs the same work in each of 2 threads
-  interval       2 CPU-bound threads, switch interval from 5 ms down to 1 µs
-  io             I/O-bound: 1 thread vs 20 threads, each sleeping the same
-  mixed          1 CPU-bound thread alone, and beside 20 I/O-bound threads
-  convoy         latency of an I/O thread beside 0, 1, 2 CPU-bound threads
-  old-gil        Python 2's GIL (release every 100 instructions) vs ours
-  escape         threads vs processes vs native code without the GIL
-  lost-update    `counter += bump()` and `counter += 1` in 2 threads
-  speed          our interpreter's raw speed, against CPython
-  timeline       who held the GIL when: SVG and Chrome-trace JSON (Perfetto)
-
-Set GIL_LAB_PYTHON to use another Python than python3.";
-
-pub const EXPERIMENTS: [&str; 10] = [
-    "cpu",
-    "interval",
-    "io",
-    "mixed",
-    "convoy",
-    "old-gil",
-    "escape",
-    "lost-update",
-    "speed",
-    "timeline",
-];
+{experiments}
+Set GIL_LAB_PYTHON to use another Python than python3."
+    )
+}
 
 /// What the command line asked for.
 pub struct Options {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::{Mark, MarkKind};
+use toy_python::{Event, EventKind};
 
 /// A span of one thread's life: holding the GIL, or blocked outside it.
 struct Span {
@@ -16,69 +16,53 @@ struct Span {
     holding: bool,
 }
 
-fn spans(marks: &[Mark]) -> (Vec<Span>, Vec<(usize, Duration)>) {
-    let end = marks.last().map(|m| m.at).unwrap_or_default();
-    let mut open_hold: BTreeMap<usize, Duration> = BTreeMap::new();
-    let mut open_block: BTreeMap<usize, Duration> = BTreeMap::new();
+fn spans(events: &[Event]) -> (Vec<Span>, Vec<(usize, Duration)>) {
+    let end = events.last().map(|e| e.at).unwrap_or_default();
+    // Open spans by (thread, holding): `Acquired` opens a holding span that `Released`
+    // closes; `Blocked` opens a blocked one that `Unblocked` closes.
+    let mut open: BTreeMap<(usize, bool), Duration> = BTreeMap::new();
     let mut spans = Vec::new();
     let mut requests = Vec::new();
-    for mark in marks {
-        match mark.kind {
-            MarkKind::Acquired => {
-                open_hold.insert(mark.thread, mark.at);
+    for event in events {
+        let (holding, opens) = match event.kind {
+            EventKind::Acquired => (true, true),
+            EventKind::Released => (true, false),
+            EventKind::Blocked => (false, true),
+            EventKind::Unblocked => (false, false),
+            EventKind::DropRequested => {
+                requests.push((event.thread, event.at));
+                continue;
             }
-            MarkKind::Released => {
-                if let Some(from) = open_hold.remove(&mark.thread) {
-                    spans.push(Span {
-                        thread: mark.thread,
-                        from,
-                        to: mark.at,
-                        holding: true,
-                    });
-                }
-            }
-            MarkKind::Blocked => {
-                open_block.insert(mark.thread, mark.at);
-            }
-            MarkKind::Unblocked => {
-                if let Some(from) = open_block.remove(&mark.thread) {
-                    spans.push(Span {
-                        thread: mark.thread,
-                        from,
-                        to: mark.at,
-                        holding: false,
-                    });
-                }
-            }
-            MarkKind::DropRequested => requests.push((mark.thread, mark.at)),
-            MarkKind::Wanted => {}
+            EventKind::Wanted => continue,
+        };
+        let key = (event.thread, holding);
+        if opens {
+            open.insert(key, event.at);
+        } else if let Some(from) = open.remove(&key) {
+            spans.push(Span {
+                thread: event.thread,
+                from,
+                to: event.at,
+                holding,
+            });
         }
     }
-    for (thread, from) in open_hold {
-        spans.push(Span {
-            thread,
-            from,
-            to: end,
-            holding: true,
-        });
-    }
-    for (thread, from) in open_block {
-        spans.push(Span {
-            thread,
-            from,
-            to: end,
-            holding: false,
-        });
-    }
+    // Spans still open when the log ends run to its end.
+    spans.extend(open.into_iter().map(|((thread, holding), from)| Span {
+        thread,
+        from,
+        to: end,
+        holding,
+    }));
     (spans, requests)
 }
 
 /// An SVG: one row per thread, a bar where it held the GIL, a thin bar where it was
 /// blocked without it, a tick where it asked the holder to drop the GIL.
-pub fn svg(marks: &[Mark], names: &BTreeMap<usize, String>, caption: &str) -> String {
-    let (spans, requests) = spans(marks);
-    let start = marks.first().map(|m| m.at).unwrap_or_default();
-    let end = marks.last().map(|m| m.at).unwrap_or_default();
+pub fn svg(events: &[Event], names: &BTreeMap<usize, String>, caption: &str) -> String {
+    let (spans, requests) = spans(events);
+    let start = events.first().map(|m| m.at).unwrap_or_default();
+    let end = events.last().map(|m| m.at).unwrap_or_default();
     let total = (end - start).as_secs_f64().max(1e-9);
     let (left, width, row) = (150.0, 760.0, 34.0);
     let x = |t: Duration| left + (t - start).as_secs_f64() / total * width;
@@ -165,8 +149,8 @@ pub fn svg(marks: &[Mark], names: &BTreeMap<usize, String>, caption: &str) -> St
 }
 
 /// Chrome's trace-event format: a complete event per span, an instant per drop request.
-pub fn chrome_trace(marks: &[Mark], names: &BTreeMap<usize, String>) -> String {
-    let (spans, requests) = spans(marks);
+pub fn chrome_trace(events: &[Event], names: &BTreeMap<usize, String>) -> String {
+    let (spans, requests) = spans(events);
     let micros = |t: Duration| t.as_secs_f64() * 1e6;
     let mut events: Vec<serde_json::Value> = names
         .iter()

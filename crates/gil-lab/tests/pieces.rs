@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
-use gil_lab::{Mark, MarkKind};
+use gil_lab::toy_python::{Event, EventKind};
 
-fn mark(ms: u64, thread: usize, kind: MarkKind) -> Mark {
-    Mark {
+fn mark(ms: u64, thread: usize, kind: EventKind) -> Event {
+    Event {
         at: Duration::from_millis(ms),
         thread,
         kind,
@@ -16,14 +16,14 @@ fn mark(ms: u64, thread: usize, kind: MarkKind) -> Mark {
 #[test]
 fn a_hand_off_is_drawn_as_two_bars_and_a_request() {
     let marks = [
-        mark(0, 1, MarkKind::Wanted),
-        mark(0, 1, MarkKind::Acquired),
-        mark(1, 2, MarkKind::Wanted),
-        mark(6, 2, MarkKind::DropRequested),
-        mark(6, 1, MarkKind::Released),
-        mark(6, 2, MarkKind::Acquired),
-        mark(9, 2, MarkKind::Blocked),
-        mark(12, 2, MarkKind::Unblocked),
+        mark(0, 1, EventKind::Wanted),
+        mark(0, 1, EventKind::Acquired),
+        mark(1, 2, EventKind::Wanted),
+        mark(6, 2, EventKind::DropRequested),
+        mark(6, 1, EventKind::Released),
+        mark(6, 2, EventKind::Acquired),
+        mark(9, 2, EventKind::Blocked),
+        mark(12, 2, EventKind::Unblocked),
     ];
     let names = [(1, "CPU thread".to_owned()), (2, "I/O thread".to_owned())].into();
     let svg = gil_lab::draw_svg(&marks, &names, "test");

@@ -27,34 +27,10 @@ pub const MAX_EVENTS: usize = 1_000_000;
 /// waits at least one microsecond.
 const MIN_WAIT: Duration = Duration::from_micros(1);
 
-/// What happened, in a GIL's event log.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum EventKind {
-    /// The thread asked for the GIL (`take`, or `blocking_end` before it takes).
-    Wanted,
-    /// It got the GIL.
-    Acquired,
-    /// It let the GIL go (`drop_gil`, or `blocking_begin`).
-    Released,
-    /// Its wait ran a whole switch interval with no change of holder, and it asked the
-    /// holder to drop the GIL.
-    DropRequested,
-    /// It released the GIL around a blocking call (logged right after its `Released`).
-    Blocked,
-    /// It came back from the blocking call (its `Wanted` and `Acquired` follow).
-    Unblocked,
-}
-
-/// One entry of the event log.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Event {
-    /// When, since the GIL was made.
-    pub at: Duration,
-    /// Which interpreter thread.
-    pub thread: ThreadId,
-    /// What happened.
-    pub kind: EventKind,
-}
+// The event log's entries, `Event { at, thread, kind }`, and their kinds (`Wanted`,
+// `Acquired`, `Released`, `DropRequested`, `Blocked`, `Unblocked`) are toy-python's, so that
+// the lab can draw any GIL's log: see crates/toy-python/src/gil.rs for what each kind means.
+pub use toy_python::{Event, EventKind};
 
 /// What the mutex protects.
 struct State {
