@@ -10,7 +10,7 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
-use std::thread;
+use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 sync_shim::include_under_std!(gil);
@@ -29,14 +29,15 @@ fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
 }
 
+/// Whether the log has `kind` from `thread`.
+fn logged(events: &[Event], thread: usize, kind: EventKind) -> bool {
+    events.iter().any(|e| e.thread == thread && e.kind == kind)
+}
+
 /// Waits until the event log has `kind` from `thread`; `what` says what that thread does.
 fn wait_for_event(gil: &Gil, thread: usize, kind: EventKind, what: &str) {
     let start = Instant::now();
-    while !gil
-        .events()
-        .iter()
-        .any(|e| e.thread == thread && e.kind == kind)
-    {
+    while !logged(&gil.events(), thread, kind) {
         assert!(
             start.elapsed() < STALL_LIMIT,
             "{what}, but after {} s the event log still had no {kind:?} event from thread \
@@ -48,10 +49,13 @@ fn wait_for_event(gil: &Gil, thread: usize, kind: EventKind, what: &str) {
     }
 }
 
-/// The log as `thread kind` lines, for failure messages.
+/// The log as `thread kind` lines, for failure messages: the first 40 events, and how many
+/// there were in all if there were more.
 fn show(events: &[Event]) -> String {
+    const SHOWN: usize = 40;
     let lines: Vec<String> = events
         .iter()
+        .take(SHOWN)
         .map(|e| {
             format!(
                 "    {:>9.3} ms  thread {}  {:?}",
@@ -61,14 +65,48 @@ fn show(events: &[Event]) -> String {
             )
         })
         .collect();
-    if lines.len() > 40 {
-        format!(
-            "{}\n    ... ({} events in all)",
-            lines[..40].join("\n"),
-            lines.len()
-        )
-    } else {
-        lines.join("\n")
+    let mut text = lines.join("\n");
+    if events.len() > SHOWN {
+        text.push_str(&format!("\n    ... ({} events in all)", events.len()));
+    }
+    text
+}
+
+/// Starts one thread per number in `ids`; each runs `body` with the GIL and its number.
+fn spawn_threads<F>(
+    gil: &Arc<Gil>,
+    ids: impl IntoIterator<Item = usize>,
+    body: F,
+) -> Vec<JoinHandle<()>>
+where
+    F: Fn(&Gil, usize) + Send + Sync + 'static,
+{
+    let body = Arc::new(body);
+    ids.into_iter()
+        .map(|me| {
+            let (gil, body) = (Arc::clone(gil), Arc::clone(&body));
+            thread::spawn(move || body(&gil, me))
+        })
+        .collect()
+}
+
+/// Joins every thread; a panic in one of them fails the test with that thread's own message.
+fn join_all(workers: Vec<JoinHandle<()>>) {
+    for worker in workers {
+        if let Err(panic) = worker.join() {
+            std::panic::resume_unwind(panic);
+        }
+    }
+}
+
+/// Calls `check(me)` between short bursts of computing, as the interpreter's loop does,
+/// until `until`.
+fn spin_checking(gil: &Gil, me: usize, until: Instant) {
+    while Instant::now() < until {
+        for _ in 0..100 {
+            std::hint::spin_loop();
+        }
+        gil.check(me);
     }
 }
 
@@ -237,9 +275,7 @@ fn a_waiter_next_to_a_cpu_bound_thread_gets_the_gil() {
             );
             let events = gil.events();
             assert!(
-                events
-                    .iter()
-                    .any(|e| e.thread == 1 && e.kind == EventKind::DropRequested),
+                logged(&events, 1, EventKind::DropRequested),
                 "thread 1 got the GIL from a CPU-bound thread, so its wait must have run out \
                  and it must have asked for the drop; the log shows no DropRequested from \
                  thread 1:\n{}\n({CHAPTER}#the-event-log)",
@@ -254,25 +290,28 @@ fn a_waiter_next_to_a_cpu_bound_thread_gets_the_gil() {
     );
 }
 
-/// Thread 0 holds the GIL, thread 1 waits; thread 0 is asked to drop it and calls check().
-/// Returns the log.
-fn hand_off(forced: bool) -> Vec<Event> {
-    let gil = Arc::new(Gil::new(NEVER));
-    gil.set_forced_switching(forced);
+/// Thread 0 holds the GIL, thread 1 waits in take(); thread 0 is asked to drop it, calls
+/// check() and drops it. Thread 1, once it has the GIL, runs `then` and drops the GIL too.
+/// Returns what `then` returned.
+fn hand_off<R>(gil: &Arc<Gil>, then: impl FnOnce(&Gil) -> R + Send + 'static) -> R
+where
+    R: Send + 'static,
+{
     gil.take(0);
     let waiter = {
-        let gil = Arc::clone(&gil);
+        let gil = Arc::clone(gil);
         thread::spawn(move || {
             gil.take(1);
+            let result = then(&gil);
             gil.drop_gil(1);
+            result
         })
     };
-    wait_for_event(&gil, 1, EventKind::Wanted, "thread 1 called take()");
+    wait_for_event(gil, 1, EventKind::Wanted, "thread 1 called take()");
     gil.request_drop();
     gil.check(0);
     gil.drop_gil(0);
-    waiter.join().expect("the waiting thread panicked");
-    gil.events()
+    waiter.join().expect("the waiting thread panicked")
 }
 
 #[test]
@@ -283,21 +322,8 @@ fn with_forced_switching_the_waiter_gets_the_gil_before_the_dropper_takes_it_bac
         "thread 0 asked to drop the GIL in check(), with thread 1 waiting in take()",
         || {
             let gil = Arc::new(Gil::new(NEVER));
-            gil.take(0);
-            let waiter = {
-                let gil = Arc::clone(&gil);
-                thread::spawn(move || {
-                    gil.take(1);
-                    // Give thread 0 every chance to take the GIL back, were it free.
-                    thread::sleep(ms(20));
-                    gil.drop_gil(1);
-                })
-            };
-            wait_for_event(&gil, 1, EventKind::Wanted, "thread 1 called take()");
-            gil.request_drop();
-            gil.check(0);
-            gil.drop_gil(0);
-            waiter.join().expect("the waiting thread panicked");
+            // Give thread 0 every chance to take the GIL back, were it free.
+            hand_off(&gil, |_| thread::sleep(ms(20)));
             let events = gil.events();
             let released = events
                 .iter()
@@ -335,11 +361,12 @@ fn without_forced_switching_a_drop_request_still_lets_the_waiter_in_eventually()
         10,
         "a hand-off on request with forced switching off (drop_gil must not wait then)",
         || {
-            let events = hand_off(false);
+            let gil = Arc::new(Gil::new(NEVER));
+            gil.set_forced_switching(false);
+            hand_off(&gil, |_| ());
+            let events = gil.events();
             assert!(
-                events
-                    .iter()
-                    .any(|e| e.thread == 1 && e.kind == EventKind::Acquired),
+                logged(&events, 1, EventKind::Acquired),
                 "thread 1 never got the GIL:\n{}",
                 show(&events)
             );
@@ -355,26 +382,14 @@ fn after_a_hand_off_the_request_is_cleared_and_the_new_holder_keeps_the_gil() {
         "a hand-off on request, then 1,000 checks by the new holder",
         || {
             let gil = Arc::new(Gil::new(NEVER));
-            gil.take(0);
-            let new_holder = {
-                let gil = Arc::clone(&gil);
-                thread::spawn(move || {
-                    gil.take(1);
-                    let still_requested = gil.drop_requested();
-                    let switches = gil.switches();
-                    for _ in 0..1000 {
-                        gil.check(1);
-                    }
-                    let more = gil.switches() - switches;
-                    gil.drop_gil(1);
-                    (still_requested, more)
-                })
-            };
-            wait_for_event(&gil, 1, EventKind::Wanted, "thread 1 called take()");
-            gil.request_drop();
-            gil.check(0);
-            gil.drop_gil(0);
-            let (still_requested, more) = new_holder.join().expect("thread 1 panicked");
+            let (still_requested, more) = hand_off(&gil, |gil| {
+                let still_requested = gil.drop_requested();
+                let switches = gil.switches();
+                for _ in 0..1000 {
+                    gil.check(1);
+                }
+                (still_requested, gil.switches() - switches)
+            });
             assert!(
                 !still_requested,
                 "thread 1 had just taken the GIL from thread 0, which was asked to drop it, and \
@@ -401,9 +416,10 @@ fn only_one_thread_holds_the_gil_at_a_time() {
         "4 threads taking the GIL 300 times each, with check() calls and a 100 µs interval",
         || {
             let gil = Arc::new(Gil::new(Duration::from_micros(100)));
-            let inside = Arc::new(AtomicUsize::new(0));
+            let inside = AtomicUsize::new(0);
+            let start = Barrier::new(THREADS);
             let done = Arc::new(AtomicU64::new(0));
-            let start = Arc::new(Barrier::new(THREADS));
+            let counted = Arc::clone(&done);
             let enter = |inside: &AtomicUsize, me: usize| {
                 let others = inside.fetch_add(1, Ordering::SeqCst);
                 assert_eq!(
@@ -412,36 +428,25 @@ fn only_one_thread_holds_the_gil_at_a_time() {
                      GIL: two holders at once ({CHAPTER}#drop-requests)"
                 );
             };
-            let workers: Vec<_> = (0..THREADS)
-                .map(|me| {
-                    let (gil, inside) = (Arc::clone(&gil), Arc::clone(&inside));
-                    let (done, start) = (Arc::clone(&done), Arc::clone(&start));
-                    thread::spawn(move || {
-                        start.wait();
-                        for _ in 0..ROUNDS {
-                            gil.take(me);
-                            enter(&inside, me);
-                            for _ in 0..3 {
-                                for _ in 0..200 {
-                                    std::hint::spin_loop();
-                                }
-                                // check() may hand the GIL over: not inside meanwhile.
-                                inside.fetch_sub(1, Ordering::SeqCst);
-                                gil.check(me);
-                                enter(&inside, me);
-                            }
-                            inside.fetch_sub(1, Ordering::SeqCst);
-                            gil.drop_gil(me);
-                            done.fetch_add(1, Ordering::Relaxed);
+            join_all(spawn_threads(&gil, 0..THREADS, move |gil, me| {
+                start.wait();
+                for _ in 0..ROUNDS {
+                    gil.take(me);
+                    enter(&inside, me);
+                    for _ in 0..3 {
+                        for _ in 0..200 {
+                            std::hint::spin_loop();
                         }
-                    })
-                })
-                .collect();
-            for worker in workers {
-                if let Err(panic) = worker.join() {
-                    std::panic::resume_unwind(panic);
+                        // check() may hand the GIL over: not inside meanwhile.
+                        inside.fetch_sub(1, Ordering::SeqCst);
+                        gil.check(me);
+                        enter(&inside, me);
+                    }
+                    inside.fetch_sub(1, Ordering::SeqCst);
+                    gil.drop_gil(me);
+                    counted.fetch_add(1, Ordering::Relaxed);
                 }
-            }
+            }));
             assert_eq!(done.load(Ordering::Relaxed), (THREADS * ROUNDS) as u64);
         },
     );
@@ -458,24 +463,14 @@ fn blocking_calls_run_without_the_gil() {
          it): it cannot end while any thread keeps the GIL through blocking_begin()",
         || {
             let gil = Arc::new(Gil::new(ms(5)));
-            let barrier = Arc::new(Barrier::new(THREADS));
-            let workers: Vec<_> = (0..THREADS)
-                .map(|me| {
-                    let (gil, barrier) = (Arc::clone(&gil), Arc::clone(&barrier));
-                    thread::spawn(move || {
-                        gil.take(me);
-                        gil.blocking_begin(me);
-                        barrier.wait();
-                        gil.blocking_end(me);
-                        gil.drop_gil(me);
-                    })
-                })
-                .collect();
-            for worker in workers {
-                if let Err(panic) = worker.join() {
-                    std::panic::resume_unwind(panic);
-                }
-            }
+            let barrier = Barrier::new(THREADS);
+            join_all(spawn_threads(&gil, 0..THREADS, move |gil, me| {
+                gil.take(me);
+                gil.blocking_begin(me);
+                barrier.wait();
+                gil.blocking_end(me);
+                gil.drop_gil(me);
+            }));
             let events = gil.events();
             for kind in [EventKind::Blocked, EventKind::Unblocked] {
                 let seen = events.iter().filter(|e| e.kind == kind).count();
@@ -499,23 +494,13 @@ fn twenty_sleeps_between_blocking_begin_and_end_overlap() {
         || {
             let gil = Arc::new(Gil::new(ms(5)));
             let start = Instant::now();
-            let workers: Vec<_> = (0..THREADS)
-                .map(|me| {
-                    let gil = Arc::clone(&gil);
-                    thread::spawn(move || {
-                        gil.take(me);
-                        gil.blocking_begin(me);
-                        thread::sleep(ms(100));
-                        gil.blocking_end(me);
-                        gil.drop_gil(me);
-                    })
-                })
-                .collect();
-            for worker in workers {
-                if let Err(panic) = worker.join() {
-                    std::panic::resume_unwind(panic);
-                }
-            }
+            join_all(spawn_threads(&gil, 0..THREADS, |gil, me| {
+                gil.take(me);
+                gil.blocking_begin(me);
+                thread::sleep(ms(100));
+                gil.blocking_end(me);
+                gil.drop_gil(me);
+            }));
             let took = start.elapsed();
             assert!(
                 took < Duration::from_secs(1),
@@ -533,29 +518,15 @@ fn twenty_sleeps_between_blocking_begin_and_end_overlap() {
 /// the switches counted meanwhile.
 fn two_cpu_bound_threads(gil: &Arc<Gil>, run: Duration) -> u64 {
     let before = gil.switches();
-    let start = Arc::new(Barrier::new(2));
-    let workers: Vec<_> = (0..2)
-        .map(|me| {
-            let (gil, start) = (Arc::clone(gil), Arc::clone(&start));
-            thread::spawn(move || {
-                start.wait();
-                let begun = Instant::now();
-                gil.take(me);
-                while begun.elapsed() < run {
-                    for _ in 0..100 {
-                        std::hint::spin_loop();
-                    }
-                    gil.check(me);
-                }
-                gil.drop_gil(me);
-            })
-        })
-        .collect();
-    for worker in workers {
-        if let Err(panic) = worker.join() {
-            std::panic::resume_unwind(panic);
-        }
-    }
+    let start = Barrier::new(2);
+    join_all(spawn_threads(gil, 0..2, move |gil, me| {
+        start.wait();
+        // The run counts from here: the wait in take() is part of it.
+        let until = Instant::now() + run;
+        gil.take(me);
+        spin_checking(gil, me, until);
+        gil.drop_gil(me);
+    }));
     gil.switches() - before
 }
 
@@ -596,33 +567,18 @@ fn a_waiter_asks_only_after_a_whole_interval_under_the_same_holder() {
         || {
             let gil = Arc::new(Gil::new(INTERVAL));
             gil.take(0);
-            let workers: Vec<_> = (1..=2)
-                .map(|me| {
-                    let gil = Arc::clone(&gil);
-                    thread::spawn(move || {
-                        gil.take(me);
-                        let begun = Instant::now();
-                        while begun.elapsed() < INTERVAL * 3 / 2 {
-                            for _ in 0..100 {
-                                std::hint::spin_loop();
-                            }
-                            gil.check(me);
-                        }
-                        gil.drop_gil(me);
-                    })
-                })
-                .collect();
+            let workers = spawn_threads(&gil, 1..=2, |gil, me| {
+                gil.take(me);
+                spin_checking(gil, me, Instant::now() + INTERVAL * 3 / 2);
+                gil.drop_gil(me);
+            });
             wait_for_event(&gil, 1, EventKind::Wanted, "thread 1 called take()");
             wait_for_event(&gil, 2, EventKind::Wanted, "thread 2 called take()");
             // Both waits began; hand over before they run out. The one that does not get the
             // GIL now must give the new holder a whole interval before it asks.
             thread::sleep(INTERVAL * 4 / 5);
             gil.drop_gil(0);
-            for worker in workers {
-                if let Err(panic) = worker.join() {
-                    std::panic::resume_unwind(panic);
-                }
-            }
+            join_all(workers);
             let events = gil.events();
             for (at, request) in events.iter().enumerate() {
                 if request.kind != EventKind::DropRequested {
@@ -663,27 +619,17 @@ fn the_event_log_tells_a_consistent_story() {
         "3 threads taking the GIL, checking, and making blocking calls",
         || {
             let gil = Arc::new(Gil::new(ms(1)));
-            let workers: Vec<_> = (0..3)
-                .map(|me| {
-                    let gil = Arc::clone(&gil);
-                    thread::spawn(move || {
-                        for _ in 0..5 {
-                            gil.take(me);
-                            spin_checking(&gil, me, ms(2));
-                            gil.blocking_begin(me);
-                            thread::sleep(ms(1));
-                            gil.blocking_end(me);
-                            spin_checking(&gil, me, ms(1));
-                            gil.drop_gil(me);
-                        }
-                    })
-                })
-                .collect();
-            for worker in workers {
-                if let Err(panic) = worker.join() {
-                    std::panic::resume_unwind(panic);
+            join_all(spawn_threads(&gil, 0..3, |gil, me| {
+                for _ in 0..5 {
+                    gil.take(me);
+                    spin_checking(gil, me, Instant::now() + ms(2));
+                    gil.blocking_begin(me);
+                    thread::sleep(ms(1));
+                    gil.blocking_end(me);
+                    spin_checking(gil, me, Instant::now() + ms(1));
+                    gil.drop_gil(me);
                 }
-            }
+            }));
             let events = gil.events();
             if let Err(problem) = consistent(&events) {
                 panic!(
@@ -704,16 +650,6 @@ fn the_event_log_tells_a_consistent_story() {
             );
         },
     );
-}
-
-fn spin_checking(gil: &Gil, me: usize, run: Duration) {
-    let begun = Instant::now();
-    while begun.elapsed() < run {
-        for _ in 0..100 {
-            std::hint::spin_loop();
-        }
-        gil.check(me);
-    }
 }
 
 /// Follows every thread through the log: `Wanted`, any `DropRequested`, `Acquired`, then

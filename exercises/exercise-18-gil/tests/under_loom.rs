@@ -31,6 +31,24 @@ fn wait_for_event(gil: &Gil, thread: usize, kind: EventKind) {
     }
 }
 
+/// Thread 0 takes the GIL; thread 1 is started, waits in take(), then runs `then` and drops
+/// the GIL. Returns once thread 1 has logged its `Wanted`.
+fn holder_and_waiter<R: 'static>(
+    then: impl FnOnce(&Gil) -> R + 'static,
+) -> (Arc<Gil>, thread::JoinHandle<R>) {
+    let gil = Arc::new(Gil::new(INTERVAL));
+    gil.take(0);
+    let other = Arc::clone(&gil);
+    let waiter = thread::spawn(move || {
+        other.take(1);
+        let result = then(&other);
+        other.drop_gil(1);
+        result
+    });
+    wait_for_event(&gil, 1, EventKind::Wanted);
+    (gil, waiter)
+}
+
 fn kinds_of(events: &[Event], thread: usize) -> Vec<EventKind> {
     events
         .iter()
@@ -46,16 +64,7 @@ fn loom_a_drop_request_hands_the_gil_to_the_waiter_first() {
          and calls check(); thread 1 is woken, gets the GIL before thread 0 has it again, \
          and finds the request cleared",
         || {
-            let gil = Arc::new(Gil::new(INTERVAL));
-            gil.take(0);
-            let other = Arc::clone(&gil);
-            let waiter = thread::spawn(move || {
-                other.take(1);
-                let requested = other.drop_requested();
-                other.drop_gil(1);
-                requested
-            });
-            wait_for_event(&gil, 1, EventKind::Wanted);
+            let (gil, waiter) = holder_and_waiter(|gil| gil.drop_requested());
             gil.request_drop();
             gil.check(0);
             gil.drop_gil(0);
@@ -143,14 +152,7 @@ fn loom_blocking_begin_lets_a_waiting_thread_run() {
         "thread 0 holds the GIL and thread 1 waits for it; thread 0 enters a blocking call \
          that lasts until thread 1 has had the GIL; thread 0 then takes the GIL back",
         || {
-            let gil = Arc::new(Gil::new(INTERVAL));
-            gil.take(0);
-            let other = Arc::clone(&gil);
-            let waiter = thread::spawn(move || {
-                other.take(1);
-                other.drop_gil(1);
-            });
-            wait_for_event(&gil, 1, EventKind::Wanted);
+            let (gil, waiter) = holder_and_waiter(|_| ());
             gil.blocking_begin(0);
             // The blocking call: it ends when thread 1 is done.
             waiter.join().unwrap();

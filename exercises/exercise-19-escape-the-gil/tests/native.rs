@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use toy_python::{Gil, Interpreter, ThreadId, TickGil, Value};
@@ -48,28 +48,26 @@ impl Probe {
         })
     }
 
+    fn log(&self) -> MutexGuard<'_, Vec<(ThreadId, Event)>> {
+        self.log.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     fn note(&self, me: ThreadId, event: Event) -> usize {
-        let mut log = self.log.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut log = self.log();
         log.push((me, event));
         self.changed.notify_all();
         log.len()
     }
 
     fn events(&self) -> Vec<(ThreadId, Event)> {
-        self.log
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        self.log().clone()
     }
 
-    /// Waits until an entry after the first `from` matches `wanted`, or up to five seconds.
-    fn wait_for(&self, from: usize, wanted: impl Fn(&(ThreadId, Event)) -> bool) {
-        let log = self.log.lock().unwrap_or_else(PoisonError::into_inner);
+    /// Waits until an entry after the first `from` matches `wanted`, or up to `limit`.
+    fn wait_for(&self, from: usize, limit: Duration, wanted: impl Fn(&(ThreadId, Event)) -> bool) {
         let _ = self
             .changed
-            .wait_timeout_while(log, Duration::from_secs(5), |log| {
-                !log[from..].iter().any(&wanted)
-            });
+            .wait_timeout_while(self.log(), limit, |log| !log[from..].iter().any(&wanted));
     }
 }
 
@@ -92,14 +90,9 @@ impl Gil for Probe {
         // Written before the GIL is given up, so no other thread's Take can come first.
         let at = self.note(me, Event::BlockingBegin);
         self.inner.blocking_begin(me);
-        let log = self.log.lock().unwrap_or_else(PoisonError::into_inner);
-        let _ = self
-            .changed
-            .wait_timeout_while(log, self.wait_for_another, |log| {
-                !log[at..]
-                    .iter()
-                    .any(|&(who, event)| who != me && event == Event::Take)
-            });
+        self.wait_for(at, self.wait_for_another, |&(who, event)| {
+            who != me && event == Event::Take
+        });
     }
 
     fn blocking_end(&self, me: ThreadId) {
@@ -109,6 +102,14 @@ impl Gil for Probe {
 }
 
 const CALLS_INTEGRATE: &str = "def area(steps):\n    a = integrate(steps)\n    return a\n";
+
+/// Loads the test's `source` on `gil`, with the learner's natives registered.
+fn load(source: &str, gil: Arc<dyn Gil>) -> Interpreter {
+    let program = toy_python::compile(source).expect("the test's program compiles");
+    let interpreter = Interpreter::new(&program, gil).expect("the test's program loads");
+    native::register(&interpreter);
+    interpreter
+}
 
 #[test]
 fn integrate_of_cos_over_a_quarter_turn_is_one_million() {
@@ -121,10 +122,7 @@ fn integrate_of_cos_over_a_quarter_turn_is_one_million() {
              times 1000000 and rounded: with 100000 steps the midpoint rule is off by far \
              less than one millionth ({CHAPTER}{SECTION})"
         );
-        let program = toy_python::compile(CALLS_INTEGRATE).expect("the test's program compiles");
-        let interpreter = Interpreter::new(&program, Arc::new(TickGil::new(100)))
-            .expect("the test's program loads");
-        native::register(&interpreter);
+        let interpreter = load(CALLS_INTEGRATE, Arc::new(TickGil::new(100)));
         let from_python = interpreter.call("area", &[Value::Int(100_000)]);
         assert!(
             matches!(from_python, Ok(Value::Int(1_000_000))),
@@ -159,10 +157,7 @@ fn integrate_refuses_anything_but_a_positive_step_count() {
 fn integrate_gives_the_gil_up_while_it_runs() {
     let events = deadline::within_secs(10, "a program calling integrate", || {
         let probe = Probe::new(Duration::ZERO);
-        let program = toy_python::compile(CALLS_INTEGRATE).expect("the test's program compiles");
-        let gil: Arc<dyn Gil> = probe.clone();
-        let interpreter = Interpreter::new(&program, gil).expect("the test's program loads");
-        native::register(&interpreter);
+        let interpreter = load(CALLS_INTEGRATE, probe.clone());
         let result = interpreter.call("area", &[Value::Int(1_000)]);
         assert!(
             result.is_ok(),
@@ -190,14 +185,11 @@ fn another_thread_runs_bytecode_while_integrate_runs() {
         // until the second thread has taken the GIL.
         let probe = Probe::new(Duration::from_secs(5));
         let source = format!("{CALLS_INTEGRATE}\ndef other():\n    return 7\n");
-        let program = toy_python::compile(&source).expect("the test's program compiles");
-        let gil: Arc<dyn Gil> = probe.clone();
-        let interpreter = Interpreter::new(&program, gil).expect("the test's program loads");
-        native::register(&interpreter);
+        let interpreter = load(&source, probe.clone());
         // Loading the program ran its top level, with a Take and a Release of its own.
         let loaded = probe.events().len();
         let first = interpreter.spawn("area", vec![Value::Int(1_000)]);
-        probe.wait_for(loaded, |e| e.1 == Event::Take);
+        probe.wait_for(loaded, Duration::from_secs(5), |e| e.1 == Event::Take);
         let second = interpreter.spawn("other", vec![]);
         let first = first.join().expect("the first interpreter thread panicked");
         let second = second

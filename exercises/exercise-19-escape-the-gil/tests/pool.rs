@@ -5,6 +5,7 @@
 mod common;
 
 use std::collections::BTreeSet;
+use std::ffi::OsStr;
 use std::panic;
 use std::path::PathBuf;
 use std::process::Command;
@@ -43,6 +44,16 @@ fn start_pool(size: usize, command: impl Fn() -> Command + Send + Sync + 'static
     })
 }
 
+/// A pool whose workers start with `key` set to `value` in their environment.
+fn start_pool_with_env(size: usize, key: &'static str, value: impl AsRef<OsStr>) -> Pool {
+    let value = value.as_ref().to_owned();
+    start_pool(size, move || {
+        let mut command = worker_command();
+        command.env(key, &value);
+        command
+    })
+}
+
 fn ok_value(result: &Result<Reply, PoolError>) -> Option<&Value> {
     match result {
         Ok(Reply {
@@ -55,12 +66,7 @@ fn ok_value(result: &Result<Reply, PoolError>) -> Option<&Value> {
 /// A pool whose workers call `meet` in a fresh directory of their own.
 fn meeting_pool(size: usize) -> (Pool, PathBuf) {
     let dir = fresh_dir("meet");
-    let for_workers = dir.clone();
-    let pool = start_pool(size, move || {
-        let mut command = worker_command();
-        command.env("EXERCISE_19_MEET_DIR", &for_workers);
-        command
-    });
+    let pool = start_pool_with_env(size, "EXERCISE_19_MEET_DIR", &dir);
     (pool, dir)
 }
 
@@ -108,15 +114,14 @@ fn the_pool_runs_programs_and_returns_the_results_in_job_order() {
             vec![],
         ));
         let results = pool.run_all(&jobs);
-        let values: Vec<Option<&Value>> = results.iter().map(ok_value).collect();
-        let expected = [0, 2, 4, 6, 8, 5050]
+        let values: Vec<Option<Value>> = results.iter().map(|r| ok_value(r).cloned()).collect();
+        let expected: Vec<Option<Value>> = [0, 2, 4, 6, 8, 5050]
             .map(|n| Some(Value::Int(n)))
             .into_iter()
             .chain([Some(Value::None)])
-            .collect::<Vec<_>>();
+            .collect();
         assert_eq!(
-            values,
-            expected.iter().map(Option::as_ref).collect::<Vec<_>>(),
+            values, expected,
             "run_all() of double(0) .. double(4), sum_to(100) and nothing() returned \
              {results:?}: one result per job, in the order of the jobs, whichever worker ran \
              which ({CHAPTER}{PROCESSES})"
@@ -360,11 +365,7 @@ fn dropping_the_pool_kills_a_worker_that_does_not_exit() {
             "dropping a pool whose worker stays alive after its stdin is closed \
              (does Drop kill it after a grace period?)",
             move || {
-                let pool = start_pool(1, || {
-                    let mut command = worker_command();
-                    command.env("EXERCISE_19_LINGER_MS", "60000");
-                    command
-                });
+                let pool = start_pool_with_env(1, "EXERCISE_19_LINGER_MS", "60000");
                 let pids = pool.pids();
                 seen.lock()
                     .unwrap_or_else(PoisonError::into_inner)

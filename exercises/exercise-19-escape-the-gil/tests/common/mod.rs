@@ -62,17 +62,14 @@ pub enum Fate {
 
 /// Looks `pid` up in the process table, as a child of this process.
 pub fn fate(pid: u32) -> Fate {
-    let me = std::process::id();
-    let (state, parent) = if std::path::Path::new("/proc/self/stat").exists() {
+    // "state ppid ...", from /proc or from ps.
+    let fields = if std::path::Path::new("/proc/self/stat").exists() {
         let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
             return Fate::Reaped;
         };
         // "pid (name) S ppid ...": the name may hold spaces and parentheses.
-        let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-        let mut fields = after_name.split_whitespace();
-        let state = fields.next().unwrap_or("").to_owned();
-        let parent = fields.next().and_then(|p| p.parse().ok());
-        (state, parent)
+        stat.rsplit_once(')')
+            .map_or(String::new(), |(_, rest)| rest.to_owned())
     } else {
         // No /proc (macOS): ask ps.
         let output = Command::new("ps")
@@ -81,13 +78,12 @@ pub fn fate(pid: u32) -> Fate {
         let Ok(output) = output else {
             return Fate::Reaped;
         };
-        let text = String::from_utf8_lossy(&output.stdout).into_owned();
-        let mut fields = text.split_whitespace();
-        let state = fields.next().unwrap_or("").to_owned();
-        let parent = fields.next().and_then(|p| p.parse().ok());
-        (state, parent)
+        String::from_utf8_lossy(&output.stdout).into_owned()
     };
-    if state.is_empty() || parent != Some(me) {
+    let mut fields = fields.split_whitespace();
+    let state = fields.next().unwrap_or("");
+    let parent: Option<u32> = fields.next().and_then(|p| p.parse().ok());
+    if state.is_empty() || parent != Some(std::process::id()) {
         Fate::Reaped
     } else if state.starts_with('Z') {
         Fate::Zombie
