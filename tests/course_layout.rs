@@ -208,6 +208,51 @@ fn every_exercise_has_its_crates_wired_up() {
     report("exercise and solution crates", &problems);
 }
 
+/// The marker a module file of an exercise starts with when the learner fills nothing in.
+const PROVIDED: &str = "// Provided, nothing to fill in";
+
+/// A provided module exists twice, in the exercise and in the solution, because each crate
+/// stands alone and the graded suites include `src/<module>.rs` of the crate they grade.
+/// The two copies must not drift apart: the solution would be graded with other code than
+/// the learner has.
+#[test]
+fn provided_modules_are_the_same_in_exercise_and_solution() {
+    let root = root();
+    let mut problems = Vec::new();
+    for ex in &course().exercises {
+        let src = ex.exercise_dir(root).join("src");
+        let Ok(entries) = fs::read_dir(&src) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Ok(text) = fs::read_to_string(&path) else {
+                continue;
+            };
+            if !text.lines().take(5).any(|line| line.starts_with(PROVIDED)) {
+                continue;
+            }
+            let name = entry.file_name();
+            let copy = ex.solution_dir(root).join("src").join(&name);
+            match fs::read_to_string(&copy) {
+                Ok(solution_text) if solution_text == text => {}
+                Ok(_) => problems.push(format!(
+                    "exercise {}: {} is provided, but the solution's copy {} differs from it",
+                    ex.id(),
+                    path.display(),
+                    copy.display()
+                )),
+                Err(e) => problems.push(format!(
+                    "exercise {}: {} is provided, but the solution has no copy: {e}",
+                    ex.id(),
+                    path.display()
+                )),
+            }
+        }
+    }
+    report("provided modules", &problems);
+}
+
 #[test]
 fn every_exercise_has_at_least_three_mutants() {
     let mut problems = Vec::new();
