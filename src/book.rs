@@ -62,8 +62,11 @@ pub fn build(root: &Path, output: &Path, on_step: &mut dyn FnMut(&Step)) -> Resu
     }
     let invocation = invocation(root, output);
     let ran = cargo::run(&invocation, &mut |line| {
-        if let Some(step) = Step::from_line(line) {
-            on_step(&step);
+        match Step::from_line(line) {
+            // cargo's `Running `target/debug/book-builder ...``: not a test target.
+            Some(Step::Running(_)) => on_step(&Step::Running("the book builder".to_owned())),
+            Some(step) => on_step(&step),
+            None => {}
         }
     })?;
     let built = ran

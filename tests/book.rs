@@ -1,6 +1,6 @@
-//! The book builds with the library of `crates/book-builder` (the one `cargo run -- book`
-//! runs), and every internal link
-//! of the built HTML leads somewhere: the file exists and its `#fragment` is an id in it.
+//! The book builds with the library of `crates/book-builder` (whose binary `cargo run -- book`
+//! runs), and every internal link of the built HTML leads somewhere: the file exists and its
+//! `#fragment` is an id in it.
 
 use std::path::Path;
 
