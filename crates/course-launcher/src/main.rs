@@ -58,10 +58,11 @@ fn main() -> ExitCode {
     );
     println!("(Here, `cargo test` runs the exercise's tests; `cargo run -- hint` shows a hint.)\n");
 
+    // Not `--quiet`: on a fresh clone the course tool compiles first, and cargo's lines show it.
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
     let mut command = Command::new(cargo);
     command
-        .args(["run", "--quiet", "--package", "course", "--bin", "course"])
+        .args(["run", "--package", "course", "--bin", "course"])
         .arg("--manifest-path")
         .arg(root.join("Cargo.toml"))
         .arg("--")
