@@ -1,5 +1,9 @@
-//! Command-line arguments, parsed by hand: a handful of commands, each with at most one
-//! exercise and one flag.
+//! Command-line arguments, parsed by clap (derive). The usage texts are written by hand for
+//! learners and given to clap as each command's help; clap's errors are reworded into the
+//! tool's one-line messages (see [`parse`]), shown with the usage of the command they are about.
+
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::{Parser, Subcommand};
 
 use crate::error::{Error, Result};
 
@@ -10,14 +14,18 @@ pub enum Command {
     Dashboard,
     /// The exercises with their folders and chapters.
     List,
-    /// Run one exercise's graded suite and explain the result.
-    Check { exercise: String },
+    /// Run one exercise's graded suite and explain the result; `focus` narrows it to the
+    /// tests whose names contain it (`check 03 slots`).
+    Check {
+        exercise: String,
+        focus: Option<String>,
+    },
     /// Staged hints for one exercise.
     Hint { exercise: String, mode: HintMode },
     /// Build the book into `target/book`.
     Book { open: bool },
-    /// The maintainer check: stubs fail, solutions pass, mutants are caught (each `repeat`
-    /// times), the contract is covered, alternatives pass.
+    /// The maintainer check: stubs fail, solutions pass, the contract is covered, mutants
+    /// are caught (each `repeat` times), alternatives pass.
     Verify {
         exercise: Option<String>,
         repeat: u32,
@@ -27,8 +35,10 @@ pub enum Command {
         exercise: String,
         halves: crate::commands::sweep::Halves,
     },
-    /// Rerun the checks on every save (not available yet).
-    Watch,
+    /// Check the exercise being worked on again on every save.
+    Watch { exercise: Option<String> },
+    /// Put an exercise's `src/` back as shipped, keeping the learner's version aside.
+    Reset { exercise: String, yes: bool },
     /// Print the usage of a topic.
     Help(Topic),
 }
@@ -56,6 +66,7 @@ pub enum Topic {
     Verify,
     Sweep,
     Watch,
+    Reset,
 }
 
 impl Topic {
@@ -69,6 +80,7 @@ impl Topic {
             "verify" => Topic::Verify,
             "sweep" => Topic::Sweep,
             "watch" => Topic::Watch,
+            "reset" => Topic::Reset,
             _ => return None,
         })
     }
@@ -80,9 +92,11 @@ usage: cargo run -- [COMMAND] [ARGS]
 commands:
   (none), dashboard     your progress over every exercise, and what to do next
   list                  the exercises with their folders and book chapters
-  check NN              run exercise NN's tests and explain the result
+  check NN [FOCUS]      run exercise NN's tests and explain the result
+  watch [NN]            check the exercise again each time you save one of its files
   hint NN [--all|--reset]
                         the next hint for exercise NN (one more each time)
+  reset NN [--yes]      put exercise NN's src/ back as shipped (yours is kept aside)
   book [--open]         build the book into target/book and show how to open it
   verify [NN] [--repeat N]
                         maintainer check: stubs fail, solutions pass, contract covered,
@@ -92,7 +106,8 @@ commands:
   help [COMMAND]        this text, or the usage of one command
 
 NN is an exercise number (4 or 04) or its slug (spin-lock).
-`cargo run -- COMMAND --help` explains one command.";
+`cargo run -- COMMAND --help` explains one command.
+Inside an exercise folder, `cargo run` checks that exercise.";
 
 const DASHBOARD: &str = "\
 usage: cargo run [-- dashboard]
@@ -108,11 +123,13 @@ usage: cargo run -- list
 Lists the exercises in course order with their folders and book chapters.";
 
 const CHECK: &str = "\
-usage: cargo run -- check NN
+usage: cargo run -- check NN [FOCUS]
 
 Runs `cargo test -p exercise-NN --no-fail-fast`, shows each test as passed or failed,
 the first failure's message, and what to do next. Exits with 0 when every test passes,
-1 otherwise. NN is a number (4 or 04) or the exercise's slug (spin-lock).";
+1 otherwise. NN is a number (4 or 04) or the exercise's slug (spin-lock).
+  FOCUS     run only the tests whose names contain FOCUS, to work on one part of the
+            exercise: `cargo run -- check 03 slots`";
 
 const HINT: &str = "\
 usage: cargo run -- hint NN [--all | --reset]
@@ -125,7 +142,8 @@ and so on (the count is kept in target/course/hints.toml).
 const BOOK: &str = "\
 usage: cargo run -- book [--open]
 
-Builds the book from book/ into target/book and prints the page to open.
+Builds the book from book/ into target/book and prints the page to open. The first time,
+the book builder (crates/book-builder, with mdBook) is compiled: about a minute.
   --open    also try to open it in your browser";
 
 const VERIFY: &str = "\
@@ -152,9 +170,19 @@ tests/mutants/exercise-NN.survivors.toml. Exits with 0 when every survivor is li
   --cargo-mutants  only cargo-mutants (builds a copy of the workspace: longer)";
 
 const WATCH: &str = "\
-usage: cargo run -- watch
+usage: cargo run -- watch [NN]
 
-Not available yet: run `cargo run -- check NN` after each change instead.";
+Checks exercise NN (or the first one not done yet) as `check` does, then again each time
+you save one of its .rs or .toml files. When every test passes it moves on to the next
+exercise. Type q and Enter, or press Ctrl+C, to stop. Needs a terminal.";
+
+const RESET: &str = "\
+usage: cargo run -- reset NN [--yes]
+
+Puts exercise NN's src/ back as the course shipped it (from .course/pristine/), after
+asking you. Your version is never thrown away: it is copied to saved/ first, and the
+folder is printed.
+  --yes     do not ask (needed when there is no terminal to ask on)";
 
 /// The usage text of `topic`.
 pub fn usage(topic: Topic) -> &'static str {
@@ -168,192 +196,119 @@ pub fn usage(topic: Topic) -> &'static str {
         Topic::Verify => VERIFY,
         Topic::Sweep => SWEEP,
         Topic::Watch => WATCH,
+        Topic::Reset => RESET,
     }
 }
 
-fn is_help(arg: &str) -> bool {
-    matches!(arg, "-h" | "--help")
+/// The command line as clap sees it.
+#[derive(Debug, Parser)]
+#[command(
+    name = "course",
+    bin_name = "cargo run --",
+    disable_version_flag = true,
+    override_help = GENERAL
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Sub>,
 }
 
-/// Parses the arguments after the program name.
-pub fn parse<S: AsRef<str>>(args: &[S]) -> Result<Command> {
-    let args: Vec<&str> = args.iter().map(AsRef::as_ref).collect();
-    let Some((&first, rest)) = args.split_first() else {
-        return Ok(Command::Dashboard);
-    };
-    if is_help(first) {
-        return Ok(Command::Help(Topic::General));
-    }
-    if first == "help" {
-        return match rest {
-            [] => Ok(Command::Help(Topic::General)),
-            [name] => Topic::from_command(name).map(Command::Help).ok_or_else(|| {
-                Error::new(format!("no help for `{name}`: there is no such command"))
-            }),
-            [_, extra, ..] => Err(unexpected(extra, "help", Topic::General)),
-        };
-    }
-    let topic = Topic::from_command(first).ok_or_else(|| {
-        if first.starts_with('-') {
-            Error::new(format!("unknown option `{first}`"))
-        } else {
-            Error::new(format!("unknown command `{first}`"))
-        }
-    })?;
-    if rest.iter().any(|arg| is_help(arg)) {
-        return Ok(Command::Help(topic));
-    }
-    let (flags, positionals): (Vec<&str>, Vec<&str>) = rest
-        .iter()
-        .partition(|arg| arg.starts_with('-') && arg.len() > 1);
-    match topic {
-        Topic::Dashboard | Topic::List | Topic::Watch => {
-            no_flags(first, &flags, topic)?;
-            at_most_one(first, &positionals, topic, false)?;
-            Ok(match topic {
-                Topic::Dashboard => Command::Dashboard,
-                Topic::List => Command::List,
-                _ => Command::Watch,
-            })
-        }
-        Topic::Check => {
-            no_flags(first, &flags, topic)?;
-            let exercise = exercise_arg(first, &positionals, topic)?;
-            Ok(Command::Check { exercise })
-        }
-        Topic::Hint => {
-            let mode = match flags.as_slice() {
-                [] => HintMode::Next,
-                ["--all"] => HintMode::All,
-                ["--reset"] => HintMode::Reset,
-                [one] => {
-                    return Err(
-                        Error::new(format!("unknown option `{one}` for `hint`")).with_topic(topic)
-                    );
-                }
-                _ => {
-                    return Err(Error::new("`hint` takes at most one of --all and --reset")
-                        .with_topic(topic));
-                }
-            };
-            let exercise = exercise_arg(first, &positionals, topic)?;
-            Ok(Command::Hint { exercise, mode })
-        }
-        Topic::Book => {
-            let open = match flags.as_slice() {
-                [] => false,
-                ["--open"] => true,
-                [one, ..] => {
-                    return Err(
-                        Error::new(format!("unknown option `{one}` for `book`")).with_topic(topic)
-                    );
-                }
-            };
-            at_most_one(first, &positionals, topic, false)?;
-            Ok(Command::Book { open })
-        }
-        Topic::Verify => {
-            // `--repeat N`: the number is the positional after the flag.
-            let mut repeat = 1;
-            let mut positionals = positionals;
-            match flags.as_slice() {
-                [] => {}
-                ["--repeat"] => {
-                    let at = rest.iter().position(|a| a == &"--repeat").unwrap_or(0);
-                    let count = rest.get(at + 1).copied().unwrap_or("");
-                    repeat = count
-                        .parse::<u32>()
-                        .ok()
-                        .filter(|n| (1..=1000).contains(n))
-                        .ok_or_else(|| {
-                            Error::new(format!(
-                                "--repeat needs a number of runs from 1 to 1000, not `{count}`"
-                            ))
-                            .with_topic(topic)
-                        })?;
-                    if let Some(index) = positionals.iter().position(|p| *p == count) {
-                        positionals.remove(index);
-                    }
-                }
-                [one, ..] => {
-                    return Err(Error::new(format!("unknown option `{one}` for `verify`"))
-                        .with_topic(topic));
-                }
+#[derive(Debug, Subcommand)]
+enum Sub {
+    #[command(override_help = DASHBOARD)]
+    Dashboard,
+    #[command(override_help = LIST)]
+    List,
+    #[command(override_help = CHECK)]
+    Check {
+        #[arg(value_name = "NN", value_parser = exercise)]
+        exercise: String,
+        #[arg(value_name = "FOCUS")]
+        focus: Option<String>,
+    },
+    #[command(override_help = HINT)]
+    Hint {
+        #[arg(value_name = "NN", value_parser = exercise)]
+        exercise: String,
+        #[arg(long, conflicts_with = "reset")]
+        all: bool,
+        #[arg(long)]
+        reset: bool,
+    },
+    #[command(override_help = BOOK)]
+    Book {
+        #[arg(long)]
+        open: bool,
+    },
+    #[command(override_help = VERIFY)]
+    Verify {
+        #[arg(value_name = "NN", value_parser = exercise)]
+        exercise: Option<String>,
+        #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
+        repeat: u32,
+    },
+    #[command(override_help = SWEEP)]
+    Sweep {
+        #[arg(value_name = "NN", value_parser = exercise)]
+        exercise: String,
+        #[arg(long, conflicts_with = "cargo_mutants")]
+        orderings: bool,
+        #[arg(long)]
+        cargo_mutants: bool,
+    },
+    #[command(override_help = WATCH)]
+    Watch {
+        #[arg(value_name = "NN", value_parser = exercise)]
+        exercise: Option<String>,
+    },
+    #[command(override_help = RESET)]
+    Reset {
+        #[arg(value_name = "NN", value_parser = exercise)]
+        exercise: String,
+        #[arg(long, short)]
+        yes: bool,
+    },
+}
+
+impl From<Option<Sub>> for Command {
+    fn from(sub: Option<Sub>) -> Command {
+        match sub {
+            None | Some(Sub::Dashboard) => Command::Dashboard,
+            Some(Sub::List) => Command::List,
+            Some(Sub::Check { exercise, focus }) => Command::Check { exercise, focus },
+            Some(Sub::Hint {
+                exercise,
+                all,
+                reset,
+            }) => {
+                let mode = match (all, reset) {
+                    (true, _) => HintMode::All,
+                    (_, true) => HintMode::Reset,
+                    _ => HintMode::Next,
+                };
+                Command::Hint { exercise, mode }
             }
-            at_most_one(first, &positionals, topic, true)?;
-            let exercise = positionals
-                .first()
-                .map(|arg| checked_exercise(arg, topic))
-                .transpose()?;
-            Ok(Command::Verify { exercise, repeat })
-        }
-        Topic::Sweep => {
-            let halves = match flags.as_slice() {
-                [] => crate::commands::sweep::Halves {
-                    orderings: true,
-                    cargo_mutants: true,
+            Some(Sub::Book { open }) => Command::Book { open },
+            Some(Sub::Verify { exercise, repeat }) => Command::Verify { exercise, repeat },
+            Some(Sub::Sweep {
+                exercise,
+                orderings,
+                cargo_mutants,
+            }) => Command::Sweep {
+                exercise,
+                halves: crate::commands::sweep::Halves {
+                    orderings: orderings || !cargo_mutants,
+                    cargo_mutants: cargo_mutants || !orderings,
                 },
-                ["--orderings"] => crate::commands::sweep::Halves {
-                    orderings: true,
-                    cargo_mutants: false,
-                },
-                ["--cargo-mutants"] => crate::commands::sweep::Halves {
-                    orderings: false,
-                    cargo_mutants: true,
-                },
-                [one] => {
-                    return Err(
-                        Error::new(format!("unknown option `{one}` for `sweep`")).with_topic(topic)
-                    );
-                }
-                _ => {
-                    return Err(Error::new(
-                        "`sweep` takes at most one of --orderings and --cargo-mutants",
-                    )
-                    .with_topic(topic));
-                }
-            };
-            let exercise = exercise_arg(first, &positionals, topic)?;
-            Ok(Command::Sweep { exercise, halves })
+            },
+            Some(Sub::Watch { exercise }) => Command::Watch { exercise },
+            Some(Sub::Reset { exercise, yes }) => Command::Reset { exercise, yes },
         }
-        Topic::General => Ok(Command::Help(Topic::General)),
-    }
-}
-
-fn unexpected(arg: &str, command: &str, topic: Topic) -> Error {
-    Error::new(format!("unexpected argument `{arg}` for `{command}`")).with_topic(topic)
-}
-
-fn no_flags(command: &str, flags: &[&str], topic: Topic) -> Result<()> {
-    match flags.first() {
-        Some(flag) => {
-            Err(Error::new(format!("unknown option `{flag}` for `{command}`")).with_topic(topic))
-        }
-        None => Ok(()),
-    }
-}
-
-fn at_most_one(command: &str, positionals: &[&str], topic: Topic, one_allowed: bool) -> Result<()> {
-    let allowed = usize::from(one_allowed);
-    match positionals.get(allowed) {
-        Some(extra) => Err(unexpected(extra, command, topic)),
-        None => Ok(()),
-    }
-}
-
-fn exercise_arg(command: &str, positionals: &[&str], topic: Topic) -> Result<String> {
-    match positionals {
-        [one] => checked_exercise(one, topic),
-        [] => Err(Error::new(format!(
-            "`{command}` needs an exercise number, for example `cargo run -- {command} 04`"
-        ))
-        .with_topic(topic)),
-        [_, extra, ..] => Err(unexpected(extra, command, topic)),
     }
 }
 
 /// An exercise is named by a number or a slug; anything else is a typo worth reporting now.
-fn checked_exercise(arg: &str, topic: Topic) -> Result<String> {
+fn exercise(arg: &str) -> std::result::Result<String, String> {
     let plausible = !arg.is_empty()
         && arg
             .chars()
@@ -361,11 +316,88 @@ fn checked_exercise(arg: &str, topic: Topic) -> Result<String> {
     if plausible {
         Ok(arg.to_owned())
     } else {
-        Err(Error::new(format!(
+        Err(format!(
             "`{arg}` is not an exercise: give its number (04) or its slug (spin-lock)"
         ))
-        .with_topic(topic))
     }
+}
+
+/// The usage that goes with `args`: the command's when the first word names one (or
+/// `help COMMAND`), else the general one.
+fn topic_of(args: &[&str]) -> Topic {
+    match args {
+        ["help", name, ..] => Topic::from_command(name).unwrap_or(Topic::General),
+        [first, ..] => Topic::from_command(first).unwrap_or(Topic::General),
+        [] => Topic::General,
+    }
+}
+
+/// Parses the arguments after the program name.
+pub fn parse<S: AsRef<str>>(args: &[S]) -> Result<Command> {
+    let args: Vec<&str> = args.iter().map(AsRef::as_ref).collect();
+    let topic = topic_of(&args);
+    match Cli::try_parse_from(std::iter::once("course").chain(args.iter().copied())) {
+        Ok(cli) => Ok(cli.command.into()),
+        Err(e) if e.kind() == ErrorKind::DisplayHelp => Ok(Command::Help(topic)),
+        Err(e) => Err(Error::new(reword(&e, &args)).with_topic(topic)),
+    }
+}
+
+/// clap's error as the tool's one line: `unknown command `x``, `unexpected argument `05` for
+/// `check``, and so on. Anything not foreseen keeps clap's own first line.
+fn reword(e: &clap::Error, args: &[&str]) -> String {
+    let context = |kind: ContextKind| match e.get(kind) {
+        Some(ContextValue::String(s)) => Some(s.clone()),
+        Some(ContextValue::Strings(all)) => Some(all.join(" ")),
+        _ => None,
+    };
+    let command = args
+        .first()
+        .filter(|first| Topic::from_command(first).is_some())
+        .copied();
+    let for_command = command.map(|c| format!(" for `{c}`")).unwrap_or_default();
+    match e.kind() {
+        ErrorKind::InvalidSubcommand if args.first() == Some(&"help") => {
+            let name = args[1..].join(" ");
+            return format!("no help for `{name}`: there is no such command");
+        }
+        ErrorKind::InvalidSubcommand => {
+            if let Some(name) = context(ContextKind::InvalidSubcommand) {
+                return format!("unknown command `{name}`");
+            }
+        }
+        ErrorKind::UnknownArgument => {
+            if let Some(arg) = context(ContextKind::InvalidArg) {
+                return if arg.starts_with('-') {
+                    format!("unknown option `{arg}`{for_command}")
+                } else {
+                    format!("unexpected argument `{arg}`{for_command}")
+                };
+            }
+        }
+        ErrorKind::MissingRequiredArgument => {
+            if let Some(c) = command {
+                return format!(
+                    "`{c}` needs an exercise number, for example `cargo run -- {c} 04`"
+                );
+            }
+        }
+        ErrorKind::ArgumentConflict if command == Some("hint") => {
+            return "`hint` takes at most one of --all and --reset".to_owned();
+        }
+        ErrorKind::ValueValidation => {
+            if let Some(reason) = std::error::Error::source(e) {
+                return reason.to_string();
+            }
+        }
+        _ => {}
+    }
+    let rendered = e.render().to_string();
+    let first = rendered.lines().next().unwrap_or("bad arguments");
+    first
+        .strip_prefix("error: ")
+        .unwrap_or(first)
+        .replace('\'', "`")
 }
 
 #[cfg(test)]
@@ -397,13 +429,22 @@ mod tests {
         assert_eq!(
             ok(&["check", "04"]),
             Command::Check {
-                exercise: "04".into()
+                exercise: "04".into(),
+                focus: None
             }
         );
         assert_eq!(
             ok(&["check", "spin-lock"]),
             Command::Check {
-                exercise: "spin-lock".into()
+                exercise: "spin-lock".into(),
+                focus: None
+            }
+        );
+        assert_eq!(
+            ok(&["check", "03", "slots"]),
+            Command::Check {
+                exercise: "03".into(),
+                focus: Some("slots".into())
             }
         );
         assert_eq!(
@@ -438,6 +479,8 @@ mod tests {
         assert_eq!(ok(&["check", "--help"]), Command::Help(Topic::Check));
         assert_eq!(ok(&["hint", "04", "-h"]), Command::Help(Topic::Hint));
         assert_eq!(ok(&["verify", "--help"]), Command::Help(Topic::Verify));
+        assert_eq!(ok(&["help", "reset"]), Command::Help(Topic::Reset));
+        assert_eq!(ok(&["watch", "-h"]), Command::Help(Topic::Watch));
     }
 
     #[test]
@@ -452,35 +495,46 @@ mod tests {
             }
         );
         assert_eq!(
-            ok(&["verify", "05"]),
-            Command::Verify {
-                exercise: Some("05".into()),
-                repeat: 1
-            }
-        );
-        assert_eq!(
             ok(&["verify", "05", "--repeat", "20"]),
             Command::Verify {
                 exercise: Some("05".into()),
                 repeat: 20
             }
         );
-        assert!(
-            err(&["verify", "--repeat", "many"])
-                .message()
-                .contains("--repeat needs a number")
-        );
+        assert!(parse(&["verify", "--repeat", "many"]).is_err());
         assert!(matches!(
             ok(&["sweep", "04", "--orderings"]),
-            Command::Sweep { .. }
+            Command::Sweep {
+                halves: crate::commands::sweep::Halves {
+                    orderings: true,
+                    cargo_mutants: false
+                },
+                ..
+            }
         ));
-        assert!(
-            err(&["sweep"])
-                .message()
-                .contains("needs an exercise number")
-        );
+        assert!(parse(&["sweep"]).is_err());
         assert_eq!(ok(&["list"]), Command::List);
-        assert_eq!(ok(&["watch"]), Command::Watch);
+        assert_eq!(ok(&["watch"]), Command::Watch { exercise: None });
+        assert_eq!(
+            ok(&["watch", "04"]),
+            Command::Watch {
+                exercise: Some("04".into())
+            }
+        );
+        assert_eq!(
+            ok(&["reset", "04"]),
+            Command::Reset {
+                exercise: "04".into(),
+                yes: false
+            }
+        );
+        assert_eq!(
+            ok(&["reset", "--yes", "spin-lock"]),
+            Command::Reset {
+                exercise: "spin-lock".into(),
+                yes: true
+            }
+        );
     }
 
     #[test]
@@ -493,8 +547,9 @@ mod tests {
         assert!(e.message().contains("needs an exercise number"), "{e}");
         assert_eq!(e.topic(), Topic::Check);
 
-        let e = err(&["check", "04", "05"]);
+        let e = err(&["check", "04", "slots", "05"]);
         assert_eq!(e.message(), "unexpected argument `05` for `check`");
+        assert_eq!(e.topic(), Topic::Check);
 
         let e = err(&["hint", "04", "--everything"]);
         assert_eq!(e.message(), "unknown option `--everything` for `hint`");
@@ -513,5 +568,49 @@ mod tests {
 
         let e = err(&["--version"]);
         assert_eq!(e.message(), "unknown option `--version`");
+
+        let e = err(&["reset"]);
+        assert!(
+            e.message().contains("`reset` needs an exercise number"),
+            "{e}"
+        );
+        assert_eq!(e.topic(), Topic::Reset);
+
+        let e = err(&["reset", "04", "--force"]);
+        assert_eq!(e.message(), "unknown option `--force` for `reset`");
+
+        let e = err(&["watch", "04", "05"]);
+        assert_eq!(e.message(), "unexpected argument `05` for `watch`");
+        assert_eq!(e.topic(), Topic::Watch);
+
+        let e = err(&["watch", "Spin_Lock"]);
+        assert!(e.message().contains("is not an exercise"), "{e}");
+    }
+
+    #[test]
+    fn every_usage_text_is_clap_s_help_too() {
+        use clap::CommandFactory;
+        let cli = Cli::command();
+        assert_eq!(
+            cli.clone().render_help().to_string().trim_end(),
+            usage(Topic::General)
+        );
+        for sub in cli.get_subcommands().filter(|s| s.get_name() != "help") {
+            let topic = Topic::from_command(sub.get_name())
+                .unwrap_or_else(|| panic!("no usage text for `{}`", sub.get_name()));
+            assert_eq!(
+                sub.clone().render_help().to_string().trim_end(),
+                usage(topic)
+            );
+            let name = sub.get_name();
+            assert!(
+                usage(Topic::General).lines().any(|line| line
+                    .trim_start()
+                    .trim_start_matches("(none), ")
+                    .starts_with(&format!("{name} "))),
+                "the general usage does not list `{}`",
+                sub.get_name()
+            );
+        }
     }
 }

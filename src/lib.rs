@@ -1,5 +1,5 @@
-//! The course tool: `cargo run -- <command>`. The dashboard, `check`, `hint`, `list`,
-//! `book` and the maintainer's `verify`. `src/main.rs` only calls [`main`]; everything else
+//! The course tool: `cargo run -- <command>`. The dashboard, `list`, `check`, `watch`,
+//! `hint`, `reset`, `book` and the maintainer's `verify`. `src/main.rs` only calls [`main`]; everything else
 //! is here so that the checks in `tests/` can call the same functions.
 
 pub mod alternatives;

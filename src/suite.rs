@@ -96,6 +96,16 @@ impl Step {
 }
 
 impl Suite {
+    /// The same suite, running only the tests whose names contain `focus` (a libtest name
+    /// filter) when there is one.
+    #[must_use]
+    pub fn focused(mut self, focus: Option<&str>) -> Suite {
+        if let Some(focus) = focus {
+            self.test_args.push(focus.into());
+        }
+        self
+    }
+
     /// `cargo test <selection> --no-fail-fast`, as a learner would type it.
     pub fn command(&self) -> String {
         self.invocation(&["--no-fail-fast"]).display()

@@ -1,5 +1,6 @@
-//! The book builds with the same library `cargo run -- book` uses, and every internal link
-//! of the built HTML leads somewhere: the file exists and its `#fragment` is an id in it.
+//! The book builds with the library of `crates/book-builder` (whose binary `cargo run -- book`
+//! runs), and every internal link of the built HTML leads somewhere: the file exists and its
+//! `#fragment` is an id in it.
 
 use std::path::Path;
 
@@ -9,13 +10,13 @@ fn the_book_builds_and_has_no_broken_internal_links() {
     // Not target/book: a learner's built book is theirs.
     let output = Path::new(env!("CARGO_TARGET_TMPDIR")).join("course-book");
     let _ = std::fs::remove_dir_all(&output);
-    let html = course::book::build(root, &output).unwrap_or_else(|e| panic!("{e}"));
+    let html = book_builder::build(root, &output).unwrap_or_else(|e| panic!("{e}"));
     assert!(
         html.join("index.html").is_file(),
         "the build wrote no index.html in {}",
         html.display()
     );
-    let broken = course::book::broken_links(&html)
+    let broken = book_builder::broken_links(&html)
         .unwrap_or_else(|e| panic!("cannot read the built book in {}: {e}", html.display()));
     let lines: Vec<String> = broken.iter().map(ToString::to_string).collect();
     assert!(

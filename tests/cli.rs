@@ -63,11 +63,25 @@ fn bad_arguments_exit_with_2_and_one_clear_line() {
         (&["hint", "ABC!"], "is not an exercise"),
         (&["check"], "`check` needs an exercise number"),
         (&["check", "99"], "no exercise `99`"),
-        (&["check", "04", "05"], "unexpected argument `05`"),
+        (&["check", "04", "slots", "05"], "unexpected argument `05`"),
+        (&["check", "ABC!"], "is not an exercise"),
         (&["hint", "04", "--nope"], "unknown option `--nope`"),
         (&["book", "extra"], "unexpected argument `extra`"),
         (&["verify", "99"], "no exercise `99`"),
         (&["--version"], "unknown option `--version`"),
+        (&["help", "nope"], "no help for `nope`"),
+        (
+            &["hint", "04", "--all", "--reset"],
+            "at most one of --all and --reset",
+        ),
+        (&["watch", "99"], "no exercise `99`"),
+        (&["watch", "04", "05"], "unexpected argument `05`"),
+        (&["watch", "--fast"], "unknown option `--fast`"),
+        (&["watch", "Spin_Lock"], "is not an exercise"),
+        (&["reset"], "`reset` needs an exercise number"),
+        (&["reset", "99"], "no exercise `99`"),
+        (&["reset", "04", "--force"], "unknown option `--force`"),
+        (&["reset", "04", "05"], "unexpected argument `05`"),
     ];
     for (args, expected) in cases {
         assert_usage_error(&course(args), args, expected);
@@ -94,6 +108,9 @@ fn help_works_on_every_level() {
         &["verify", "--help"],
         &["list", "--help"],
         &["dashboard", "--help"],
+        &["watch", "--help"],
+        &["reset", "-h"],
+        &["help", "reset"],
     ] {
         let output = course(args);
         let stdout = text(&output.stdout);
@@ -109,7 +126,7 @@ fn help_works_on_every_level() {
         );
     }
     let general = text(&course(&["--help"]).stdout);
-    for command in ["check", "hint", "book", "verify", "list"] {
+    for command in ["check", "hint", "book", "verify", "list", "watch", "reset"] {
         assert!(
             general.contains(command),
             "--help does not mention `{command}`"
@@ -168,15 +185,19 @@ fn hint_all_shows_every_hint() {
     }
 }
 
+/// `watch` waits for saves and for q on stdin: without a terminal it stops at once (the
+/// test's stdin is not one), before it runs anything.
 #[test]
-fn watch_is_not_available_yet() {
-    let output = course(&["watch"]);
-    assert_usage_error(&output, &["watch"], "not available yet");
+fn watch_without_a_terminal_fails_at_once() {
+    for args in [&["watch"][..], &["watch", "04"]] {
+        assert_usage_error(&course(args), args, "`watch` needs a terminal");
+    }
 }
 
 /// A tiny course of three exercises with no dependencies: one green, one red, one that hangs.
-fn small_course() -> std::path::PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("small-course");
+/// `name` is its folder: each test that changes files gets its own.
+fn small_course(name: &str) -> std::path::PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     let _ = std::fs::remove_dir_all(&dir);
     let write = |rel: &str, text: &str| {
         let path = dir.join(rel);
@@ -214,6 +235,10 @@ fn small_course() -> std::path::PathBuf {
             ),
         );
         write(&format!("{folder}/src/lib.rs"), "");
+        write(
+            &format!(".course/pristine/exercise-{number:02}-{slug}/src/lib.rs"),
+            "",
+        );
         write(&format!("{folder}/tests/basic.rs"), test);
         course_toml.push_str(&format!(
             "[[exercise]]\nnumber = {number}\nslug = \"{slug}\"\ntitle = \"The {slug} one\"\n\
@@ -226,7 +251,7 @@ fn small_course() -> std::path::PathBuf {
 
 #[test]
 fn check_reports_green_red_and_hung_suites() {
-    let dir = small_course();
+    let dir = small_course("small-course");
 
     let green = course_in(&dir, &["check", "01"]);
     let stdout = text(&green.stdout);
@@ -307,4 +332,73 @@ fn check_reports_green_red_and_hung_suites() {
     assert!(hint(&["hint", "02"]).contains("No more hints"));
     assert!(hint(&["hint", "02", "--reset"]).contains("start over"));
     assert!(hint(&["hint", "02"]).contains("Hint 1 of 2"));
+}
+
+#[test]
+fn reset_keeps_your_version_and_puts_the_stub_back() {
+    let dir = small_course("small-course-reset");
+    let lib = dir.join("exercises/exercise-02-red/src/lib.rs");
+    let mine = "// my work\npub fn answer() -> u32 { 42 }\n";
+    std::fs::write(&lib, mine).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir_all(lib.with_file_name("extra")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(lib.with_file_name("extra").join("more.rs"), "// more")
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    // No terminal to ask on, and no --yes: nothing changes.
+    let refused = course_in(&dir, &["reset", "02"]);
+    assert_usage_error(&refused, &["reset", "02"], "no terminal to ask on");
+    assert_eq!(
+        std::fs::read_to_string(&lib).unwrap_or_default(),
+        mine,
+        "a refused reset changed the learner's file"
+    );
+
+    let reset = course_in(&dir, &["reset", "02", "--yes"]);
+    let stdout = text(&reset.stdout);
+    assert_eq!(
+        reset.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        text(&reset.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&lib).unwrap_or_else(|e| panic!("{e}")),
+        "",
+        "src/lib.rs is not back as shipped"
+    );
+    assert!(
+        !lib.with_file_name("extra").exists(),
+        "a file the learner added is still in src/"
+    );
+    // The printed folder holds the learner's version, whole.
+    let saved = stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("Your version is kept in "))
+        .and_then(|rest| rest.split_once("/ "))
+        .map(|(rel, _)| dir.join(rel))
+        .unwrap_or_else(|| panic!("no saved folder printed:\n{stdout}"));
+    assert!(saved.starts_with(dir.join("saved")), "{}", saved.display());
+    assert_eq!(
+        std::fs::read_to_string(saved.join("lib.rs")).unwrap_or_default(),
+        mine,
+        "the saved copy in {} is not the learner's lib.rs",
+        saved.display()
+    );
+    assert_eq!(
+        std::fs::read_to_string(saved.join("extra/more.rs")).unwrap_or_default(),
+        "// more"
+    );
+
+    let again = course_in(&dir, &["reset", "02"]);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again.stderr));
+    assert!(
+        text(&again.stdout).contains("already as shipped"),
+        "{}",
+        text(&again.stdout)
+    );
+
+    std::fs::remove_dir_all(dir.join(".course/pristine/exercise-01-green"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let output = course_in(&dir, &["reset", "01", "--yes"]);
+    assert_usage_error(&output, &["reset", "01", "--yes"], "its shipped copy");
 }

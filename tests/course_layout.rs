@@ -225,6 +225,98 @@ fn every_exercise_has_its_crates_wired_up() {
     report("exercise and solution crates", &problems);
 }
 
+/// `cargo run` in an exercise folder runs the shared launcher (crates/course-launcher), which
+/// runs the course tool for that exercise: each exercise manifest has it as its binary,
+/// named after the package, as the default `cargo run` target, and without tests of its own
+/// (so `cargo test -p exercise-NN` shows only the graded suites).
+#[test]
+fn every_exercise_runs_the_course_launcher() {
+    let root = root();
+    let launcher = normalize(&root.join("crates/course-launcher/src/main.rs"));
+    let mut problems = Vec::new();
+    for ex in &course().exercises {
+        let id = ex.id();
+        let dir = ex.exercise_dir(root);
+        let manifest = match manifest(&dir.join("Cargo.toml")) {
+            Ok(m) => m,
+            Err(e) => {
+                problems.push(format!("exercise {id}: {e}"));
+                continue;
+            }
+        };
+        let package = ex.package();
+        let default_run = manifest
+            .get("package")
+            .and_then(|p| p.get("default-run"))
+            .and_then(toml::Value::as_str);
+        if default_run != Some(package.as_str()) {
+            problems.push(format!(
+                "exercise {id}: {}/Cargo.toml needs `default-run = \"{package}\"` in [package]",
+                ex.exercise_rel()
+            ));
+        }
+        let bin = manifest
+            .get("bin")
+            .and_then(toml::Value::as_array)
+            .into_iter()
+            .flatten()
+            .find(|b| b.get("name").and_then(toml::Value::as_str) == Some(package.as_str()));
+        let Some(bin) = bin else {
+            problems.push(format!(
+                "exercise {id}: {}/Cargo.toml has no [[bin]] named `{package}`",
+                ex.exercise_rel()
+            ));
+            continue;
+        };
+        let path = bin.get("path").and_then(toml::Value::as_str);
+        if path.map(|p| normalize(&dir.join(p))) != Some(launcher.clone()) {
+            problems.push(format!(
+                "exercise {id}: its [[bin]] `{package}` must have path = \"../../crates/course-launcher/src/main.rs\", not {path:?}"
+            ));
+        }
+        if bin.get("test").and_then(toml::Value::as_bool) != Some(false) {
+            problems.push(format!(
+                "exercise {id}: its [[bin]] `{package}` needs `test = false`"
+            ));
+        }
+    }
+    report("exercise launchers", &problems);
+}
+
+/// `cargo run -- reset NN` puts back `.course/pristine/<folder>/src`: it must be exactly what
+/// the exercise ships, or a reset would hand the learner another stub.
+#[test]
+fn the_pristine_copy_of_every_stub_is_the_stub() {
+    let root = root();
+    let mut problems = Vec::new();
+    for ex in &course().exercises {
+        let src = ex.exercise_dir(root).join("src");
+        let pristine = course::commands::reset::pristine_src(root, ex);
+        let refresh = format!(
+            "if you changed the stub, refresh the copy: rm -rf {p} && cp -r {s} {p}",
+            p = pristine.strip_prefix(root).unwrap_or(&pristine).display(),
+            s = src.strip_prefix(root).unwrap_or(&src).display()
+        );
+        match course::commands::reset::same_files(&src, &pristine) {
+            Ok(true) => {}
+            Ok(false) => problems.push(format!(
+                "exercise {}: {} differs from {} ({refresh}; a learner's edits also make this \
+                 maintainer check fail)",
+                ex.id(),
+                pristine.display(),
+                src.display()
+            )),
+            Err(e) => problems.push(format!(
+                "exercise {}: cannot compare {} with {}: {e} ({refresh})",
+                ex.id(),
+                src.display(),
+                pristine.display()
+            )),
+        }
+    }
+    report("pristine copies of the stubs", &problems);
+}
+
 /// The marker a module file of an exercise starts with when the learner fills nothing in.
 const PROVIDED: &str = "// Provided, nothing to fill in";
 
@@ -312,7 +404,7 @@ fn nothing_exists_that_course_toml_does_not_list() {
     let course = course();
     let listed: BTreeSet<String> = course.exercises.iter().map(Exercise::folder).collect();
     let mut problems = Vec::new();
-    for parent in ["exercises", "solutions"] {
+    for parent in ["exercises", "solutions", ".course/pristine"] {
         for folder in folders(&root().join(parent)) {
             if !listed.contains(&folder) {
                 problems.push(format!("{parent}/{folder} is not listed in course.toml"));

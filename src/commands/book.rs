@@ -11,8 +11,14 @@ use crate::ui::Ui;
 
 pub fn run(ui: &Ui, root: &Path, open: bool) -> Result<Outcome> {
     let output = book::default_output(root);
+    if !book::builder_is_built(root) {
+        say!("building the book builder (first time only, about a minute)…");
+    }
     say!("Building the book from book/ into target/book ...");
-    let html = book::build(root, &output)?;
+    let mut activity = ui.activity(&format!("cargo run -p {}", book::BUILDER));
+    let html = book::build(root, &output, &mut |step| activity.step(&step.describe()));
+    activity.finish();
+    let html = html?;
     let index = html.join("index.html");
     let url = file_url(&index);
     say!("{} The book is built: {}", ui.tick(), index.display());

@@ -5,8 +5,10 @@ mod check;
 mod dashboard;
 mod hint;
 mod list;
+pub mod reset;
 pub mod sweep;
 mod verify;
+mod watch;
 
 use std::path::PathBuf;
 
@@ -33,14 +35,16 @@ pub fn run(command: Command) -> Result<Outcome> {
             say!("{}", cli::usage(topic));
             Ok(Outcome::Success)
         }
-        Command::Watch => Err(Error::new(
-            "`watch` is not available yet: run `cargo run -- check NN` after each change",
-        )
-        .with_topic(Topic::Watch)),
+        Command::Watch { exercise } => watch::run(&ui, &load_course()?, exercise.as_deref())
+            .map_err(|e| e.with_topic(Topic::Watch)),
+        Command::Reset { exercise, yes } => {
+            reset::run(&ui, &load_course()?, &exercise, yes).map_err(|e| e.with_topic(Topic::Reset))
+        }
         Command::Dashboard => dashboard::run(&ui, &load_course()?),
         Command::List => list::run(&ui, &load_course()?),
-        Command::Check { exercise } => {
-            check::run(&ui, &load_course()?, &exercise).map_err(|e| e.with_topic(Topic::Check))
+        Command::Check { exercise, focus } => {
+            check::run(&ui, &load_course()?, &exercise, focus.as_deref())
+                .map_err(|e| e.with_topic(Topic::Check))
         }
         Command::Hint { exercise, mode } => {
             hint::run(&ui, &load_course()?, &exercise, mode).map_err(|e| e.with_topic(Topic::Hint))
@@ -52,8 +56,10 @@ pub fn run(command: Command) -> Result<Outcome> {
             verify::run(&ui, &load_course()?, exercise.as_deref(), repeat)
                 .map_err(|e| e.with_topic(Topic::Verify))
         }
-        Command::Sweep { exercise, halves } => sweep::run(&ui, &load_course()?, &exercise, halves)
-            .map_err(|e| e.with_topic(Topic::Sweep)),
+        Command::Sweep { exercise, halves } => {
+            sweep::run(&ui, &load_course()?, &exercise, halves)
+                .map_err(|e| e.with_topic(Topic::Sweep))
+        }
     }
 }
 
