@@ -7,6 +7,7 @@ pub mod cargo;
 pub mod cli;
 pub mod commands;
 pub mod course;
+pub mod diagnose;
 pub mod error;
 pub mod hints;
 pub mod libtest;

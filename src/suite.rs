@@ -3,7 +3,7 @@
 
 use std::ffi::OsString;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::cargo::{self, Ended, Invocation};
 use crate::error::Result;
@@ -112,25 +112,56 @@ impl Suite {
 
     /// Builds, then runs the suite; `on_step` hears about each step.
     pub fn run(&self, on_step: &mut dyn FnMut(&Step)) -> Result<SuiteRun> {
+        let run = self.run_limited(None, on_step)?;
+        Ok(run.unwrap_or_else(|| unreachable!("a build without a time limit always ends")))
+    }
+
+    /// Builds and runs the suite within `budget` in all, the build included; the test run
+    /// gets what the build left, or [`Suite::time_limit`] if that is less. `None` when the
+    /// budget ran out during the build. A run cut by the budget ends [`Ended::TimedOut`].
+    pub fn run_within(
+        &self,
+        budget: Duration,
+        on_step: &mut dyn FnMut(&Step),
+    ) -> Result<Option<SuiteRun>> {
+        self.run_limited(Some(budget), on_step)
+    }
+
+    fn run_limited(
+        &self,
+        budget: Option<Duration>,
+        on_step: &mut dyn FnMut(&Step),
+    ) -> Result<Option<SuiteRun>> {
+        let started = Instant::now();
         let mut observe = |line: &str| {
             if let Some(step) = Step::from_line(line) {
                 on_step(&step);
             }
         };
-        let build = cargo::run(&self.invocation(&["--no-run"]), &mut observe)?;
+        let mut build = self.invocation(&["--no-run"]);
+        build.time_limit = budget;
+        let build = cargo::run(&build, &mut observe)?;
+        if build.ended == Ended::TimedOut {
+            return Ok(None);
+        }
         if !build.success() {
             let errors = libtest::compile_errors(&build.text).unwrap_or_else(|| {
                 let lines: Vec<&str> = build.text.lines().collect();
                 lines[lines.len().saturating_sub(20)..].join("\n")
             });
-            return Ok(SuiteRun::BuildFailed { errors });
+            return Ok(Some(SuiteRun::BuildFailed { errors }));
         }
         let mut test = self.invocation(&["--no-fail-fast"]);
         if !self.test_args.is_empty() {
             test.args.push("--".into());
             test.args.extend(self.test_args.iter().cloned());
         }
-        test.time_limit = Some(self.time_limit);
+        test.time_limit = Some(match budget {
+            Some(budget) => budget
+                .saturating_sub(started.elapsed())
+                .min(self.time_limit),
+            None => self.time_limit,
+        });
         let output = cargo::run(&test, &mut observe)?;
         let report = libtest::parse(&output.text);
         // A build error here means the sources changed between the two runs.
@@ -138,13 +169,13 @@ impl Suite {
             && !output.success()
             && let Some(errors) = libtest::compile_errors(&output.text)
         {
-            return Ok(SuiteRun::BuildFailed { errors });
+            return Ok(Some(SuiteRun::BuildFailed { errors }));
         }
-        Ok(SuiteRun::Ran {
+        Ok(Some(SuiteRun::Ran {
             report,
             ended: output.ended,
             elapsed: output.elapsed,
-        })
+        }))
     }
 }
 

@@ -38,9 +38,8 @@ pub fn run(command: Command) -> Result<Outcome> {
         .with_topic(Topic::Watch)),
         Command::Dashboard => dashboard::run(&ui, &load_course()?),
         Command::List => list::run(&ui, &load_course()?),
-        Command::Check { exercise } => {
-            check::run(&ui, &load_course()?, &exercise).map_err(|e| e.with_topic(Topic::Check))
-        }
+        Command::Check { exercise } => check::run(&ui, &load_course()?, &exercise, None)
+            .map_err(|e| e.with_topic(Topic::Check)),
         Command::Hint { exercise, mode } => {
             hint::run(&ui, &load_course()?, &exercise, mode).map_err(|e| e.with_topic(Topic::Hint))
         }
