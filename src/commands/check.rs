@@ -49,7 +49,7 @@ pub fn run(ui: &Ui, course: &Course, arg: &str, focus: Option<&str>) -> Result<O
         remember(root, ex, Entry::from_run(hash, &run));
     }
     say!();
-    let mut first_is_bypass = false;
+    let mut lead = Lead::Nothing;
     let passed = match &run {
         SuiteRun::BuildFailed { errors } => {
             say!("{} {} does not compile:", ui.cross(), ex.package());
@@ -67,12 +67,12 @@ pub fn run(ui: &Ui, course: &Course, arg: &str, focus: Option<&str>) -> Result<O
             ended,
             elapsed,
         } => {
-            first_is_bypass = show_report(ui, root, ex, part, report, *ended, *elapsed);
+            lead = show_report(ui, root, ex, part, report, *ended, *elapsed);
             run.all_passed()
         }
     };
     say!();
-    next_step(ui, course, ex, part, passed, first_is_bypass);
+    next_step(ui, course, ex, part, passed, lead);
     Ok(if passed {
         Outcome::Success
     } else {
@@ -138,8 +138,19 @@ pub fn remember(root: &Path, ex: &Exercise, entry: Entry) {
     }
 }
 
-/// Prints the tests, the failure to read first and the counts. Returns whether the
-/// failure shown first is a bypass of `crate::sync`.
+/// What the message shown after the list is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Lead {
+    /// The source check failed: the code bypasses `crate::sync`.
+    Bypass,
+    /// A wrong answer.
+    Failure,
+    /// Nothing wrong, but a test stops at a `todo!()` (of this part, if parts are known).
+    NotWritten(Option<String>),
+    Nothing,
+}
+
+/// Prints the tests, the failure to read first and the counts; returns what was shown.
 fn show_report(
     ui: &Ui,
     root: &Path,
@@ -148,7 +159,7 @@ fn show_report(
     report: &Report,
     ended: Ended,
     elapsed: Duration,
-) -> bool {
+) -> Lead {
     let seen = diagnose::in_course_order(ex, report);
     let bypass = diagnose::bypass(&seen);
     list_tests(ui, ex, report, &seen, bypass);
@@ -172,7 +183,13 @@ fn show_report(
     }
 
     let mut shown = String::new();
+    let mut lead = Lead::Nothing;
     if let Some(test) = diagnose::first_failure(&seen) {
+        lead = if Some(test) == bypass {
+            Lead::Bypass
+        } else {
+            Lead::Failure
+        };
         say!();
         if Some(test) == bypass {
             say!(
@@ -198,12 +215,16 @@ fn show_report(
         }
     } else if let Some(test) = diagnose::first_not_written(&seen) {
         say!();
-        let where_ = seen
+        let part_name = seen
             .iter()
             .find(|s| s.test == test)
             .and_then(|s| s.part)
-            .map(|p| format!(" (part `{}`)", ex.parts[p].name))
+            .map(|p| ex.parts[p].name.clone());
+        let where_ = part_name
+            .as_ref()
+            .map(|name| format!(" (part `{name}`)"))
             .unwrap_or_default();
+        lead = Lead::NotWritten(part_name);
         say!(
             "{}",
             ui.bold(&format!(
@@ -245,7 +266,7 @@ fn show_report(
     } else {
         say!("{prefix}{} ({time}).", counts(ui, passed, failed, todo));
     }
-    bypass.is_some()
+    lead
 }
 
 /// `5 pass · 3 fail · 9 not written yet`.
@@ -291,34 +312,54 @@ fn list_tests(ui: &Ui, ex: &Exercise, report: &Report, seen: &[Seen], bypass: Op
         };
         ordered.sort_by_key(|s| (target_at(s), s.test.name.clone()));
     }
-    let mut current = None;
+    let mut groups: Vec<(String, Vec<&Seen>)> = Vec::new();
     for s in ordered {
         let group = group_of(s);
-        if current.as_ref() != Some(&group) {
-            say!("{}", ui.bold(&group));
-            current = Some(group);
+        match groups.last_mut() {
+            Some((name, tests)) if *name == group => tests.push(s),
+            _ => groups.push((group, vec![s])),
         }
-        let name = &s.test.name;
-        let doubt = diagnose::untrustworthy(bypass, s.test);
-        let line = match s.verdict {
-            Verdict::Passed if doubt => format!(
-                "  {} {name}   {}",
-                ui.yellow("?"),
-                ui.yellow(
-                    "(untrustworthy: passed, but loom never saw the code that bypasses crate::sync)"
-                )
-            ),
-            Verdict::Passed => format!("  {} {name}", ui.tick()),
-            Verdict::Failed if doubt => format!(
-                "  {} {name}   {}",
-                ui.cross(),
-                ui.yellow("(untrustworthy until the source check passes)")
-            ),
-            Verdict::Failed => format!("  {} {name}", ui.cross()),
-            Verdict::NotWritten => ui.dim(&format!("  ○ {name}   (not written yet: todo!())")),
-            Verdict::Ignored => ui.dim(&format!("  - {name} (ignored)")),
-        };
-        say!("{line}");
+    }
+    for (group, tests) in groups {
+        say!("{}", ui.bold(&group));
+        if tests.len() > 1 && tests.iter().all(|s| s.verdict == Verdict::NotWritten) {
+            say!(
+                "{}",
+                ui.dim(&format!(
+                    "  ○ {} tests, all stopping at a todo!(): not written yet",
+                    tests.len()
+                ))
+            );
+            continue;
+        }
+        for s in tests {
+            say!(
+                "{}",
+                test_line(ui, s, diagnose::untrustworthy(bypass, s.test))
+            );
+        }
+    }
+}
+
+/// One test with its mark: ✓ passed, ✗ failed, ○ not written yet, ? passed but not to be
+/// trusted (the loom suite while the source check fails).
+fn test_line(ui: &Ui, s: &Seen, doubt: bool) -> String {
+    let name = &s.test.name;
+    match s.verdict {
+        Verdict::Passed if doubt => format!(
+            "  {} {name}   {}",
+            ui.yellow("?"),
+            ui.yellow("(untrustworthy: loom never saw the code that bypasses crate::sync)")
+        ),
+        Verdict::Passed => format!("  {} {name}", ui.tick()),
+        Verdict::Failed if doubt => format!(
+            "  {} {name}   {}",
+            ui.cross(),
+            ui.yellow("(untrustworthy until the source check passes)")
+        ),
+        Verdict::Failed => format!("  {} {name}", ui.cross()),
+        Verdict::NotWritten => ui.dim(&format!("  ○ {name}   (not written yet: todo!())")),
+        Verdict::Ignored => ui.dim(&format!("  - {name} (ignored)")),
     }
 }
 
@@ -387,7 +428,7 @@ fn next_step(
     ex: &Exercise,
     part: Option<&Part>,
     passed: bool,
-    bypass: bool,
+    lead: Lead,
 ) {
     let id = ex.id();
     if passed {
@@ -422,10 +463,23 @@ fn next_step(
         }
         return;
     }
-    if bypass {
-        say!("next: write the lines named above with crate::sync (as the stub's imports do),");
-        say!("      then cargo run -- check {id} again: the loom results count after that");
-        return;
+    match lead {
+        Lead::Bypass => {
+            say!("next: take what the lines above name from crate::sync (as the stub's imports");
+            say!(
+                "      say), then cargo run -- check {id} again: the loom results count after that"
+            );
+            return;
+        }
+        Lead::NotWritten(Some(name)) if part.is_none() => {
+            say!("next: fill in that todo!(): the tests of part `{name}` check it");
+            say!("      (the chapter explains it: {})", ex.chapter_rel());
+            say!(
+                "      then cargo run -- check {id} {name}   (only that part), or check {id} again"
+            );
+            return;
+        }
+        _ => {}
     }
     let total = ex.hints.len();
     let seen = Hints::load(&course.root).shown(&ex.slug).min(total);
