@@ -182,6 +182,7 @@ impl Suite {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
 
     #[test]
     fn steps_from_cargo_lines() {
@@ -200,5 +201,59 @@ mod tests {
             Some(Step::Waiting)
         );
         assert_eq!(Step::from_line("test a ... ok"), None);
+    }
+
+    /// A crate whose one test never ends, in a fresh directory.
+    fn hanging_crate(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("course-suite-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("src")).expect("dir");
+        std::fs::write(
+            dir.join("Cargo.toml"),
+            "[package]\nname = \"hangs\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+        )
+        .expect("write");
+        std::fs::write(
+            dir.join("src/lib.rs"),
+            "#[test]\nfn never_ends() {\n    loop {\n        std::thread::park();\n    }\n}\n",
+        )
+        .expect("write");
+        dir
+    }
+
+    fn suite_of(dir: &std::path::Path) -> Suite {
+        Suite {
+            cwd: dir.to_path_buf(),
+            selection: vec!["--manifest-path".into(), dir.join("Cargo.toml").into()],
+            target_dir: Some(dir.join("target")),
+            time_limit: Duration::from_secs(1),
+            test_args: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_budget_spent_in_the_build_gives_no_run() {
+        let dir = hanging_crate("build");
+        let run = suite_of(&dir)
+            .run_within(Duration::ZERO, &mut |_| {})
+            .expect("cargo runs");
+        assert!(run.is_none(), "no time for the build: {run:?}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_hanging_test_is_stopped_by_the_smaller_of_budget_and_time_limit() {
+        let dir = hanging_crate("run");
+        // The budget only has to cover building a crate without dependencies; the test then
+        // hangs until the suite's 1 s time limit stops it.
+        let run = suite_of(&dir)
+            .run_within(Duration::from_secs(600), &mut |_| {})
+            .expect("cargo runs")
+            .expect("the build fits in the budget");
+        match run {
+            SuiteRun::Ran { ended, .. } => assert_eq!(ended, Ended::TimedOut),
+            SuiteRun::BuildFailed { errors } => panic!("the scratch crate did not build: {errors}"),
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
