@@ -396,6 +396,54 @@ time_limit = 120
     }
 
     #[test]
+    fn parts_are_checked_and_found() {
+        let with_parts = format!(
+            "{TWO}todos = 8\n\n[[exercise.part]]\nname = \"lock\"\ntests = [\"lock_gives\", \"inside_lock\"]\n\n\
+             [[exercise.part]]\nname = \"try-lock\"\ntests = [\"try_lock\"]\n"
+        );
+        let exercises = parse(&with_parts).expect("valid");
+        let ex = &exercises[1];
+        assert_eq!(ex.todos, Some(8));
+        assert_eq!(exercises[0].todos, None);
+        assert!(exercises[0].parts.is_empty());
+        assert_eq!(ex.find_part("try-lock").map(|p| p.tests.len()), Ok(1));
+        assert_eq!(
+            ex.part_index("only_one_thread_at_a_time_is_inside_lock"),
+            Some(0)
+        );
+        assert_eq!(
+            ex.part_index("loom_try_lock_never_lets_a_second_in"),
+            Some(1)
+        );
+        assert_eq!(ex.part_index("source_reaches_atomics"), None);
+        assert!(is_source_test("source_reaches_atomics_through_crate_sync"));
+        let unknown = ex.find_part("unlock").expect_err("no such part");
+        assert!(
+            unknown.message().contains("no part `unlock`")
+                && unknown.message().contains("lock, try-lock"),
+            "{unknown}"
+        );
+        let none = exercises[0].find_part("x").expect_err("no parts");
+        assert!(none.message().contains("has no parts"), "{none}");
+
+        let twice = with_parts.replace("\"try-lock\"", "\"lock\"");
+        assert!(
+            parse(&twice)
+                .expect_err("twice")
+                .contains("part `lock` is listed twice")
+        );
+        let bad = with_parts.replace("\"try-lock\"", "\"Try Lock\"");
+        assert!(parse(&bad).expect_err("name").contains("part `Try Lock`"));
+        let empty = with_parts.replace("[\"try_lock\"]", "[]");
+        assert!(parse(&empty).expect_err("empty").contains("non-empty list"));
+        let typo = with_parts.replace("tests = [\"try_lock\"]", "test = [\"try_lock\"]");
+        assert!(
+            parse(&typo).is_err(),
+            "an unknown key in a part is an error"
+        );
+    }
+
+    #[test]
     fn kebab_names() {
         assert!(is_kebab("spin-lock"));
         assert!(is_kebab("gil2"));

@@ -326,4 +326,68 @@ mod tests {
         assert_eq!(untouched(&root, &ex), None, "nothing recorded: cannot tell");
         let _ = fs::remove_dir_all(&root);
     }
+
+    #[test]
+    fn next_is_the_first_exercise_not_done_in_course_order() {
+        let root = std::env::temp_dir().join(format!("course-next-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&root);
+        let exercises = crate::course::parse(
+            "[[exercise]]\nnumber = 3\nslug = \"atomics\"\ntitle = \"a\"\n\
+             chapter = \"part-2/atomics.md\"\ntime_limit = 1\ntodos = 1\n\
+             [[exercise]]\nnumber = 4\nslug = \"spin-lock\"\ntitle = \"b\"\n\
+             chapter = \"part-2/spin-locks.md\"\ntime_limit = 1\ntodos = 1\n\
+             [[exercise]]\nnumber = 5\nslug = \"ticket-lock\"\ntitle = \"c\"\n\
+             chapter = \"part-2/ticket-locks.md\"\ntime_limit = 1\ntodos = 1\n",
+        )
+        .expect("valid");
+        let course = Course {
+            root: root.clone(),
+            exercises,
+        };
+        let write = |i: usize, text: &str| {
+            let src = course.exercises[i].exercise_dir(&root).join("src");
+            fs::create_dir_all(&src).expect("dir");
+            fs::write(src.join("lib.rs"), text).expect("write");
+        };
+        write(0, "fn a() {}");
+        write(1, "fn b() {}");
+        write(2, "fn c() { todo!() }");
+        let next = |course: &Course| first_not_done(&root, course).map(|ex| ex.number);
+        assert_eq!(next(&course), Some(3), "03 changed and never checked");
+
+        // 03 and 04 pass (as cached); 05 is untouched.
+        let mut cache = Cache::default();
+        for ex in &course.exercises[..2] {
+            let hash = hash_exercise(&ex.exercise_dir(&root)).expect("hash");
+            let entry = Entry {
+                hash,
+                passed: 4,
+                total: 4,
+                note: None,
+            };
+            cache.exercise.insert(ex.slug.clone(), entry);
+        }
+        cache.save(&root).expect("save");
+        assert_eq!(next(&course), Some(5), "not simply the one after 03");
+
+        // The learner breaks 04 again: it is the next one, before 05.
+        write(1, "fn b() { 1 }");
+        assert_eq!(next(&course), Some(4));
+        write(1, "fn b() {}");
+        write(2, "fn c() {}");
+        let mut done = cache.clone();
+        let ex = &course.exercises[2];
+        done.exercise.insert(
+            ex.slug.clone(),
+            Entry {
+                hash: hash_exercise(&ex.exercise_dir(&root)).expect("hash"),
+                passed: 1,
+                total: 1,
+                note: None,
+            },
+        );
+        done.save(&root).expect("save");
+        assert_eq!(next(&course), None, "every exercise done");
+        let _ = fs::remove_dir_all(&root);
+    }
 }
