@@ -36,55 +36,242 @@ pub const DEFAULT_PREEMPTIONS: usize = 2;
 ///
 /// `property` says, in the reader's terms, what the model asserts; it heads the failure
 /// message, for example `"two threads each add 1 under the lock, and the total is 2"`.
+/// [`Model`] does the same with an exercise's own explanations and bound.
 pub fn check<F>(property: &str, model: F)
 where
     F: Fn() + Sync + Send + 'static,
 {
-    install_quiet_panic_hook();
-    let mut builder = loom::model::Builder::new();
-    if std::env::var_os("LOOM_MAX_PREEMPTIONS").is_none() {
-        builder.preemption_bound = Some(DEFAULT_PREEMPTIONS);
-    }
-    builder.location = true;
+    Model::new(property).check(model);
+}
 
-    IN_MODEL.set(true);
-    let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
-        if std::env::var_os("LOOM_LOG").is_some() {
-            // What `loom::model` does: print loom's trace of the failing interleaving.
-            let subscriber = tracing_subscriber::fmt::Subscriber::builder()
-                .with_env_filter(tracing_subscriber::EnvFilter::from_env("LOOM_LOG"))
-                .with_test_writer()
-                .without_time()
-                .finish();
-            tracing::subscriber::with_default(subscriber, || builder.check(model));
-        } else {
-            builder.check(model);
+/// What a failure most likely means in one exercise, per kind of failure. An empty text
+/// falls back to the course-wide explanation. Each suite keeps one as a `const` and passes it
+/// to every model through [`Model::explain`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Explain {
+    /// The chapter and section to read, as `book/src/part-2/ticket-locks.md#taking-a-ticket`.
+    pub book: &'static str,
+    /// Two threads touched an `UnsafeCell` (or plain memory) without a happens-before edge.
+    pub race: &'static str,
+    /// A thread spun (or looped) for ever in some interleaving.
+    pub spins_forever: &'static str,
+    /// Every thread blocked (a lock or a wait that nobody ends).
+    pub deadlock: &'static str,
+    /// The model's own assertion failed.
+    pub assertion: &'static str,
+}
+
+/// One model check, with an exercise's explanations and, where a model needs it, its own
+/// preemption bound:
+///
+/// ```text
+/// loom_harness::Model::new("two waiters both get the lock in turn")
+///     .explain(&EXPLAIN)
+///     .preemptions(1)
+///     .check(|| { ... });
+/// ```
+#[derive(Debug, Clone)]
+pub struct Model<'a> {
+    property: &'a str,
+    explain: Explain,
+    preemptions: Option<usize>,
+}
+
+impl<'a> Model<'a> {
+    /// A model that asserts `property` (in words), with the course's defaults.
+    pub fn new(property: &'a str) -> Self {
+        Model {
+            property,
+            explain: Explain::default(),
+            preemptions: None,
         }
-    }));
-    IN_MODEL.set(false);
-
-    if let Err(payload) = outcome {
-        let found = payload_text(payload.as_ref());
-        let at = PANIC_AT.take();
-        let package = std::env::var("CARGO_PKG_NAME").unwrap_or_else(|_| "exercise-NN".into());
-        panic!("{}", explain(property, &found, at.as_deref(), &package));
     }
+
+    /// Uses the exercise's explanations of each kind of failure.
+    pub fn explain(mut self, explain: &Explain) -> Self {
+        self.explain = *explain;
+        self
+    }
+
+    /// Sets the preemption bound for this model (for example 1 for a model with two waiters
+    /// beside the holder, which would take minutes at the default). `LOOM_MAX_PREEMPTIONS`
+    /// still wins when set.
+    pub fn preemptions(mut self, bound: usize) -> Self {
+        self.preemptions = Some(bound);
+        self
+    }
+
+    /// Runs the model in every interleaving within the bound; panics with an explanation on
+    /// the first one in which it fails. Before that, if the code under test bypasses
+    /// `crate::sync` (an atomic or spin hint taken from std), it fails with that instead: loom
+    /// cannot see such code, so whatever the model found would mean nothing.
+    pub fn check<F>(self, model: F)
+    where
+        F: Fn() + Sync + Send + 'static,
+    {
+        if let Some(dir) = std::env::var_os("CARGO_MANIFEST_DIR")
+            && uses_the_switch(Path::new(&dir))
+            && let Err(problems) = check_sources(&dir.to_string_lossy())
+        {
+            panic!(
+                "not checked: your code bypasses the std/loom switch, so loom cannot see it and \
+                 this model's result would mean nothing. Fix this first:\n{problems}"
+            );
+        }
+        install_quiet_panic_hook();
+        let mut builder = loom::model::Builder::new();
+        if std::env::var_os("LOOM_MAX_PREEMPTIONS").is_none() {
+            builder.preemption_bound = Some(self.preemptions.unwrap_or(DEFAULT_PREEMPTIONS));
+        }
+        builder.location = true;
+
+        IN_MODEL.set(true);
+        sync_shim::trace::enable(true);
+        let model = move || {
+            // Each execution starts a fresh trace, so a failure shows its own steps.
+            sync_shim::trace::clear();
+            model();
+        };
+        let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+            if std::env::var_os("LOOM_LOG").is_some() {
+                // What `loom::model` does: print loom's trace of the failing interleaving.
+                let subscriber = tracing_subscriber::fmt::Subscriber::builder()
+                    .with_env_filter(tracing_subscriber::EnvFilter::from_env("LOOM_LOG"))
+                    .with_test_writer()
+                    .without_time()
+                    .finish();
+                tracing::subscriber::with_default(subscriber, || builder.check(model));
+            } else {
+                builder.check(model);
+            }
+        }));
+        let steps = sync_shim::trace::steps();
+        sync_shim::trace::enable(false);
+        IN_MODEL.set(false);
+
+        if let Err(payload) = outcome {
+            let found = payload_text(payload.as_ref());
+            // A panic raised inside loom or this harness says nothing about the reader's code.
+            let at = PANIC_AT.take().filter(|place| {
+                !place.contains("/.cargo/registry/") && !place.contains("loom-harness")
+            });
+            let package = std::env::var("CARGO_PKG_NAME").unwrap_or_else(|_| "exercise-NN".into());
+            let base = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default();
+            let mut text = explain_with(
+                &self.explain,
+                self.property,
+                &found,
+                at.as_deref(),
+                &package,
+            );
+            if !is_todo(&found) {
+                text.push_str(&trace_text(&steps, &base));
+            }
+            panic!("{text}");
+        }
+    }
+}
+
+/// The line by which an exercise's `src/lib.rs` binds `crate::sync` to std (split so that
+/// this file does not hold it).
+const SWITCH: &str = concat!("use sync_shim::", "std_sync as sync;");
+
+/// Whether the crate in `dir` reaches its primitives through the std/loom switch (an
+/// exercise, a solution, a mutant): its `src/lib.rs` has the line of [`SWITCH`].
+fn uses_the_switch(dir: &Path) -> bool {
+    std::fs::read_to_string(dir.join("src").join("lib.rs")).is_ok_and(|text| text.contains(SWITCH))
+}
+
+/// The last steps of the failing interleaving, for the reader: thread, operation, and the
+/// line (relative to the crate under test when it is inside it).
+pub fn trace_text(steps: &[sync_shim::trace::Step], base: &str) -> String {
+    if steps.is_empty() {
+        return String::new();
+    }
+    let mut text = String::from(
+        "\n\nThe last steps of that interleaving (thread, operation, the line that made it):\n",
+    );
+    for step in steps {
+        let file = step.at.file();
+        let file = shorten(file, base);
+        let ordering = step
+            .ordering
+            .map(|o| format!("({o:?})"))
+            .unwrap_or_default();
+        text.push_str(&format!(
+            "    {:<12} {:<44} {file}:{}\n",
+            thread_name(&step.thread),
+            format!("{}{ordering}", step.operation),
+            step.at.line()
+        ));
+    }
+    text.push_str("(\"main\" is the model's own thread; \"thread N\" the ones it spawned.)");
+    text
+}
+
+fn thread_name(loom_id: &str) -> String {
+    match loom_id
+        .strip_prefix("ThreadId(")
+        .and_then(|rest| rest.strip_suffix(')'))
+    {
+        Some("0") => "main".to_owned(),
+        Some(n) => format!("thread {n}"),
+        None => loom_id.to_owned(),
+    }
+}
+
+/// `file` relative to `base` when it is inside it.
+fn shorten<'f>(file: &'f str, base: &str) -> &'f str {
+    if base.is_empty() {
+        return file;
+    }
+    file.strip_prefix(base)
+        .map(|rest| rest.trim_start_matches('/'))
+        .unwrap_or(file)
 }
 
 /// What loom's panic message means for the learner, in plain words.
 pub fn explain(property: &str, found: &str, at: Option<&str>, package: &str) -> String {
+    explain_with(&Explain::default(), property, found, at, package)
+}
+
+/// [`explain`] with an exercise's own explanations.
+pub fn explain_with(
+    explain: &Explain,
+    property: &str,
+    found: &str,
+    at: Option<&str>,
+    package: &str,
+) -> String {
     let at = at.map(|place| format!(" at {place}")).unwrap_or_default();
     if is_todo(found) {
         return format!(
             "not checked yet: {property}\n\nYour code reached a `todo!()`{at}:\n    {found}"
         );
     }
+    let (kind, general) = meaning_of(found);
+    let specific = match kind {
+        Kind::Race => explain.race,
+        Kind::SpinsForever => explain.spins_forever,
+        Kind::Deadlock => explain.deadlock,
+        Kind::Assertion => explain.assertion,
+        Kind::Leak => "",
+    };
+    let meaning = if specific.is_empty() {
+        general.to_owned()
+    } else {
+        format!("{general}\n\nIn this exercise that usually means: {specific}")
+    };
+    let book = if explain.book.is_empty() {
+        String::new()
+    } else {
+        format!("\n\nRead: {}", explain.book)
+    };
     format!(
         "loom found an interleaving in which this does not hold:\n    {property}\n\n\
-         {meaning}\n\nWhat loom reported{at}:\n{found}\n\n\
+         {meaning}{book}\n\nWhat loom reported{at}:\n{found}\n\n\
          To print every step of that interleaving:\n    \
-         LOOM_LOG=trace cargo test -p {package} --test under_loom -- --test-threads=1",
-        meaning = meaning_of(found)
+         LOOM_LOG=trace cargo test -p {package} --test under_loom -- --test-threads=1"
     )
 }
 
@@ -92,27 +279,54 @@ fn is_todo(found: &str) -> bool {
     found.starts_with("not yet implemented") || found.starts_with("not implemented")
 }
 
-fn meaning_of(found: &str) -> &'static str {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Race,
+    SpinsForever,
+    Deadlock,
+    Leak,
+    Assertion,
+}
+
+fn meaning_of(found: &str) -> (Kind, &'static str) {
     if found.contains("Causality violation") && found.contains("UnsafeCell") {
-        "Two threads touched the value inside an UnsafeCell with no happens-before edge between \
-         them. Either both were inside the critical section at the same time (the lock let both \
-         in), or the hand-off is not ordered: the unlock must be a Release write that the next \
-         lock reads with Acquire, or the next holder may see stale data."
+        (
+            Kind::Race,
+            "Two threads touched the value inside an UnsafeCell with no happens-before edge \
+             between them. Either both were inside the critical section at the same time (the \
+             lock let both in), or the hand-off is not ordered: the unlock must be a Release \
+             write that the next lock reads with Acquire, or the next holder may see stale data.",
+        )
     } else if found.contains("Causality violation") {
-        "Two threads accessed the same memory with no happens-before edge between them: some \
-         write is not published with Release, or its reader does not use Acquire."
+        (
+            Kind::Race,
+            "Two threads accessed the same memory with no happens-before edge between them: \
+             some write is not published with Release, or its reader does not use Acquire.",
+        )
     } else if found.contains("maximum number of branches") {
-        "In some interleaving a thread spins forever: the lock is never released, or a hand-off \
-         never reaches the thread that waits for it."
+        (
+            Kind::SpinsForever,
+            "In some interleaving a thread spins forever: the lock is never released, or a \
+             hand-off never reaches the thread that waits for it.",
+        )
     } else if found.starts_with("deadlock") || found.contains("\ndeadlock") {
-        "Every thread is blocked waiting for another: a deadlock. Is a lock never released, or a \
-         waiter never woken?"
+        (
+            Kind::Deadlock,
+            "Every thread is blocked waiting for another: a deadlock. Is a lock never \
+             released, or a waiter never woken?",
+        )
     } else if found.contains("leaked") {
-        "Something allocated in the model was never freed: a value that is never dropped, or an \
-         Arc cycle."
+        (
+            Kind::Leak,
+            "Something allocated in the model was never freed: a value that is never dropped, \
+             or an Arc cycle.",
+        )
     } else {
-        "The model's own check failed in that interleaving. Below is the assertion that failed; \
-         think about which order of steps between the threads produces it."
+        (
+            Kind::Assertion,
+            "The model's own check failed in that interleaving. Below is the assertion that \
+             failed; think about which order of steps between the threads produces it.",
+        )
     }
 }
 
@@ -293,6 +507,36 @@ mod tests {
         assert!(message.contains("two threads each add 1"), "{message}");
         assert!(message.contains("an update was lost"), "{message}");
         assert!(message.contains("model's own check failed"), "{message}");
+        assert!(
+            message.contains("The last steps of that interleaving"),
+            "{message}"
+        );
+        assert!(
+            message.contains("AtomicUsize::store(SeqCst)") && message.contains("src/lib.rs:"),
+            "the trace names the operation and its line:\n{message}"
+        );
+    }
+
+    #[test]
+    fn an_exercise_explanation_and_book_section_are_added() {
+        const EXPLAIN: Explain = Explain {
+            book: "book/src/part-2/ticket-locks.md#taking-a-ticket",
+            race: "",
+            spins_forever: "",
+            deadlock: "",
+            assertion: "two threads drew the same ticket",
+        };
+        let text = explain_with(
+            &EXPLAIN,
+            "p",
+            "assertion failed: an update was lost",
+            None,
+            "exercise-05",
+        );
+        assert!(text.contains("usually means: two threads drew the same ticket"));
+        assert!(text.contains("Read: book/src/part-2/ticket-locks.md#taking-a-ticket"));
+        let race = explain_with(&EXPLAIN, "p", "Causality violation", None, "exercise-05");
+        assert!(!race.contains("usually means"), "empty texts fall back");
     }
 
     #[test]

@@ -19,7 +19,7 @@
 
 /// The real primitives from `std`, used when the exercise runs for real.
 pub mod std_sync {
-    pub use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+    pub use std::sync::{Arc, Condvar, Mutex, MutexGuard, WaitTimeoutResult};
 
     /// Atomic types and orderings (`std::sync::atomic`).
     pub mod atomic {
@@ -79,30 +79,55 @@ pub mod std_sync {
             pub fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
                 f(self.0.get())
             }
+
+            /// Not available: loom cannot see an access made through a raw pointer handed out
+            /// here, so this exists only to fail to compile with a message that says what to
+            /// write instead (`with` / `with_mut`).
+            pub fn get(&self) -> *mut T
+            where
+                Self: crate::UseWithInsteadOfGet,
+            {
+                self.0.get()
+            }
         }
     }
 }
 
 /// The same names from `loom`, used by the model checks in each exercise's `tests/under_loom.rs`.
+///
+/// Every operation on an atomic, a cell, a mutex or a condition variable goes through a thin
+/// wrapper that notes its call site (`#[track_caller]`) in [`trace`], so that when a model
+/// fails, the harness can show the last steps each thread took *in the learner's own code*,
+/// not inside loom.
 pub mod loom_sync {
-    pub use loom::sync::{Arc, Condvar, Mutex, MutexGuard};
+    pub use self::mutex::{Condvar, Mutex, WaitTimeoutResult};
+    pub use loom::sync::{Arc, MutexGuard};
 
     /// Atomic types and orderings, tracked by loom.
     ///
-    /// Each type is loom's, except that `store` is carried out as a `swap`. Loom 0.7 can
-    /// order a plain store between the read and the write of another thread's concurrent
-    /// read-modify-write, which the memory model forbids (an RMW reads the value just before
-    /// its own write). A correct `swap`-based spin lock then spins forever in the model. As
-    /// an RMW, the store keeps its place. The price: a Relaxed store by another thread now
-    /// continues a release sequence, which could hide a bug that relies on it breaking one;
-    /// none of the course's algorithms does.
+    /// Each type wraps loom's, with two changes. Every operation is noted in [`super::trace`]
+    /// with its call site. And `store` is carried out as a `swap`: loom 0.7 can order a plain
+    /// store between the read and the write of another thread's concurrent read-modify-write,
+    /// which the memory model forbids (an RMW reads the value just before its own write). A
+    /// correct `swap`-based spin lock then spins forever in the model. As an RMW, the store
+    /// keeps its place. The price: a Relaxed store by another thread now continues a release
+    /// sequence, which could hide a bug that relies on it breaking one; none of the course's
+    /// algorithms does.
     pub mod atomic {
-        pub use loom::sync::atomic::{Ordering, fence};
+        use super::super::trace::note;
+        pub use loom::sync::atomic::Ordering;
         use std::ops::{Deref, DerefMut};
 
-        macro_rules! store_as_swap {
-            ($($name:ident($value:ty)),+ $(,)?) => {$(
-                #[doc = concat!("`loom::sync::atomic::", stringify!($name), "` whose `store` is an RMW.")]
+        /// A memory fence (`std::sync::atomic::fence`), noted in the trace.
+        #[track_caller]
+        pub fn fence(order: Ordering) {
+            note("fence", order);
+            loom::sync::atomic::fence(order);
+        }
+
+        macro_rules! tracked_atomic {
+            ($name:ident($value:ty) $(, $rmw:ident)*) => {
+                #[doc = concat!("`loom::sync::atomic::", stringify!($name), "`, tracked, whose `store` is an RMW.")]
                 #[derive(Debug, Default)]
                 pub struct $name(loom::sync::atomic::$name);
 
@@ -112,18 +137,90 @@ pub mod loom_sync {
                         Self(loom::sync::atomic::$name::new(value))
                     }
 
-                    /// Stores `value` (as a swap: see the module docs).
-                    #[track_caller]
-                    pub fn store(&self, value: $value, order: Ordering) {
-                        self.0.swap(value, order);
-                    }
-
                     /// Consumes the atomic and returns its value.
                     pub fn into_inner(self) -> $value {
                         self.0.into_inner()
                     }
+
+                    /// Loads the value.
+                    #[track_caller]
+                    pub fn load(&self, order: Ordering) -> $value {
+                        note(concat!(stringify!($name), "::load"), order);
+                        self.0.load(order)
+                    }
+
+                    /// Stores `value` (as a swap: see the module docs).
+                    #[track_caller]
+                    pub fn store(&self, value: $value, order: Ordering) {
+                        note(concat!(stringify!($name), "::store"), order);
+                        self.0.swap(value, order);
+                    }
+
+                    /// Swaps in `value`, returning the old value.
+                    #[track_caller]
+                    pub fn swap(&self, value: $value, order: Ordering) -> $value {
+                        note(concat!(stringify!($name), "::swap"), order);
+                        self.0.swap(value, order)
+                    }
+
+                    /// `compare_exchange` of std.
+                    #[track_caller]
+                    pub fn compare_exchange(
+                        &self,
+                        current: $value,
+                        new: $value,
+                        success: Ordering,
+                        failure: Ordering,
+                    ) -> Result<$value, $value> {
+                        note(concat!(stringify!($name), "::compare_exchange"), success);
+                        self.0.compare_exchange(current, new, success, failure)
+                    }
+
+                    /// `compare_exchange_weak` of std (loom may fail it spuriously).
+                    #[track_caller]
+                    pub fn compare_exchange_weak(
+                        &self,
+                        current: $value,
+                        new: $value,
+                        success: Ordering,
+                        failure: Ordering,
+                    ) -> Result<$value, $value> {
+                        note(concat!(stringify!($name), "::compare_exchange_weak"), success);
+                        self.0.compare_exchange_weak(current, new, success, failure)
+                    }
+
+                    /// `fetch_update` of std.
+                    #[track_caller]
+                    pub fn fetch_update<F>(
+                        &self,
+                        set_order: Ordering,
+                        fetch_order: Ordering,
+                        f: F,
+                    ) -> Result<$value, $value>
+                    where
+                        F: FnMut($value) -> Option<$value>,
+                    {
+                        note(concat!(stringify!($name), "::fetch_update"), set_order);
+                        self.0.fetch_update(set_order, fetch_order, f)
+                    }
+
+                    $(
+                        #[doc = concat!("`", stringify!($rmw), "` of std.")]
+                        #[track_caller]
+                        pub fn $rmw(&self, value: $value, order: Ordering) -> $value {
+                            note(concat!(stringify!($name), "::", stringify!($rmw)), order);
+                            self.0.$rmw(value, order)
+                        }
+                    )*
                 }
 
+                impl From<$value> for $name {
+                    fn from(value: $value) -> Self {
+                        Self::new(value)
+                    }
+                }
+
+                // The rest of loom's API (`with_mut`, `unsync_load`, ...) stays reachable.
                 impl Deref for $name {
                     type Target = loom::sync::atomic::$name;
 
@@ -137,11 +234,19 @@ pub mod loom_sync {
                         &mut self.0
                     }
                 }
-            )+};
+            };
         }
 
-        store_as_swap!(
-            AtomicBool(bool),
+        tracked_atomic!(AtomicBool(bool), fetch_and, fetch_nand, fetch_or, fetch_xor);
+        macro_rules! tracked_integers {
+            ($($name:ident($value:ty)),+) => {$(
+                tracked_atomic!(
+                    $name($value), fetch_add, fetch_sub, fetch_and, fetch_nand, fetch_or,
+                    fetch_xor, fetch_max, fetch_min
+                );
+            )+};
+        }
+        tracked_integers!(
             AtomicU8(u8),
             AtomicU16(u16),
             AtomicU32(u32),
@@ -149,10 +254,10 @@ pub mod loom_sync {
             AtomicUsize(usize),
             AtomicI32(i32),
             AtomicI64(i64),
-            AtomicIsize(isize),
+            AtomicIsize(isize)
         );
 
-        /// `loom::sync::atomic::AtomicPtr` whose `store` is an RMW.
+        /// `loom::sync::atomic::AtomicPtr`, tracked, whose `store` is an RMW.
         #[derive(Debug)]
         pub struct AtomicPtr<T>(loom::sync::atomic::AtomicPtr<T>);
 
@@ -162,15 +267,62 @@ pub mod loom_sync {
                 Self(loom::sync::atomic::AtomicPtr::new(value))
             }
 
-            /// Stores `value` (as a swap: see the module docs).
-            #[track_caller]
-            pub fn store(&self, value: *mut T, order: Ordering) {
-                self.0.swap(value, order);
-            }
-
             /// Consumes the atomic and returns its value.
             pub fn into_inner(self) -> *mut T {
                 self.0.into_inner()
+            }
+
+            /// Loads the pointer.
+            #[track_caller]
+            pub fn load(&self, order: Ordering) -> *mut T {
+                note("AtomicPtr::load", order);
+                self.0.load(order)
+            }
+
+            /// Stores `value` (as a swap: see the module docs).
+            #[track_caller]
+            pub fn store(&self, value: *mut T, order: Ordering) {
+                note("AtomicPtr::store", order);
+                self.0.swap(value, order);
+            }
+
+            /// Swaps in `value`, returning the old pointer.
+            #[track_caller]
+            pub fn swap(&self, value: *mut T, order: Ordering) -> *mut T {
+                note("AtomicPtr::swap", order);
+                self.0.swap(value, order)
+            }
+
+            /// `compare_exchange` of std.
+            #[track_caller]
+            pub fn compare_exchange(
+                &self,
+                current: *mut T,
+                new: *mut T,
+                success: Ordering,
+                failure: Ordering,
+            ) -> Result<*mut T, *mut T> {
+                note("AtomicPtr::compare_exchange", success);
+                self.0.compare_exchange(current, new, success, failure)
+            }
+
+            /// `compare_exchange_weak` of std (loom may fail it spuriously).
+            #[track_caller]
+            pub fn compare_exchange_weak(
+                &self,
+                current: *mut T,
+                new: *mut T,
+                success: Ordering,
+                failure: Ordering,
+            ) -> Result<*mut T, *mut T> {
+                note("AtomicPtr::compare_exchange_weak", success);
+                self.0.compare_exchange_weak(current, new, success, failure)
+            }
+        }
+
+        impl<T> Default for AtomicPtr<T> {
+            fn default() -> Self {
+                Self::new(std::ptr::null_mut())
             }
         }
 
@@ -185,6 +337,162 @@ pub mod loom_sync {
         impl<T> DerefMut for AtomicPtr<T> {
             fn deref_mut(&mut self) -> &mut Self::Target {
                 &mut self.0
+            }
+        }
+    }
+
+    /// Loom's `Mutex` and `Condvar`, tracked. `lock` hands out loom's own guard, so the
+    /// condition variable takes and returns it as usual. `Condvar` also has std's
+    /// `wait_while` and `wait_timeout_while`, which loom lacks, so code written against std's
+    /// API compiles under loom too. Timed waits never time out in a model.
+    mod mutex {
+        use super::super::trace::note_plain;
+        use loom::sync::MutexGuard;
+        use std::ops::Deref;
+        use std::sync::{LockResult, PoisonError, TryLockResult};
+        use std::time::Duration;
+
+        /// `loom::sync::Mutex`, tracked.
+        #[derive(Debug, Default)]
+        pub struct Mutex<T>(loom::sync::Mutex<T>);
+
+        impl<T> Mutex<T> {
+            /// A new, unlocked mutex around `value`.
+            pub fn new(value: T) -> Self {
+                Self(loom::sync::Mutex::new(value))
+            }
+
+            /// Blocks until the mutex is free, then locks it.
+            #[track_caller]
+            pub fn lock(&self) -> LockResult<MutexGuard<'_, T>> {
+                note_plain("Mutex::lock");
+                self.0.lock()
+            }
+
+            /// Locks the mutex if it is free right now.
+            #[track_caller]
+            pub fn try_lock(&self) -> TryLockResult<MutexGuard<'_, T>> {
+                note_plain("Mutex::try_lock");
+                self.0.try_lock()
+            }
+
+            /// Consumes the mutex and returns the value.
+            pub fn into_inner(self) -> LockResult<T> {
+                self.0.into_inner()
+            }
+
+            /// The value, through exclusive access to the mutex.
+            pub fn get_mut(&mut self) -> LockResult<&mut T> {
+                self.0.get_mut()
+            }
+        }
+
+        impl<T> Deref for Mutex<T> {
+            type Target = loom::sync::Mutex<T>;
+
+            fn deref(&self) -> &Self::Target {
+                &self.0
+            }
+        }
+
+        /// `loom::sync::Condvar`, tracked, with std's `wait_while` and `wait_timeout_while`.
+        #[derive(Debug, Default)]
+        pub struct Condvar(loom::sync::Condvar);
+
+        impl Condvar {
+            /// A new condition variable.
+            pub fn new() -> Self {
+                Self(loom::sync::Condvar::new())
+            }
+
+            /// Releases the guard's mutex and waits for a notification.
+            #[track_caller]
+            pub fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> LockResult<MutexGuard<'a, T>> {
+                note_plain("Condvar::wait");
+                self.0.wait(guard)
+            }
+
+            /// Waits while `condition` holds, as std's `wait_while`.
+            #[track_caller]
+            pub fn wait_while<'a, T, F>(
+                &self,
+                mut guard: MutexGuard<'a, T>,
+                mut condition: F,
+            ) -> LockResult<MutexGuard<'a, T>>
+            where
+                F: FnMut(&mut T) -> bool,
+            {
+                while condition(&mut *guard) {
+                    guard = self.wait(guard)?;
+                }
+                Ok(guard)
+            }
+
+            /// Waits for a notification (in a model, a timed wait never times out).
+            #[track_caller]
+            pub fn wait_timeout<'a, T>(
+                &self,
+                guard: MutexGuard<'a, T>,
+                duration: Duration,
+            ) -> LockResult<(MutexGuard<'a, T>, WaitTimeoutResult)> {
+                note_plain("Condvar::wait_timeout");
+                match self.0.wait_timeout(guard, duration) {
+                    Ok((guard, result)) => Ok((guard, WaitTimeoutResult(result.timed_out()))),
+                    Err(poisoned) => {
+                        let (guard, result) = poisoned.into_inner();
+                        Err(PoisonError::new((
+                            guard,
+                            WaitTimeoutResult(result.timed_out()),
+                        )))
+                    }
+                }
+            }
+
+            /// Waits while `condition` holds, as std's `wait_timeout_while` (never times out
+            /// in a model).
+            #[track_caller]
+            pub fn wait_timeout_while<'a, T, F>(
+                &self,
+                mut guard: MutexGuard<'a, T>,
+                duration: Duration,
+                mut condition: F,
+            ) -> LockResult<(MutexGuard<'a, T>, WaitTimeoutResult)>
+            where
+                F: FnMut(&mut T) -> bool,
+            {
+                while condition(&mut *guard) {
+                    guard = match self.wait_timeout(guard, duration) {
+                        Ok((guard, _)) => guard,
+                        Err(poisoned) => return Err(poisoned),
+                    };
+                }
+                Ok((guard, WaitTimeoutResult(false)))
+            }
+
+            /// Wakes one waiting thread.
+            #[track_caller]
+            pub fn notify_one(&self) {
+                note_plain("Condvar::notify_one");
+                self.0.notify_one();
+            }
+
+            /// Wakes every waiting thread.
+            #[track_caller]
+            pub fn notify_all(&self) {
+                note_plain("Condvar::notify_all");
+                self.0.notify_all();
+            }
+        }
+
+        /// Whether a timed wait timed out (std's `WaitTimeoutResult`; loom's cannot be made
+        /// outside loom).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub struct WaitTimeoutResult(bool);
+
+        impl WaitTimeoutResult {
+            /// `true` if the wait ended because the time was up (never, in a model).
+            pub fn timed_out(&self) -> bool {
+                self.0
             }
         }
     }
@@ -211,11 +519,155 @@ pub mod loom_sync {
         pub use loom::hint::spin_loop;
     }
 
-    /// Loom's `UnsafeCell`: every `with` / `with_mut` is checked for a happens-before edge.
+    /// Loom's `UnsafeCell`, tracked: every `with` / `with_mut` is checked by loom for a
+    /// happens-before edge, and noted in the trace with its call site.
     pub mod cell {
-        pub use loom::cell::UnsafeCell;
+        use super::super::trace::note_plain;
+
+        /// `loom::cell::UnsafeCell` with its call sites noted.
+        #[derive(Debug, Default)]
+        pub struct UnsafeCell<T: ?Sized>(loom::cell::UnsafeCell<T>);
+
+        impl<T> UnsafeCell<T> {
+            /// Wraps `value`.
+            #[track_caller]
+            pub fn new(value: T) -> Self {
+                Self(loom::cell::UnsafeCell::new(value))
+            }
+
+            /// Unwraps the value.
+            pub fn into_inner(self) -> T {
+                self.0.into_inner()
+            }
+        }
+
+        impl<T: ?Sized> UnsafeCell<T> {
+            /// Calls `f` with a shared pointer to the value.
+            #[track_caller]
+            pub fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+                note_plain("UnsafeCell::with (read)");
+                self.0.with(f)
+            }
+
+            /// Calls `f` with a mutable pointer to the value.
+            #[track_caller]
+            pub fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+                note_plain("UnsafeCell::with_mut (write)");
+                self.0.with_mut(f)
+            }
+
+            /// Not available: see [`super::super::std_sync::cell::UnsafeCell::get`].
+            pub fn get(&self) -> *mut T
+            where
+                Self: super::super::UseWithInsteadOfGet,
+            {
+                unreachable!("the bound cannot hold")
+            }
+        }
     }
 }
+
+/// The trace of a loom model's current execution: the last operations each thread made on
+/// the tracked primitives of [`loom_sync`], with the source line that made them.
+/// `loom-harness` turns it on, clears it at the start of every execution, and prints it when
+/// a model fails.
+pub mod trace {
+    use std::cell::{Cell, RefCell};
+    use std::collections::VecDeque;
+    use std::panic::Location;
+
+    /// How many of the latest steps are kept.
+    pub const KEPT: usize = 24;
+
+    /// One operation: who, what, where.
+    #[derive(Debug, Clone)]
+    pub struct Step {
+        /// loom's thread id, as loom prints it (`ThreadId(1)` is the model's main thread).
+        pub thread: String,
+        /// `AtomicBool::swap`, `Mutex::lock`, `UnsafeCell::with_mut (write)`.
+        pub operation: &'static str,
+        /// The ordering, for atomics.
+        pub ordering: Option<loom::sync::atomic::Ordering>,
+        /// The caller's source location.
+        pub at: &'static Location<'static>,
+    }
+
+    /// A step as noted: cheap to record (no allocation), formatted only on failure.
+    type Noted = (
+        loom::thread::ThreadId,
+        &'static str,
+        Option<loom::sync::atomic::Ordering>,
+        &'static Location<'static>,
+    );
+
+    thread_local! {
+        // A model's threads are coroutines on one OS thread, so one log sees them all.
+        static ON: Cell<bool> = const { Cell::new(false) };
+        static LOG: RefCell<VecDeque<Noted>> =
+            const { RefCell::new(VecDeque::new()) };
+    }
+
+    /// Starts (or stops) noting steps on this OS thread, and forgets the ones noted so far.
+    pub fn enable(on: bool) {
+        ON.set(on);
+        clear();
+    }
+
+    /// Forgets the steps noted so far (the start of a new execution).
+    pub fn clear() {
+        LOG.with_borrow_mut(VecDeque::clear);
+    }
+
+    /// The steps noted since the last [`clear`], oldest first (at most [`KEPT`]).
+    pub fn steps() -> Vec<Step> {
+        LOG.with_borrow(|log| {
+            log.iter()
+                .map(|(thread, operation, ordering, at)| Step {
+                    thread: format!("{thread:?}"),
+                    operation,
+                    ordering: *ordering,
+                    at,
+                })
+                .collect()
+        })
+    }
+
+    #[track_caller]
+    pub(crate) fn note(operation: &'static str, ordering: loom::sync::atomic::Ordering) {
+        record(operation, Some(ordering), Location::caller());
+    }
+
+    #[track_caller]
+    pub(crate) fn note_plain(operation: &'static str) {
+        record(operation, None, Location::caller());
+    }
+
+    fn record(
+        operation: &'static str,
+        ordering: Option<loom::sync::atomic::Ordering>,
+        at: &'static Location<'static>,
+    ) {
+        if !ON.get() {
+            return;
+        }
+        let thread = loom::thread::current().id();
+        LOG.with_borrow_mut(|log| {
+            if log.len() == KEPT {
+                log.pop_front();
+            }
+            log.push_back((thread, operation, ordering, at));
+        });
+    }
+}
+
+/// The bound that `UnsafeCell::get` asks for and no type meets: `get` exists only to say,
+/// at compile time, what to write instead.
+#[diagnostic::on_unimplemented(
+    message = "`UnsafeCell::get()` is not available in this course: use `with(|ptr| ...)` to read and `with_mut(|ptr| ...)` to write",
+    label = "write `cell.with(|ptr| unsafe {{ &*ptr }})` or `cell.with_mut(|ptr| unsafe {{ &mut *ptr }})`",
+    note = "loom can only check accesses made inside those closures; the book explains it in part-2/spin-locks.md#reaching-the-value"
+)]
+pub trait UseWithInsteadOfGet {}
 
 /// Compiles the named files of the tested crate's `src/` as modules of the calling test crate,
 /// with `crate::sync` bound to std. The files are found through `CARGO_MANIFEST_DIR`, so the
