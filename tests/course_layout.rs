@@ -438,6 +438,8 @@ fn test_names(dir: &Path, into: &mut Vec<(String, String)>) {
     }
 }
 
+/// A fragment that matches no test is allowed: it filters nothing, and it lets course.toml
+/// name tests that a branch about to be merged adds.
 #[test]
 fn every_test_belongs_to_exactly_one_part() {
     let mut problems = Vec::new();
@@ -453,7 +455,6 @@ fn every_test_belongs_to_exactly_one_part() {
                 ex.id()
             ));
         }
-        let mut used: BTreeSet<(String, String)> = BTreeSet::new();
         for (file, name) in &tests {
             if course::course::is_source_test(name) {
                 continue;
@@ -476,22 +477,6 @@ fn every_test_belongs_to_exactly_one_part() {
                     ex.id(),
                     many.join(", ")
                 )),
-            }
-            for part in &ex.parts {
-                for fragment in part.tests.iter().filter(|f| name.contains(f.as_str())) {
-                    used.insert((part.name.clone(), fragment.clone()));
-                }
-            }
-        }
-        for part in &ex.parts {
-            for fragment in &part.tests {
-                if !used.contains(&(part.name.clone(), fragment.clone())) {
-                    problems.push(format!(
-                        "exercise {}: part `{}`: fragment `{fragment}` matches no test",
-                        ex.id(),
-                        part.name
-                    ));
-                }
             }
         }
     }
