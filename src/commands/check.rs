@@ -24,7 +24,16 @@ const MESSAGE_LINES: usize = 25;
 /// Runs exercise `arg`'s suite, or only the tests of its part `focus`, and explains it.
 pub fn run(ui: &Ui, course: &Course, arg: &str, focus: Option<&str>) -> Result<Outcome> {
     let ex = course.find(arg)?;
-    let part = focus.map(|name| ex.find_part(name)).transpose()?;
+    let part = match focus {
+        None => None,
+        // An exercise without parts takes any fragment of a test name.
+        Some(filter) if ex.parts.is_empty() => Some(Part {
+            name: filter.to_owned(),
+            tests: vec![filter.to_owned()],
+        }),
+        Some(name) => Some(ex.find_part(name)?.clone()),
+    };
+    let part = part.as_ref();
     let root = &course.root;
     if !ex.exercise_dir(root).is_dir() {
         return Err(Error::new(format!(
@@ -103,7 +112,12 @@ pub fn part_filters(part: &Part) -> Vec<OsString> {
 
 /// What a focused check runs, in one line.
 fn focus_line(ex: &Exercise, part: &Part) -> String {
-    let at = ex.parts.iter().position(|p| p == part).unwrap_or(0) + 1;
+    let Some(at) = ex.parts.iter().position(|p| p == part).map(|i| i + 1) else {
+        return format!(
+            "Only the tests whose names contain `{}`, and the source check.",
+            part.name
+        );
+    };
     format!(
         "Only part `{}` ({at} of {}): the tests whose names contain {}, and the source check.",
         part.name,
@@ -433,12 +447,14 @@ fn next_step(
     let id = ex.id();
     if passed {
         if let Some(part) = part {
-            say!(
-                "{}",
-                ui.green(&format!("Part `{}` of exercise {id} passes ✓", part.name))
-            );
-            let at = ex.parts.iter().position(|p| p == part).unwrap_or(0);
-            match ex.parts.get(at + 1) {
+            let what = if ex.parts.contains(part) {
+                format!("Part `{}` of exercise {id} passes ✓", part.name)
+            } else {
+                format!("The tests of exercise {id} matching `{}` pass ✓", part.name)
+            };
+            say!("{}", ui.green(&what));
+            let at = ex.parts.iter().position(|p| p == part);
+            match at.and_then(|at| ex.parts.get(at + 1)) {
                 Some(next) => say!(
                     "next: part `{}`: cargo run -- check {id} {}   (or the whole exercise: cargo run -- check {id})",
                     next.name,
@@ -543,6 +559,16 @@ mod tests {
             "cargo test -p exercise-03 --no-fail-fast -- try_take give_back source_"
         );
         assert!(focus_line(&ex, part).starts_with("Only part `slots` (2 of 2)"));
+        let mut plain = ex.clone();
+        plain.parts.clear();
+        let filter = Part {
+            name: "try_take".into(),
+            tests: vec!["try_take".into()],
+        };
+        assert_eq!(
+            focus_line(&plain, &filter),
+            "Only the tests whose names contain `try_take`, and the source check."
+        );
         let unknown = ex.find_part("slot").expect_err("no such part");
         assert!(
             unknown.message().contains("no part `slot`")
