@@ -18,8 +18,9 @@ use crate::say;
 use crate::suite::{Suite, SuiteRun};
 use crate::ui::{self, Ui};
 
-/// Lines of a failure message worth showing.
-const MESSAGE_LINES: usize = 25;
+/// Lines of a failure message worth showing (a loom failure with its trace of the learner's
+/// lines takes about 30).
+const MESSAGE_LINES: usize = 40;
 
 /// Runs exercise `arg`'s suite, or only the tests of its part `focus`, and explains it.
 pub fn run(ui: &Ui, course: &Course, arg: &str, focus: Option<&str>) -> Result<Outcome> {
@@ -491,7 +492,7 @@ fn next_step(
             say!("next: fill in that todo!(): the tests of part `{name}` check it");
             say!("      (the chapter explains it: {})", ex.chapter_rel());
             say!(
-                "      then cargo run -- check {id} {name}   (only that part), or check {id} again"
+                "      then cargo run -- check {id} {name}   (that part only), or cargo run -- check {id}"
             );
             return;
         }
