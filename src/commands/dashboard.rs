@@ -17,7 +17,7 @@ use crate::ui::Ui;
 /// How long the dashboard may spend testing exercises changed since their last check,
 /// builds included. An exercise that deadlocks (or a cold build) costs this much at most;
 /// whatever is not done by then shows as "not checked yet" and `check NN` tells the rest.
-pub const BUDGET: Duration = Duration::from_secs(8);
+pub const BUDGET: Duration = Duration::from_secs(6);
 
 /// What the dashboard shows for one exercise.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,7 +66,7 @@ pub fn run(ui: &Ui, course: &Course) -> Result<Outcome> {
             steps.start(&format!(
                 "testing exercise {} (changed since its last check; {} s at most)",
                 ex.id(),
-                left.as_secs()
+                left.as_millis().div_ceil(1000)
             ));
             let run = learner_suite(root, ex)
                 .run_within(left, &mut |step| steps.detail(&step.describe()));
