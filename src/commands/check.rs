@@ -240,10 +240,17 @@ fn show_report(
             .map(|name| format!(" (part `{name}`)"))
             .unwrap_or_default();
         lead = Lead::NotWritten(part_name);
+        // A hang or a crash is something wrong, even when no test reported a failure.
+        let clean = ended != Ended::TimedOut && report.targets.iter().all(|t| t.crash.is_none());
         say!(
             "{}",
             ui.bold(&format!(
-                "Nothing is wrong so far. Next to write{where_}: {} stops at a todo!()",
+                "{}Next to write{where_}: {} stops at a todo!()",
+                if clean {
+                    "Nothing is wrong so far. "
+                } else {
+                    ""
+                },
                 test.id()
             ))
         );
@@ -261,9 +268,11 @@ fn show_report(
         count(Verdict::NotWritten),
     );
     let time = ui::duration(elapsed);
-    let prefix = part
-        .map(|p| format!("Part `{}`: ", p.name))
-        .unwrap_or_default();
+    let prefix = match part {
+        Some(p) if ex.parts.contains(p) => format!("Part `{}`: ", p.name),
+        Some(p) => format!("Tests matching `{}`: ", p.name),
+        None => String::new(),
+    };
     let ran = report.ran();
     if ended == Ended::TimedOut {
         say!(
