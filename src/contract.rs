@@ -204,7 +204,7 @@ pub fn listed_tests(output: &str) -> Vec<String> {
         if let Some(rest) = trimmed.strip_prefix("Running ") {
             target = crate::libtest::target_name(rest);
         } else if let Some(name) = line.strip_suffix(": test") {
-            ids.push(format!("{target}::{name}"));
+            ids.push(crate::libtest::test_id(&target, name));
         }
     }
     ids
