@@ -68,9 +68,15 @@ impl Part {
 /// `crate::sync`); they belong to no part and run with every part.
 pub const WHOLE_SOURCE_TEST: &str = "source_";
 
-/// Is `name` (a test name without its target) a check of the whole source?
+/// Is `name` (a test name without its target, perhaps with its module:
+/// `under_loom::source_reaches_atomics_through_crate_sync`) a check of the whole source?
 pub fn is_source_test(name: &str) -> bool {
-    name.starts_with(WHOLE_SOURCE_TEST)
+    short_name(name).starts_with(WHOLE_SOURCE_TEST)
+}
+
+/// A test's name without its module path: `under_loom::loom_x` gives `loom_x`.
+pub fn short_name(name: &str) -> &str {
+    name.rsplit("::").next().unwrap_or(name)
 }
 
 #[derive(Deserialize)]
@@ -417,6 +423,8 @@ time_limit = 120
         );
         assert_eq!(ex.part_index("source_reaches_atomics"), None);
         assert!(is_source_test("source_reaches_atomics_through_crate_sync"));
+        assert!(is_source_test("under_loom::source_reaches_atomics"));
+        assert!(!is_source_test("threads::a_source_of_trouble"));
         let unknown = ex.find_part("unlock").expect_err("no such part");
         assert!(
             unknown.message().contains("no part `unlock`")

@@ -111,10 +111,19 @@ pub fn bypass<'a>(seen: &[Seen<'a>]) -> Option<&'a TestResult> {
         .map(|s| s.test)
 }
 
-/// Tests whose results mean nothing while `bypass` fails: the other tests of its target
-/// (the loom suite).
+/// Is `test` a loom model? In the loom target (`under_loom`), in its module of the one
+/// graded binary (`under_loom::...`), or named `loom_...`.
+pub fn is_loom(test: &TestResult) -> bool {
+    test.target.contains("loom")
+        || test
+            .name
+            .split("::")
+            .any(|segment| segment.contains("loom"))
+}
+
+/// Tests whose results mean nothing while `bypass` fails: the loom models of its target.
 pub fn untrustworthy(bypass: Option<&TestResult>, test: &TestResult) -> bool {
-    bypass.is_some_and(|b| b.target == test.target && !is_source_test(&test.name))
+    bypass.is_some_and(|b| b.target == test.target && !is_source_test(&test.name)) && is_loom(test)
 }
 
 /// The failure to show first: a bypass of `crate::sync`, else the first real failure in
@@ -589,6 +598,57 @@ test result: FAILED. 1 passed; 2 failed
         assert!(!untrustworthy(source, by_name("counter_starts_at_zero")));
         assert!(!untrustworthy(source, first));
         assert!(!untrustworthy(None, by_name("loom_high_water")));
+    }
+
+    #[test]
+    fn in_one_graded_binary_only_the_loom_half_is_discredited() {
+        let output = "\
+     Running tests/graded.rs (target/debug/deps/graded-0f1e2d3c4b5a6978)
+test threads::counter_starts_at_zero ... ok
+test threads::high_water_never_goes_down ... FAILED
+test under_loom::loom_high_water ... ok
+test under_loom::source_reaches_atomics_through_crate_sync ... FAILED
+
+failures:
+
+---- threads::high_water_never_goes_down stdout ----
+assertion failed: the mark went down
+---- under_loom::source_reaches_atomics_through_crate_sync stdout ----
+src/slots.rs:3: `std::sync::atomic` bypasses the std/loom switch
+
+test result: FAILED. 2 passed; 2 failed
+";
+        let ex = exercise();
+        let report = parse(output);
+        let seen = in_course_order(&ex, &report);
+        assert_eq!(
+            seen[0].test.id(),
+            "under_loom::source_reaches_atomics_through_crate_sync"
+        );
+        let source = bypass(&seen);
+        assert_eq!(
+            first_failure(&seen).map(TestResult::id).as_deref(),
+            Some("under_loom::source_reaches_atomics_through_crate_sync")
+        );
+        let by_name = |name: &str| report.tests.iter().find(|t| t.name == name).expect(name);
+        assert!(untrustworthy(
+            source,
+            by_name("under_loom::loom_high_water")
+        ));
+        assert!(!untrustworthy(
+            source,
+            by_name("threads::high_water_never_goes_down")
+        ));
+        assert!(!untrustworthy(
+            source,
+            by_name("threads::counter_starts_at_zero")
+        ));
+        assert_eq!(seen[1].test.name, "threads::counter_starts_at_zero");
+        assert_eq!(
+            seen[2].part,
+            Some(1),
+            "high-water, by its name after the module"
+        );
     }
 
     #[test]

@@ -201,8 +201,8 @@ fn every_exercise_has_its_crates_wired_up() {
         let gathered = fs::read_to_string(&one_binary).unwrap_or_default();
         for suite in suites {
             let name = suite.file_name().unwrap_or_default().to_string_lossy();
-            let in_graded = one_binary.is_file()
-                && gathered.contains(&format!("#[path = \"{name}\"]"));
+            let in_graded =
+                one_binary.is_file() && gathered.contains(&format!("#[path = \"{name}\"]"));
             if !graded.contains(&normalize(&suite)) && !in_graded {
                 problems.push(format!(
                     "exercise {id}: the solution does not run {} (add a [[test]] for it, or a \
@@ -212,8 +212,8 @@ fn every_exercise_has_its_crates_wired_up() {
             }
         }
         if one_binary.is_file() {
-            let manifest = fs::read_to_string(ex.exercise_dir(root).join("Cargo.toml"))
-                .unwrap_or_default();
+            let manifest =
+                fs::read_to_string(ex.exercise_dir(root).join("Cargo.toml")).unwrap_or_default();
             if !manifest.contains("autotests = false") {
                 problems.push(format!(
                     "exercise {id}: tests/graded.rs gathers the suites, so the exercise's \

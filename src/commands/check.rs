@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::Outcome;
 use crate::cargo::Ended;
-use crate::course::{Course, Exercise, Part, WHOLE_SOURCE_TEST, is_source_test};
+use crate::course::{Course, Exercise, Part, WHOLE_SOURCE_TEST, is_source_test, short_name};
 use crate::diagnose::{self, Seen, Verdict};
 use crate::error::{Error, Result};
 use crate::hints::Hints;
@@ -222,7 +222,7 @@ fn show_report(
             say!(
                 "  {} Until this passes, the loom results ({}) cannot be trusted: loom only sees",
                 ui.yellow("!"),
-                test.target
+                test.id().split("::").next().unwrap_or("under_loom")
             );
             say!(
                 "    what goes through crate::sync, so it never checked the code that bypasses it."
@@ -312,9 +312,15 @@ fn counts(ui: &Ui, passed: usize, failed: usize, todo: usize) -> String {
 /// Every test with its mark, grouped by part (in course order) when the exercise has parts,
 /// else by test target.
 fn list_tests(ui: &Ui, ex: &Exercise, report: &Report, seen: &[Seen], bypass: Option<&TestResult>) {
+    // Without parts: by test target, or by module in the one graded binary (`threads`).
     let group_of = |s: &Seen| -> String {
         if ex.parts.is_empty() {
-            s.test.target.clone()
+            s.test
+                .id()
+                .split("::")
+                .next()
+                .unwrap_or_default()
+                .to_owned()
         } else if is_source_test(&s.test.name) {
             "whole source".to_owned()
         } else {
@@ -368,7 +374,7 @@ fn list_tests(ui: &Ui, ex: &Exercise, report: &Report, seen: &[Seen], bypass: Op
 /// One test with its mark: ✓ passed, ✗ failed, ○ not written yet, ? passed but not to be
 /// trusted (the loom suite while the source check fails).
 fn test_line(ui: &Ui, s: &Seen, doubt: bool) -> String {
-    let name = &s.test.name;
+    let name = short_name(&s.test.name);
     match s.verdict {
         Verdict::Passed if doubt => format!(
             "  {} {name}   {}",
