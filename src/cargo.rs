@@ -164,7 +164,14 @@ pub fn run(invocation: &Invocation, observe: &mut dyn FnMut(&str)) -> Result<Out
     };
     // Whatever is still in the pipe. A process that outlived cargo and holds the pipe open
     // must not keep us waiting for ever.
-    let drain_until = Instant::now() + Duration::from_secs(3);
+    // After a kill, a process started after we listed cargo's children (a linker, say) may
+    // still hold it a moment; nothing it says matters then.
+    let drain_for = if ended == Ended::TimedOut {
+        Duration::from_millis(500)
+    } else {
+        Duration::from_secs(3)
+    };
+    let drain_until = Instant::now() + drain_for;
     while let Some(left) = drain_until.checked_duration_since(Instant::now()) {
         match incoming.recv_timeout(left) {
             Ok(line) => take(line, &mut text),

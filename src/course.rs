@@ -34,6 +34,49 @@ pub struct Exercise {
     pub time_limit: u64,
     #[serde(default)]
     pub hints: Vec<String>,
+    /// The `todo!(`s the stub ships with in `src/`: while all are still there, the learner
+    /// has not started (no git needed to tell). A maintainer test keeps it equal to the stub.
+    #[serde(default)]
+    pub todos: Option<usize>,
+    /// The exercise's parts in the order the stub suggests writing them, each with the tests
+    /// that check it; empty when the exercise is not split.
+    #[serde(default, rename = "part")]
+    pub parts: Vec<Part>,
+}
+
+/// One `[[exercise.part]]`: a piece of the exercise (`slots`) and its tests.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Part {
+    /// What `check NN PART` takes: lowercase words joined by `-`.
+    pub name: String,
+    /// Fragments of test names, as libtest filters: a test belongs to the part when its
+    /// name contains one of them.
+    pub tests: Vec<String>,
+}
+
+impl Part {
+    /// Does the test called `name` (without its target) belong to this part?
+    pub fn owns(&self, name: &str) -> bool {
+        self.tests
+            .iter()
+            .any(|fragment| name.contains(fragment.as_str()))
+    }
+}
+
+/// Tests named `source_*` check the exercise's whole source (that it reaches atomics through
+/// `crate::sync`); they belong to no part and run with every part.
+pub const WHOLE_SOURCE_TEST: &str = "source_";
+
+/// Is `name` (a test name without its target, perhaps with its module:
+/// `under_loom::source_reaches_atomics_through_crate_sync`) a check of the whole source?
+pub fn is_source_test(name: &str) -> bool {
+    short_name(name).starts_with(WHOLE_SOURCE_TEST)
+}
+
+/// A test's name without its module path: `under_loom::loom_x` gives `loom_x`.
+pub fn short_name(name: &str) -> &str {
+    name.rsplit("::").next().unwrap_or(name)
 }
 
 #[derive(Deserialize)]
@@ -99,6 +142,34 @@ impl Exercise {
     /// `04 · A spin lock with a guard`.
     pub fn label(&self) -> String {
         format!("{} · {}", self.id(), self.title)
+    }
+
+    /// The part named `name`, or an error that lists the parts.
+    pub fn find_part(&self, name: &str) -> Result<&Part> {
+        let wanted = name.trim();
+        if let Some(part) = self.parts.iter().find(|part| part.name == wanted) {
+            return Ok(part);
+        }
+        let names: Vec<&str> = self.parts.iter().map(|part| part.name.as_str()).collect();
+        Err(Error::new(if names.is_empty() {
+            format!(
+                "exercise {} has no parts to check one by one: run `cargo run -- check {}`",
+                self.id(),
+                self.id()
+            )
+        } else {
+            format!(
+                "exercise {} has no part `{wanted}`; its parts, in order: {}",
+                self.id(),
+                names.join(", ")
+            )
+        }))
+    }
+
+    /// Where the test `name` stands in the course order of the parts: the index of the first
+    /// part that owns it (`None` when no part does).
+    pub fn part_index(&self, name: &str) -> Option<usize> {
+        self.parts.iter().position(|part| part.owns(name))
     }
 }
 
@@ -197,6 +268,24 @@ pub fn parse(text: &str) -> Result<Vec<Exercise>, String> {
         }
         if ex.time_limit == 0 {
             return Err(format!("{who}: time_limit must be at least 1 second"));
+        }
+        let mut parts = HashSet::new();
+        for part in &ex.parts {
+            if !is_kebab(&part.name) {
+                return Err(format!(
+                    "{who}: part `{}` must be lowercase words joined by `-`",
+                    part.name
+                ));
+            }
+            if !parts.insert(part.name.as_str()) {
+                return Err(format!("{who}: part `{}` is listed twice", part.name));
+            }
+            if part.tests.is_empty() || part.tests.iter().any(|t| t.trim().is_empty()) {
+                return Err(format!(
+                    "{who}: part `{}` needs a non-empty list of test-name fragments in `tests`",
+                    part.name
+                ));
+            }
         }
     }
     Ok(file.exercises)
@@ -310,6 +399,56 @@ time_limit = 120
 
         let missing = parse("[[exercise]]\nnumber = 1\n").expect_err("missing fields");
         assert!(missing.contains("missing field"), "{missing}");
+    }
+
+    #[test]
+    fn parts_are_checked_and_found() {
+        let with_parts = format!(
+            "{TWO}todos = 8\n\n[[exercise.part]]\nname = \"lock\"\ntests = [\"lock_gives\", \"inside_lock\"]\n\n\
+             [[exercise.part]]\nname = \"try-lock\"\ntests = [\"try_lock\"]\n"
+        );
+        let exercises = parse(&with_parts).expect("valid");
+        let ex = &exercises[1];
+        assert_eq!(ex.todos, Some(8));
+        assert_eq!(exercises[0].todos, None);
+        assert!(exercises[0].parts.is_empty());
+        assert_eq!(ex.find_part("try-lock").map(|p| p.tests.len()), Ok(1));
+        assert_eq!(
+            ex.part_index("only_one_thread_at_a_time_is_inside_lock"),
+            Some(0)
+        );
+        assert_eq!(
+            ex.part_index("loom_try_lock_never_lets_a_second_in"),
+            Some(1)
+        );
+        assert_eq!(ex.part_index("source_reaches_atomics"), None);
+        assert!(is_source_test("source_reaches_atomics_through_crate_sync"));
+        assert!(is_source_test("under_loom::source_reaches_atomics"));
+        assert!(!is_source_test("threads::a_source_of_trouble"));
+        let unknown = ex.find_part("unlock").expect_err("no such part");
+        assert!(
+            unknown.message().contains("no part `unlock`")
+                && unknown.message().contains("lock, try-lock"),
+            "{unknown}"
+        );
+        let none = exercises[0].find_part("x").expect_err("no parts");
+        assert!(none.message().contains("has no parts"), "{none}");
+
+        let twice = with_parts.replace("\"try-lock\"", "\"lock\"");
+        assert!(
+            parse(&twice)
+                .expect_err("twice")
+                .contains("part `lock` is listed twice")
+        );
+        let bad = with_parts.replace("\"try-lock\"", "\"Try Lock\"");
+        assert!(parse(&bad).expect_err("name").contains("part `Try Lock`"));
+        let empty = with_parts.replace("[\"try_lock\"]", "[]");
+        assert!(parse(&empty).expect_err("empty").contains("non-empty list"));
+        let typo = with_parts.replace("tests = [\"try_lock\"]", "test = [\"try_lock\"]");
+        assert!(
+            parse(&typo).is_err(),
+            "an unknown key in a part is an error"
+        );
     }
 
     #[test]

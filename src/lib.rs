@@ -9,6 +9,7 @@ pub mod cli;
 pub mod commands;
 pub mod contract;
 pub mod course;
+pub mod diagnose;
 pub mod error;
 pub mod hints;
 pub mod libtest;

@@ -1,4 +1,4 @@
-//! A learner's progress: whether an exercise was touched at all (asked of git), and the
+//! A learner's progress: whether an exercise was touched at all (its `todo!()`s), and the
 //! results of its last test run, cached in `target/course/progress.toml` by slug together
 //! with a hash of the exercise's files, so an unchanged exercise is not run again.
 
@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use serde::{Deserialize, Serialize};
 
+use crate::course::{Course, Exercise};
 use crate::state;
 use crate::suite::SuiteRun;
 
@@ -163,42 +163,54 @@ impl Fnv {
     }
 }
 
-/// Has the learner not yet begun the exercise in `rel` (relative to `root`)? That is: its
-/// `src/`, where the learner writes, still holds every `todo!(` of the stub as the course
-/// first shipped it (the commit that first added `src/`). Counting the `todo!(`s rather than
-/// comparing text means a maintainer may reword a stub's comments later, and a learner may
-/// commit work in progress, without either one confusing the dashboard.
-/// `None` when git cannot tell (no git, no repository).
-pub fn untouched(root: &Path, rel: &str) -> Option<bool> {
-    let rel = format!("{}/src", rel.trim_end_matches('/'));
-    let rel = rel.as_str();
-    let commits = git(root, &["rev-list", "--reverse", "HEAD", "--", rel])?;
-    if !commits.success {
-        return None;
-    }
-    let Some(first) = commits.stdout.lines().next() else {
-        // Never committed: someone is writing it right now.
-        return Some(false);
-    };
-    let shipped = git(root, &["grep", "-c", "-F", TODO, first, "--", rel])?;
-    let shipped: usize = match shipped.code {
-        // Lines of `commit:path:count`.
-        Some(0) => shipped
-            .stdout
-            .lines()
-            .filter_map(|line| line.rsplit(':').next()?.trim().parse::<usize>().ok())
-            .sum(),
-        Some(1) => 0,
-        _ => return None,
-    };
-    let now = count_todos(&root.join(rel)).ok()?;
+/// Has the learner not yet begun `ex`? That is: its `src/`, where the learner writes,
+/// still holds every `todo!(` the stub ships with (`todos` in course.toml, which a
+/// maintainer test keeps equal to the stub). Counting the `todo!(`s rather than comparing
+/// text lets a maintainer reword a stub's comments, and the learner add a helper file,
+/// without either one confusing the dashboard. No git is asked, so a ZIP download works.
+/// `None` when it cannot tell (no `todos` recorded, `src/` unreadable).
+pub fn untouched(root: &Path, ex: &Exercise) -> Option<bool> {
+    let shipped = ex.todos?;
+    let now = count_todos(&ex.exercise_dir(root).join("src")).ok()?;
     Some(shipped > 0 && now >= shipped)
+}
+
+/// What is known of `ex` without running its suite: missing, not started, or the cached
+/// result of its current files; `None` when it must be run (changed since the last run).
+/// The hash of the files, when they could be read, comes with it.
+pub fn known_status(root: &Path, ex: &Exercise, cache: &Cache) -> (Option<Status>, Option<String>) {
+    let dir = ex.exercise_dir(root);
+    if !dir.is_dir() {
+        return (Some(Status::Missing), None);
+    }
+    if untouched(root, ex) == Some(true) {
+        return (Some(Status::NotStarted), None);
+    }
+    let hash = hash_exercise(&dir).ok();
+    let status = hash
+        .as_deref()
+        .and_then(|h| cache.fresh(&ex.slug, h))
+        .map(Entry::status);
+    (status, hash)
+}
+
+/// The first exercise in course order that is in the repository and not done, as far as
+/// the cache knows (an exercise changed since its last run counts as not done).
+pub fn first_not_done<'a>(root: &Path, course: &'a Course) -> Option<&'a Exercise> {
+    let cache = Cache::load(root);
+    course
+        .exercises
+        .iter()
+        .find(|ex| match known_status(root, ex, &cache).0 {
+            Some(status) => !status.is_done() && status != Status::Missing,
+            None => true,
+        })
 }
 
 const TODO: &str = "todo!(";
 
 /// The `todo!(`s in every `.rs` file under `dir`.
-fn count_todos(dir: &Path) -> io::Result<usize> {
+pub fn count_todos(dir: &Path) -> io::Result<usize> {
     let mut total = 0;
     for entry in fs::read_dir(dir)? {
         let path = entry?.path();
@@ -209,27 +221,6 @@ fn count_todos(dir: &Path) -> io::Result<usize> {
         }
     }
     Ok(total)
-}
-
-struct GitOutput {
-    success: bool,
-    code: Option<i32>,
-    stdout: String,
-}
-
-fn git(root: &Path, args: &[&str]) -> Option<GitOutput> {
-    let output = Command::new("git")
-        .args(args)
-        .current_dir(root)
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()
-        .ok()?;
-    Some(GitOutput {
-        success: output.status.success(),
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-    })
 }
 
 #[cfg(test)]
@@ -298,75 +289,105 @@ mod tests {
         );
         let _ = fs::remove_dir_all(&dir);
     }
-}
 
-#[cfg(test)]
-mod git_tests {
-    use super::*;
+    #[test]
+    fn an_exercise_is_untouched_while_its_src_keeps_every_shipped_todo_without_git() {
+        let root = std::env::temp_dir().join(format!("course-todos-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&root);
+        let mut ex = crate::course::parse(
+            "[[exercise]]\nnumber = 4\nslug = \"spin-lock\"\ntitle = \"t\"\n\
+             chapter = \"part-2/spin-locks.md\"\ntime_limit = 1\ntodos = 2\n",
+        )
+        .expect("valid")
+        .remove(0);
+        let src = ex.exercise_dir(&root).join("src");
+        fs::create_dir_all(&src).expect("dir");
+        assert!(!root.join(".git").exists(), "no repository here");
+        let stub = "fn a() { todo!(\"a\") }\nfn b() { todo!(\"b\") }\n";
+        fs::write(src.join("lib.rs"), stub).expect("write");
+        assert_eq!(untouched(&root, &ex), Some(true));
 
-    fn git_in(dir: &Path, args: &[&str]) -> bool {
-        Command::new("git")
-            .args([
-                "-c",
-                "user.name=t",
-                "-c",
-                "user.email=t@t",
-                "-c",
-                "commit.gpgsign=false",
-            ])
-            .args(args)
-            .current_dir(dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
+        fs::write(src.join("lib.rs"), format!("// Reworded.\n{stub}")).expect("write");
+        fs::write(src.join("helper.rs"), "fn helper() {}").expect("write");
+        assert_eq!(untouched(&root, &ex), Some(true), "a comment and a helper");
+
+        fs::write(src.join("lib.rs"), "fn a() {}\nfn b() { todo!(\"b\") }\n").expect("write");
+        assert_eq!(untouched(&root, &ex), Some(false), "one todo filled in");
+        let cache = Cache::default();
+        assert_eq!(
+            known_status(&root, &ex, &cache).0,
+            None,
+            "started: needs a run"
+        );
+
+        fs::write(src.join("lib.rs"), stub).expect("write");
+        assert_eq!(known_status(&root, &ex, &cache).0, Some(Status::NotStarted));
+        ex.todos = None;
+        assert_eq!(untouched(&root, &ex), None, "nothing recorded: cannot tell");
+        let _ = fs::remove_dir_all(&root);
     }
 
     #[test]
-    fn an_exercise_is_untouched_while_its_src_keeps_every_todo() {
-        let dir = std::env::temp_dir().join(format!("course-git-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(dir.join("ex/src")).expect("dir");
-        fs::create_dir_all(dir.join("ex/tests")).expect("dir");
-        if !git_in(&dir, &["init", "-q"]) {
-            eprintln!("no git here: skipped");
-            return;
+    fn next_is_the_first_exercise_not_done_in_course_order() {
+        let root = std::env::temp_dir().join(format!("course-next-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&root);
+        let exercises = crate::course::parse(
+            "[[exercise]]\nnumber = 3\nslug = \"atomics\"\ntitle = \"a\"\n\
+             chapter = \"part-2/atomics.md\"\ntime_limit = 1\ntodos = 1\n\
+             [[exercise]]\nnumber = 4\nslug = \"spin-lock\"\ntitle = \"b\"\n\
+             chapter = \"part-2/spin-locks.md\"\ntime_limit = 1\ntodos = 1\n\
+             [[exercise]]\nnumber = 5\nslug = \"ticket-lock\"\ntitle = \"c\"\n\
+             chapter = \"part-2/ticket-locks.md\"\ntime_limit = 1\ntodos = 1\n",
+        )
+        .expect("valid");
+        let course = Course {
+            root: root.clone(),
+            exercises,
+        };
+        let write = |i: usize, text: &str| {
+            let src = course.exercises[i].exercise_dir(&root).join("src");
+            fs::create_dir_all(&src).expect("dir");
+            fs::write(src.join("lib.rs"), text).expect("write");
+        };
+        write(0, "fn a() {}");
+        write(1, "fn b() {}");
+        write(2, "fn c() { todo!() }");
+        let next = |course: &Course| first_not_done(&root, course).map(|ex| ex.number);
+        assert_eq!(next(&course), Some(3), "03 changed and never checked");
+
+        // 03 and 04 pass (as cached); 05 is untouched.
+        let mut cache = Cache::default();
+        for ex in &course.exercises[..2] {
+            let hash = hash_exercise(&ex.exercise_dir(&root)).expect("hash");
+            let entry = Entry {
+                hash,
+                passed: 4,
+                total: 4,
+                note: None,
+            };
+            cache.exercise.insert(ex.slug.clone(), entry);
         }
-        let stub = "fn a() { todo!(\"a\") }\nfn b() { todo!(\"b\") }\n";
-        fs::write(dir.join("ex/src/lib.rs"), stub).expect("write");
-        fs::write(dir.join("ex/tests/t.rs"), "test").expect("write");
-        assert!(git_in(&dir, &["add", "."]) && git_in(&dir, &["commit", "-q", "-m", "one"]));
-        assert_eq!(untouched(&dir, "ex"), Some(true));
-        assert_eq!(untouched(&dir, "other"), Some(false), "never committed");
+        cache.save(&root).expect("save");
+        assert_eq!(next(&course), Some(5), "not simply the one after 03");
 
-        // A maintainer rewords the stub and improves the tests later: still untouched.
-        let reworded = format!("// Start here.\n{stub}");
-        fs::write(dir.join("ex/src/lib.rs"), &reworded).expect("write");
-        fs::write(dir.join("ex/tests/t.rs"), "better test").expect("write");
-        assert!(git_in(&dir, &["commit", "-q", "-am", "two"]));
-        assert_eq!(
-            untouched(&dir, "ex"),
-            Some(true),
-            "reworded by a maintainer"
+        // The learner breaks 04 again: it is the next one, before 05.
+        write(1, "fn b() { 1 }");
+        assert_eq!(next(&course), Some(4));
+        write(1, "fn b() {}");
+        write(2, "fn c() {}");
+        let mut done = cache.clone();
+        let ex = &course.exercises[2];
+        done.exercise.insert(
+            ex.slug.clone(),
+            Entry {
+                hash: hash_exercise(&ex.exercise_dir(&root)).expect("hash"),
+                passed: 1,
+                total: 1,
+                note: None,
+            },
         );
-
-        // The learner adds a helper file without filling anything in yet: not started.
-        fs::write(dir.join("ex/src/helper.rs"), "fn helper() {}").expect("write");
-        assert_eq!(
-            untouched(&dir, "ex"),
-            Some(true),
-            "a helper, no todo replaced"
-        );
-
-        let work = "fn a() { 1 }\nfn b() { todo!(\"b\") }\n";
-        fs::write(dir.join("ex/src/lib.rs"), work).expect("write");
-        assert_eq!(untouched(&dir, "ex"), Some(false), "one todo filled in");
-        assert!(git_in(&dir, &["add", "."]) && git_in(&dir, &["commit", "-q", "-m", "my work"]));
-        assert_eq!(
-            untouched(&dir, "ex"),
-            Some(false),
-            "filled in and committed"
-        );
-        let _ = fs::remove_dir_all(&dir);
+        done.save(&root).expect("save");
+        assert_eq!(next(&course), None, "every exercise done");
+        let _ = fs::remove_dir_all(&root);
     }
 }

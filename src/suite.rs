@@ -3,7 +3,7 @@
 
 use std::ffi::OsString;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::cargo::{self, Ended, Invocation};
 use crate::error::Result;
@@ -122,25 +122,56 @@ impl Suite {
 
     /// Builds, then runs the suite; `on_step` hears about each step.
     pub fn run(&self, on_step: &mut dyn FnMut(&Step)) -> Result<SuiteRun> {
+        let run = self.run_limited(None, on_step)?;
+        Ok(run.unwrap_or_else(|| unreachable!("a build without a time limit always ends")))
+    }
+
+    /// Builds and runs the suite within `budget` in all, the build included; the test run
+    /// gets what the build left, or [`Suite::time_limit`] if that is less. `None` when the
+    /// budget ran out during the build. A run cut by the budget ends [`Ended::TimedOut`].
+    pub fn run_within(
+        &self,
+        budget: Duration,
+        on_step: &mut dyn FnMut(&Step),
+    ) -> Result<Option<SuiteRun>> {
+        self.run_limited(Some(budget), on_step)
+    }
+
+    fn run_limited(
+        &self,
+        budget: Option<Duration>,
+        on_step: &mut dyn FnMut(&Step),
+    ) -> Result<Option<SuiteRun>> {
+        let started = Instant::now();
         let mut observe = |line: &str| {
             if let Some(step) = Step::from_line(line) {
                 on_step(&step);
             }
         };
-        let build = cargo::run(&self.invocation(&["--no-run"]), &mut observe)?;
+        let mut build = self.invocation(&["--no-run"]);
+        build.time_limit = budget;
+        let build = cargo::run(&build, &mut observe)?;
+        if build.ended == Ended::TimedOut {
+            return Ok(None);
+        }
         if !build.success() {
             let errors = libtest::compile_errors(&build.text).unwrap_or_else(|| {
                 let lines: Vec<&str> = build.text.lines().collect();
                 lines[lines.len().saturating_sub(20)..].join("\n")
             });
-            return Ok(SuiteRun::BuildFailed { errors });
+            return Ok(Some(SuiteRun::BuildFailed { errors }));
         }
         let mut test = self.invocation(&["--no-fail-fast"]);
         if !self.test_args.is_empty() {
             test.args.push("--".into());
             test.args.extend(self.test_args.iter().cloned());
         }
-        test.time_limit = Some(self.time_limit);
+        test.time_limit = Some(match budget {
+            Some(budget) => budget
+                .saturating_sub(started.elapsed())
+                .min(self.time_limit),
+            None => self.time_limit,
+        });
         let output = cargo::run(&test, &mut observe)?;
         let report = libtest::parse(&output.text);
         // A build error here means the sources changed between the two runs.
@@ -148,19 +179,20 @@ impl Suite {
             && !output.success()
             && let Some(errors) = libtest::compile_errors(&output.text)
         {
-            return Ok(SuiteRun::BuildFailed { errors });
+            return Ok(Some(SuiteRun::BuildFailed { errors }));
         }
-        Ok(SuiteRun::Ran {
+        Ok(Some(SuiteRun::Ran {
             report,
             ended: output.ended,
             elapsed: output.elapsed,
-        })
+        }))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
 
     #[test]
     fn steps_from_cargo_lines() {
@@ -179,5 +211,59 @@ mod tests {
             Some(Step::Waiting)
         );
         assert_eq!(Step::from_line("test a ... ok"), None);
+    }
+
+    /// A crate whose one test never ends, in a fresh directory.
+    fn hanging_crate(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("course-suite-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("src")).expect("dir");
+        std::fs::write(
+            dir.join("Cargo.toml"),
+            "[package]\nname = \"hangs\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+        )
+        .expect("write");
+        std::fs::write(
+            dir.join("src/lib.rs"),
+            "#[test]\nfn never_ends() {\n    loop {\n        std::thread::park();\n    }\n}\n",
+        )
+        .expect("write");
+        dir
+    }
+
+    fn suite_of(dir: &std::path::Path) -> Suite {
+        Suite {
+            cwd: dir.to_path_buf(),
+            selection: vec!["--manifest-path".into(), dir.join("Cargo.toml").into()],
+            target_dir: Some(dir.join("target")),
+            time_limit: Duration::from_secs(1),
+            test_args: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_budget_spent_in_the_build_gives_no_run() {
+        let dir = hanging_crate("build");
+        let run = suite_of(&dir)
+            .run_within(Duration::ZERO, &mut |_| {})
+            .expect("cargo runs");
+        assert!(run.is_none(), "no time for the build: {run:?}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_hanging_test_is_stopped_by_the_smaller_of_budget_and_time_limit() {
+        let dir = hanging_crate("run");
+        // The budget only has to cover building a crate without dependencies; the test then
+        // hangs until the suite's 1 s time limit stops it.
+        let run = suite_of(&dir)
+            .run_within(Duration::from_secs(600), &mut |_| {})
+            .expect("cargo runs")
+            .expect("the build fits in the budget");
+        match run {
+            SuiteRun::Ran { ended, .. } => assert_eq!(ended, Ended::TimedOut),
+            SuiteRun::BuildFailed { errors } => panic!("the scratch crate did not build: {errors}"),
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -282,7 +282,7 @@ fn check_reports_green_red_and_hung_suites() {
     );
     assert!(stdout.contains("First failure: basic::fails"), "{stdout}");
     assert!(stdout.contains("one is not two"), "{stdout}");
-    assert!(stdout.contains("1 of 2 tests pass"), "{stdout}");
+    assert!(stdout.contains("1 pass · 1 fail"), "{stdout}");
     assert!(stdout.contains("cargo run -- hint 02"), "{stdout}");
 
     let started = std::time::Instant::now();
@@ -319,6 +319,29 @@ fn check_reports_green_red_and_hung_suites() {
         "{stdout}"
     );
     assert!(stdout.contains("in progress (timed out)"), "{stdout}");
+    assert!(stdout.contains("Keep going: exercise 02"), "{stdout}");
+
+    // "next" follows progress: after 03 turns green, the next is 02 (still red), not "the
+    // one after 03".
+    let fixed = "#[test]\nfn waits_a_little() {}\n";
+    let basic = dir.join("exercises/exercise-03-hang/tests/basic.rs");
+    std::fs::write(&basic, fixed).unwrap_or_else(|e| panic!("{e}"));
+    let green = course_in(&dir, &["check", "03"]);
+    let stdout = text(&green.stdout);
+    assert_eq!(green.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("next: exercise 02"), "{stdout}");
+
+    // The dashboard does not wait for an exercise that hangs: it stops within its budget
+    // and says how to see the whole result.
+    let hangs = "#[test]\nfn waits_for_ever() { std::thread::sleep(std::time::Duration::from_secs(600)); }\n";
+    std::fs::write(&basic, hangs).unwrap_or_else(|e| panic!("{e}"));
+    let dashboard = course_in(&dir, &[]);
+    let stdout = text(&dashboard.stdout);
+    assert_eq!(dashboard.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("changed, not checked yet: run `cargo run -- check 03`"),
+        "{stdout}"
+    );
     assert!(stdout.contains("Keep going: exercise 02"), "{stdout}");
 
     // Hints come one at a time, then stop.

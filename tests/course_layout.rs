@@ -201,8 +201,8 @@ fn every_exercise_has_its_crates_wired_up() {
         let gathered = fs::read_to_string(&one_binary).unwrap_or_default();
         for suite in suites {
             let name = suite.file_name().unwrap_or_default().to_string_lossy();
-            let in_graded = one_binary.is_file()
-                && gathered.contains(&format!("#[path = \"{name}\"]"));
+            let in_graded =
+                one_binary.is_file() && gathered.contains(&format!("#[path = \"{name}\"]"));
             if !graded.contains(&normalize(&suite)) && !in_graded {
                 problems.push(format!(
                     "exercise {id}: the solution does not run {} (add a [[test]] for it, or a \
@@ -212,8 +212,8 @@ fn every_exercise_has_its_crates_wired_up() {
             }
         }
         if one_binary.is_file() {
-            let manifest = fs::read_to_string(ex.exercise_dir(root).join("Cargo.toml"))
-                .unwrap_or_default();
+            let manifest =
+                fs::read_to_string(ex.exercise_dir(root).join("Cargo.toml")).unwrap_or_default();
             if !manifest.contains("autotests = false") {
                 problems.push(format!(
                     "exercise {id}: tests/graded.rs gathers the suites, so the exercise's \
@@ -505,4 +505,147 @@ fn every_exercise_link_in_the_book_names_a_listed_exercise() {
         }
     }
     report("links to the exercise list", &problems);
+}
+
+/// The `#[test] fn` names in every `.rs` file under `dir` (the suites and their helpers).
+fn test_names(dir: &Path, into: &mut Vec<(String, String)>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+    paths.sort();
+    for path in paths {
+        if path.is_dir() {
+            test_names(&path, into);
+            continue;
+        }
+        if path.extension().is_none_or(|ext| ext != "rs") {
+            continue;
+        }
+        let text = fs::read_to_string(&path).unwrap_or_default();
+        let file = path
+            .strip_prefix(root())
+            .unwrap_or(&path)
+            .display()
+            .to_string();
+        let mut after_test = false;
+        for line in text.lines() {
+            let line = line.trim();
+            if line == "#[test]" {
+                after_test = true;
+            } else if after_test && let Some(rest) = line.split("fn ").nth(1) {
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                into.push((file.clone(), name));
+                after_test = false;
+            } else if after_test && !(line.starts_with("#[") || line.starts_with("//")) {
+                after_test = false;
+            }
+        }
+    }
+}
+
+/// A fragment that matches no test is allowed: it filters nothing, and it lets course.toml
+/// name tests that a branch about to be merged adds.
+#[test]
+fn every_test_belongs_to_exactly_one_part() {
+    let mut problems = Vec::new();
+    for ex in &course().exercises {
+        if ex.parts.is_empty() {
+            continue;
+        }
+        let mut tests = Vec::new();
+        test_names(&ex.exercise_dir(root()).join("tests"), &mut tests);
+        if tests.is_empty() {
+            problems.push(format!(
+                "exercise {}: no #[test] found in its tests/",
+                ex.id()
+            ));
+        }
+        for (file, name) in &tests {
+            if course::course::is_source_test(name) {
+                continue;
+            }
+            let owners: Vec<&str> = ex
+                .parts
+                .iter()
+                .filter(|part| part.owns(name))
+                .map(|part| part.name.as_str())
+                .collect();
+            match owners.as_slice() {
+                [_] => {}
+                [] => problems.push(format!(
+                    "exercise {}: {file}: test `{name}` is in no part (add a fragment of its \
+                     name to the right [[exercise.part]] in course.toml)",
+                    ex.id()
+                )),
+                many => problems.push(format!(
+                    "exercise {}: {file}: test `{name}` is in several parts: {}",
+                    ex.id(),
+                    many.join(", ")
+                )),
+            }
+        }
+    }
+    report("parts", &problems);
+}
+
+#[test]
+fn the_test_scan_sees_attributes_and_helpers() {
+    let dir = std::env::temp_dir().join(format!("course-scan-{}", std::process::id()));
+    fs::create_dir_all(dir.join("common")).expect("dir");
+    fs::write(
+        dir.join("a.rs"),
+        "#[test]\n#[should_panic]\nfn one() {}\nfn helper() {}\n#[test]\n// why\nfn two() {}\n",
+    )
+    .expect("write");
+    fs::write(dir.join("common/mod.rs"), "#[test]\npub fn three() {}\n").expect("write");
+    let mut found = Vec::new();
+    test_names(&dir, &mut found);
+    let names: Vec<&str> = found.iter().map(|(_, n)| n.as_str()).collect();
+    assert_eq!(names, ["one", "two", "three"]);
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn todos_in_course_toml_match_the_stubs() {
+    let mut problems = Vec::new();
+    for ex in &course().exercises {
+        let src = ex.exercise_dir(root()).join("src");
+        let real = match course::progress::count_todos(&src) {
+            Ok(n) => n,
+            Err(e) => {
+                problems.push(format!(
+                    "exercise {}: cannot read {}: {e}",
+                    ex.id(),
+                    src.display()
+                ));
+                continue;
+            }
+        };
+        match ex.todos {
+            Some(n) if n == real => {}
+            Some(n) => problems.push(format!(
+                "exercise {}: course.toml says todos = {n}, but {}/src has {real} `todo!(`: \
+                 write todos = {real}",
+                ex.id(),
+                ex.exercise_rel()
+            )),
+            None => problems.push(format!(
+                "exercise {}: course.toml has no `todos`; its stub has {real} `todo!(`: write \
+                 todos = {real} (the dashboard tells \"not started\" by it)",
+                ex.id()
+            )),
+        }
+        if real == 0 {
+            problems.push(format!(
+                "exercise {}: the stub has no `todo!(`, so the dashboard cannot tell that it \
+                 was not started",
+                ex.id()
+            ));
+        }
+    }
+    report("todos", &problems);
 }

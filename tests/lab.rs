@@ -1,6 +1,7 @@
 //! The Part 6 lab, smoke-tested: `--quick` on the reference GIL and pool finishes, every
 //! experiment produces its table (with the CPython column when python3 is installed), the
-//! timeline files are written, and bad arguments get a clear error, not a panic.
+//! timeline files are written, and bad arguments get a clear error, not a panic. On the
+//! stubs it says in one block what to finish first and how to run the reference.
 //!
 //! The lab is an example of solution-18, built in target/course-check so that this nested
 //! cargo never waits for the lock of the `cargo test` that runs it.
@@ -9,18 +10,15 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 fn lab(args: &[&str]) -> Output {
+    lab_of("solution-18", args)
+}
+
+/// The lab built with `package`: `solution-18` (the reference) or `exercise-18` (the stubs).
+fn lab_of(package: &str, args: &[&str]) -> Output {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     Command::new(cargo)
-        .args([
-            "run",
-            "--quiet",
-            "-p",
-            "solution-18",
-            "--example",
-            "lab",
-            "--",
-        ])
+        .args(["run", "--quiet", "-p", package, "--example", "lab", "--"])
         .args(args)
         .current_dir(root)
         .env("CARGO_TARGET_DIR", root.join("target").join("course-check"))
@@ -119,4 +117,43 @@ fn the_lab_refuses_bad_arguments_clearly() {
         );
         assert!(!stderr.contains("panicked"), "{args:?} panicked:\n{stderr}");
     }
+}
+
+#[test]
+fn on_the_stubs_the_lab_says_what_to_finish_first() {
+    let output = lab_of("exercise-18", &["--quick", "cpu", "interval", "escape"]);
+    let stdout = text(&output.stdout);
+    let stderr = text(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "nothing was measured, so the lab fails:\n{stdout}\n{stderr}"
+    );
+    assert!(
+        !stdout.contains("not measured"),
+        "one block, not a section per experiment:\n{stdout}"
+    );
+    assert!(
+        stdout.contains("Nothing to measure yet"),
+        "no word on why:\n{stdout}"
+    );
+    assert!(
+        stdout.contains("exercises/exercise-18-gil/src/gil.rs:"),
+        "the todo to finish, with where it is:\n{stdout}"
+    );
+    assert_eq!(
+        stdout
+            .matches("exercises/exercise-18-gil/src/gil.rs:")
+            .count(),
+        1,
+        "experiments that stop at the same todo name it once:\n{stdout}"
+    );
+    assert!(
+        stdout.contains("cargo run --release -p solution-18 --example lab"),
+        "how to see the shapes now:\n{stdout}"
+    );
+    assert!(
+        !stderr.contains("panicked at"),
+        "a raw panic got out:\n{stderr}"
+    );
 }

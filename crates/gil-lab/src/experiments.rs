@@ -99,11 +99,17 @@ pub fn run_all(kit: &Kit, options: &Options) -> ExitCode {
     }
     let mut tables = Vec::new();
     let mut failed = false;
+    // Errors not printed yet: while every experiment so far has failed, they wait, so that
+    // a lab run on the stubs can say what to do in one block instead of ten sections.
+    let mut held: Vec<(&str, String)> = Vec::new();
+    let mut measured_any = false;
+    let section = |id: &str, error: &str| println!("## {id}\n\nnot measured: {error}\n");
     for id in EXPERIMENTS.iter().filter(|id| options.wants(id)) {
         watch(&format!("the {id} experiment"), Duration::from_secs(300));
         let outcome = guarded(|| lab.experiment(id)).and_then(|outcome| outcome);
         match outcome {
             Ok(mut table) => {
+                measured_any = true;
                 if options.quick {
                     table.checks.clear();
                     table
@@ -111,16 +117,39 @@ pub fn run_all(kit: &Kit, options: &Options) -> ExitCode {
                         .push("(--quick: sizes too small for the shapes to mean much)".to_owned());
                 }
                 if !options.json {
+                    for (id, error) in held.drain(..) {
+                        section(id, &error);
+                    }
                     println!("{}\n", table.render());
                 }
                 tables.push(table.to_json());
             }
             Err(error) => {
                 failed = true;
-                if !options.json {
-                    println!("## {id}\n\nnot measured: {error}\n");
-                }
                 tables.push(json!({"id": id, "error": error}));
+                if options.json {
+                    // The JSON document carries the error.
+                } else if measured_any {
+                    section(id, &error);
+                } else {
+                    held.push((id, error));
+                }
+            }
+        }
+    }
+    if !measured_any {
+        let errors: Vec<String> = tables
+            .iter()
+            .filter_map(|t| t["error"].as_str().map(str::to_owned))
+            .collect();
+        match run::all_todo_advice(&errors) {
+            // On the stubs: one block on what to finish first and how to see the shapes now.
+            Some(advice) if options.json => eprintln!("{advice}"),
+            Some(advice) => println!("{advice}"),
+            None => {
+                for (id, error) in held.drain(..) {
+                    section(id, &error);
+                }
             }
         }
     }

@@ -78,18 +78,124 @@ pub fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
 }
 
 fn panic_message(panic: &(dyn Any + Send)) -> String {
-    let text = panic
+    let text = payload_text(panic);
+    match place_of(&text) {
+        Some(place) => format!("the code under test panicked at {place}: {text}"),
+        None => format!("the code under test panicked: {text}"),
+    }
+}
+
+fn payload_text(panic: &(dyn Any + Send)) -> String {
+    panic
         .downcast_ref::<&str>()
         .map(|s| s.to_string())
         .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a panic".to_owned());
-    format!("the code under test panicked: {text}")
+        .unwrap_or_else(|| "a panic".to_owned())
 }
 
-/// The lab reports panics itself, once, in its own words.
+/// Recent panics, `(message, file:line)`, noted by the quiet hook on whatever thread
+/// panicked, so that the report can say where a panic caught on another thread came from.
+static PANICS: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
+
+/// Where the latest panic with this message happened.
+fn place_of(text: &str) -> Option<String> {
+    PANICS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .iter()
+        .rev()
+        .find(|(message, _)| message == text)
+        .map(|(_, place)| place.clone())
+}
+
+/// The lab reports panics itself, once, in its own words; the hook only notes where.
 fn quiet_panics() {
     static ONCE: Once = Once::new();
-    ONCE.call_once(|| std::panic::set_hook(Box::new(|_| {})));
+    ONCE.call_once(|| {
+        std::panic::set_hook(Box::new(|info| {
+            let Some(place) = info.location() else {
+                return;
+            };
+            let mut panics = PANICS.lock().unwrap_or_else(PoisonError::into_inner);
+            if panics.len() >= 64 {
+                panics.remove(0);
+            }
+            panics.push((
+                payload_text(info.payload()),
+                format!("{}:{}", place.file(), place.line()),
+            ));
+        }))
+    });
+}
+
+/// Did an experiment fail because the code under test reached a `todo!()`?
+pub fn is_todo(error: &str) -> bool {
+    error.contains("not yet implemented") || error.contains("panicked: not implemented")
+}
+
+/// `file:line: message` of a todo panic, from the error text made by [`guarded`].
+fn todo_of(error: &str) -> String {
+    let rest = error
+        .split_once("the code under test panicked")
+        .map_or(error, |(_, rest)| rest);
+    let (place, message) = match rest.strip_prefix(" at ") {
+        Some(rest) => match rest.split_once(": ") {
+            Some((place, message)) => (Some(place), message),
+            None => (None, rest),
+        },
+        None => (None, rest.trim_start_matches(": ")),
+    };
+    let message = message
+        .trim_start_matches("not yet implemented: ")
+        .trim_start_matches("not yet implemented");
+    match place {
+        Some(place) => format!("{place}: {message}"),
+        None => message.to_owned(),
+    }
+}
+
+/// What to print instead of one "not measured" section per experiment when every one of
+/// them stopped at a `todo!()`: which functions to finish (the todo messages, where they
+/// are) and how to see the lab's shapes meanwhile. `None` unless every error is a todo.
+pub fn all_todo_advice(errors: &[String]) -> Option<String> {
+    if errors.is_empty() || !errors.iter().all(|e| is_todo(e)) {
+        return None;
+    }
+    let mut todos: Vec<String> = Vec::new();
+    for what in errors.iter().map(|e| todo_of(e)) {
+        if !todos.contains(&what) {
+            todos.push(what);
+        }
+    }
+    let mut exercises: Vec<&str> = Vec::new();
+    for (number, folder) in [("18", "exercise-18-"), ("19", "exercise-19-")] {
+        if errors.iter().any(|e| e.contains(folder)) {
+            exercises.push(number);
+        }
+    }
+    let mut text = String::from(
+        "Nothing to measure yet: every experiment stopped at a `todo!()` in the code under \
+         test.\n\nFinish these first (every experiment needs them):\n",
+    );
+    for todo in &todos {
+        text.push_str(&format!("  - {todo}\n"));
+    }
+    if !exercises.is_empty() {
+        let checks: Vec<String> = exercises
+            .iter()
+            .map(|n| format!("`cargo run -- check {n}`"))
+            .collect();
+        text.push_str(&format!(
+            "Then the rest: {} {} what is still to write.\n",
+            checks.join(" and "),
+            if checks.len() == 1 { "shows" } else { "show" }
+        ));
+    }
+    text.push_str(
+        "\nTo see the shapes now, run the lab on the reference GIL and pool:\n  \
+         cargo run --release -p solution-18 --example lab",
+    );
+    Some(text)
 }
 
 /// What the watchdog is waiting for, and until when.
@@ -122,4 +228,62 @@ pub fn watch(what: &str, limit: Duration) {
             }
         });
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lab_on_the_stubs_gets_one_block_of_advice() {
+        let gil = "the code under test panicked at exercises/exercise-18-gil/src/gil.rs:44: \
+                   not yet implemented: a free GIL (book: switching.md#the-switch-interval)";
+        let native = "the code under test panicked at \
+                      exercises/exercise-19-escape-the-gil/src/native.rs:24: not yet \
+                      implemented: register the native `integrate`";
+        let errors = vec![gil.to_owned(), gil.to_owned(), native.to_owned()];
+        let advice = all_todo_advice(&errors).expect("advice");
+        assert_eq!(
+            advice.matches("gil.rs:44").count(),
+            1,
+            "each todo once:\n{advice}"
+        );
+        assert!(
+            advice.contains(
+                "  - exercises/exercise-18-gil/src/gil.rs:44: a free GIL (book: \
+                 switching.md#the-switch-interval)\n"
+            ),
+            "{advice}"
+        );
+        assert!(
+            advice.contains("native.rs:24: register the native"),
+            "{advice}"
+        );
+        assert!(
+            advice.contains("`cargo run -- check 18` and `cargo run -- check 19` show"),
+            "{advice}"
+        );
+        assert!(
+            advice.contains("cargo run --release -p solution-18 --example lab"),
+            "{advice}"
+        );
+        assert_eq!(
+            todo_of("the code under test panicked: not yet implemented: take"),
+            "take"
+        );
+    }
+
+    #[test]
+    fn real_errors_keep_their_sections() {
+        let errors = vec![
+            "the code under test panicked at x.rs:1: not yet implemented: a".to_owned(),
+            "lab: possible deadlock".to_owned(),
+        ];
+        assert_eq!(all_todo_advice(&errors), None);
+        assert_eq!(all_todo_advice(&[]), None);
+        assert!(is_todo("the code under test panicked: not yet implemented"));
+        assert!(!is_todo(
+            "the code under test panicked: index out of bounds"
+        ));
+    }
 }
