@@ -69,6 +69,12 @@ fn counter_starts_at_zero_and_increment_returns_the_value_before() {
         2,
         "two increments must leave the counter at 2 ({CHAPTER}#one-indivisible-step)"
     );
+    assert_eq!(
+        Counter::default().get(),
+        0,
+        "Counter::default() must be the same as Counter::new(), at 0 \
+         ({CHAPTER}#one-indivisible-step)"
+    );
 }
 
 #[test]
@@ -189,6 +195,12 @@ fn high_water_keeps_the_largest_value_recorded() {
         mark.get(),
         9,
         "after recording 3, 9, 4, 9, 1 the mark must be 9: record() may only raise it \
+         ({CHAPTER}#compare-and-swap-loops)"
+    );
+    assert_eq!(
+        HighWater::default().get(),
+        0,
+        "HighWater::default() must be the same as HighWater::new(), at 0 \
          ({CHAPTER}#compare-and-swap-loops)"
     );
     mark.record(u64::MAX);
@@ -404,6 +416,11 @@ fn once_get_is_none_before_and_some_after_get_or_init() {
         assert!(
             cell.get().is_none(),
             "get() on a new cell must return None ({CHAPTER}#a-once-cell)"
+        );
+        assert!(
+            OnceCell::<u8>::default().get().is_none(),
+            "OnceCell::default() must be the same as OnceCell::new(), empty \
+             ({CHAPTER}#a-once-cell)"
         );
         assert_eq!(
             *cell.get_or_init(|| 7),
