@@ -34,6 +34,19 @@ impl<T> TicketLock<T> {
         )
     }
 
+    /// A new, unlocked lock around `value` whose first ticket is number `first` instead of 0.
+    ///
+    /// Tickets are numbered with `usize` and wrap around: after `usize::MAX` comes 0. The
+    /// lock must go on working there, drawing, serving and counting tickets in order, so
+    /// compute with `wrapping_add` / `wrapping_sub`. The tests start near the limit with this
+    /// to check it; `new(value)` is the same as `with_first_ticket(value, 0)`.
+    pub fn with_first_ticket(value: T, first: usize) -> Self {
+        todo!(
+            "as `new`, with the ticket to draw next and the ticket now served both at `first` \
+             (book: ticket-locks.md#wrapping-around)"
+        )
+    }
+
     /// Draws a ticket, waits until it is served, and returns a guard that serves the next.
     ///
     /// Wait with `crate::sync::hint::spin_loop()`. A waiter whose turn comes while it is not
@@ -67,7 +80,9 @@ impl<T> TicketLock<T> {
     /// Tickets handed out minus tickets served: the holder plus the waiters, 0 when free.
     ///
     /// A snapshot for tests and monitoring, possibly out of date as soon as it is taken. The
-    /// tests use it to see that a waiter has taken its ticket.
+    /// tests use it to see that a waiter has taken its ticket. Read while other threads lock
+    /// and unlock, it may count tickets that were served meanwhile, but it never goes below
+    /// zero: it never counts a ticket as served that it did not see drawn.
     pub fn queued(&self) -> usize {
         todo!(
             "tickets handed out minus tickets served, with wrapping_sub (the counters wrap); \

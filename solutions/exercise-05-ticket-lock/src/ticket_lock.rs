@@ -35,9 +35,15 @@ unsafe impl<T: Send> Sync for TicketLock<T> {}
 impl<T> TicketLock<T> {
     /// A new, unlocked lock around `value`: no ticket drawn, ticket 0 served next.
     pub fn new(value: T) -> Self {
+        Self::with_first_ticket(value, 0)
+    }
+
+    /// A new, unlocked lock around `value` whose first ticket is `first`: the tests start
+    /// near `usize::MAX` to see the counters wrap.
+    pub fn with_first_ticket(value: T, first: usize) -> Self {
         Self {
-            next_ticket: AtomicUsize::new(0),
-            now_serving: AtomicUsize::new(0),
+            next_ticket: AtomicUsize::new(first),
+            now_serving: AtomicUsize::new(first),
             value: UnsafeCell::new(value),
         }
     }
