@@ -98,39 +98,43 @@ fn a_panic_while_holding_the_lock_still_unlocks_it() {
 #[test]
 fn queued_counts_the_holder_and_the_waiters() {
     let _heavy = deadline::one_at_a_time();
-    deadline::within_secs(20, "two waiters queued behind a held lock", || {
-        let lock = Arc::new(TicketLock::new(0));
-        assert_eq!(
-            lock.queued(),
-            0,
-            "queued() must be 0 on a new lock: no ticket has been handed out \
+    deadline::within_secs(
+        20,
+        "two waiters drawing tickets behind a held lock, then served in turn",
+        || {
+            let lock = Arc::new(TicketLock::new(0));
+            assert_eq!(
+                lock.queued(),
+                0,
+                "queued() must be 0 on a new lock: no ticket has been handed out \
              ({CHAPTER}#taking-a-ticket)"
-        );
-        let guard = lock.lock();
-        assert_eq!(
-            lock.queued(),
-            1,
-            "queued() must be 1 while one thread holds the lock and nobody waits: it counts \
+            );
+            let guard = lock.lock();
+            assert_eq!(
+                lock.queued(),
+                1,
+                "queued() must be 1 while one thread holds the lock and nobody waits: it counts \
              the holder too ({CHAPTER}#taking-a-ticket)"
-        );
-        let first = add_one_in_a_new_thread(&lock);
-        wait_until_queued(&lock, 2, "a second thread called lock()");
-        let second = add_one_in_a_new_thread(&lock);
-        wait_until_queued(&lock, 3, "a third thread called lock()");
-        drop(guard);
-        join_after_unlock(vec![first, second]);
-        assert_eq!(
-            lock.queued(),
-            0,
-            "queued() must be 0 once every guard is dropped: each unlock serves one ticket \
+            );
+            let first = add_one_in_a_new_thread(&lock);
+            wait_until_queued(&lock, 2, "a second thread called lock()");
+            let second = add_one_in_a_new_thread(&lock);
+            wait_until_queued(&lock, 3, "a third thread called lock()");
+            drop(guard);
+            join_after_unlock(vec![first, second]);
+            assert_eq!(
+                lock.queued(),
+                0,
+                "queued() must be 0 once every guard is dropped: each unlock serves one ticket \
              ({CHAPTER}#taking-a-ticket)"
-        );
-        let total = *lock.lock();
-        assert_eq!(
-            total, 2,
-            "each waiter added 1 under the lock, yet the value is {total}"
-        );
-    });
+            );
+            let total = *lock.lock();
+            assert_eq!(
+                total, 2,
+                "each waiter added 1 under the lock, yet the value is {total}"
+            );
+        },
+    );
 }
 
 #[test]
@@ -172,8 +176,8 @@ fn try_lock_fails_while_the_lock_is_held_and_succeeds_after() {
 fn lock_after_a_failed_try_lock_does_not_wait_forever() {
     deadline::within_secs(
         5,
-        "lock() waiting for its ticket after a failed try_lock(): a ticket that try_lock() \
-         drew and abandoned is served, and then nobody unlocks it",
+        "lock() after a failed try_lock(), waiting for its ticket (if try_lock() drew a \
+         ticket and gave up, that ticket is served next and nobody ever unlocks it)",
         || {
             let lock = TicketLock::new(0);
             let guard = lock.lock();
@@ -187,30 +191,34 @@ fn lock_after_a_failed_try_lock_does_not_wait_forever() {
 #[test]
 fn try_lock_fails_while_others_are_queued() {
     let _heavy = deadline::one_at_a_time();
-    deadline::within_secs(20, "a waiter queued behind a held lock", || {
-        let lock = Arc::new(TicketLock::new(0));
-        let guard = lock.lock();
-        let waiter = add_one_in_a_new_thread(&lock);
-        wait_until_queued(&lock, 2, "a second thread called lock()");
-        assert!(
-            lock.try_lock().is_none(),
-            "try_lock() returned a guard while the lock was held and another thread waited \
+    deadline::within_secs(
+        20,
+        "a waiter drawing its ticket behind a held lock, then served after a failed try_lock()",
+        || {
+            let lock = Arc::new(TicketLock::new(0));
+            let guard = lock.lock();
+            let waiter = add_one_in_a_new_thread(&lock);
+            wait_until_queued(&lock, 2, "a second thread called lock()");
+            assert!(
+                lock.try_lock().is_none(),
+                "try_lock() returned a guard while the lock was held and another thread waited \
              in line ({CHAPTER}#try-lock)"
-        );
-        assert_eq!(
-            lock.queued(),
-            2,
-            "a failed try_lock() took a ticket: nobody will ever use it, so the lock would \
+            );
+            assert_eq!(
+                lock.queued(),
+                2,
+                "a failed try_lock() took a ticket: nobody will ever use it, so the lock would \
              never get past it ({CHAPTER}#try-lock)"
-        );
-        drop(guard);
-        join_after_unlock(vec![waiter]);
-        assert!(
-            lock.try_lock().is_some(),
-            "try_lock() failed once the holder and the waiter were both done with the lock \
+            );
+            drop(guard);
+            join_after_unlock(vec![waiter]);
+            assert!(
+                lock.try_lock().is_some(),
+                "try_lock() failed once the holder and the waiter were both done with the lock \
              ({CHAPTER}#try-lock)"
-        );
-    });
+            );
+        },
+    );
 }
 
 /// Two threads, not three: with three threads queueing on two cores, one of them is often
@@ -277,34 +285,38 @@ const FAIRNESS_ROUNDS: usize = 10;
 #[test]
 fn waiters_get_the_lock_in_the_order_they_took_their_tickets() {
     let _heavy = deadline::one_at_a_time();
-    deadline::within_secs(10, "three waiters queued behind a held lock", || {
-        for round in 1..=FAIRNESS_ROUNDS {
-            let lock = Arc::new(TicketLock::new(Vec::new()));
-            let guard = lock.lock();
-            let mut waiters = Vec::new();
-            for waiter in 1..=3 {
-                let mine = Arc::clone(&lock);
-                waiters.push(thread::spawn(move || mine.lock().push(waiter)));
-                // Start the next waiter only once this one holds its ticket: that fixes the
-                // order in which they asked.
-                wait_until_queued(&lock, waiter + 1, &format!("waiter {waiter} called lock()"));
-            }
-            // The holder unlocks and asks again at once, as thread 4: last in line.
-            drop(guard);
-            lock.lock().push(4);
-            join_after_unlock(waiters);
-            let order = lock.lock().clone();
-            assert_eq!(
-                order,
-                [1, 2, 3, 4],
-                "round {round}: while one thread held the lock, threads 1, 2 and 3 asked for it \
+    deadline::within_secs(
+        10,
+        "three waiters drawing tickets behind a held lock, then served in ticket order",
+        || {
+            for round in 1..=FAIRNESS_ROUNDS {
+                let lock = Arc::new(TicketLock::new(Vec::new()));
+                let guard = lock.lock();
+                let mut waiters = Vec::new();
+                for waiter in 1..=3 {
+                    let mine = Arc::clone(&lock);
+                    waiters.push(thread::spawn(move || mine.lock().push(waiter)));
+                    // Start the next waiter only once this one holds its ticket: that fixes the
+                    // order in which they asked.
+                    wait_until_queued(&lock, waiter + 1, &format!("waiter {waiter} called lock()"));
+                }
+                // The holder unlocks and asks again at once, as thread 4: last in line.
+                drop(guard);
+                lock.lock().push(4);
+                join_after_unlock(waiters);
+                let order = lock.lock().clone();
+                assert_eq!(
+                    order,
+                    [1, 2, 3, 4],
+                    "round {round}: while one thread held the lock, threads 1, 2 and 3 asked for it \
                  in that order (each waited until the one before had its ticket); then the \
                  holder unlocked and asked again as thread 4. They got the lock in the order \
                  {order:?}; a ticket lock serves the tickets in the order they were taken \
                  ({CHAPTER}#first-come-first-served)"
-            );
-        }
-    });
+                );
+            }
+        },
+    );
 }
 
 #[test]

@@ -21,7 +21,8 @@ const EXPLAIN: Explain = Explain {
     race: "the race shows up in Deref/DerefMut, where the value is touched, but the bug is in \
            how tickets are drawn, waited for or served: find the lines of lock(), try_lock() \
            and the guard's Drop in the steps below. Two threads were inside at once if they \
-           held the same ticket (drawing it must be ONE fetch_add, not a load and a store), if \
+           held the same ticket (drawing it must be ONE fetch_add; in the steps below, a load \
+           followed by a store where the ticket is drawn is two steps), if \
            now_serving was moved by a thread that did not hold the lock (only the holder's \
            Drop may move it, by exactly one), if try_lock() checked that the lock was free \
            and drew a ticket in a second step, or if the wait loop lets a thread in before \
