@@ -379,10 +379,10 @@ fn only_one_thread_at_a_time_is_inside_lock_across_the_wrap() {
     let _heavy = deadline::one_at_a_time();
     deadline::within_secs(
         20,
-        "2 threads taking lock() 5,000 times each, from ticket usize::MAX - 5,000 on",
+        "2 threads taking lock() 2,000 times each, from ticket usize::MAX - 2,000 on",
         || {
-            let what = "2 threads taking lock() 5,000 times each across the wrap";
-            hammer(2, 5_000, usize::MAX - 5_000, what, |_| TicketLock::lock);
+            let what = "2 threads taking lock() 2,000 times each across the wrap";
+            hammer(2, 2_000, usize::MAX - 2_000, what, |_| TicketLock::lock);
         },
     );
 }
@@ -392,11 +392,11 @@ fn queued_read_while_others_lock_never_goes_below_zero() {
     let _heavy = deadline::one_at_a_time();
     deadline::within_secs(
         20,
-        "2 threads taking lock() 5,000 times each while a third reads queued()",
+        "2 threads taking lock() 2,000 times each while a third reads queued()",
         || {
             const LOCKERS: usize = 2;
-            const ROUNDS: usize = 5_000;
-            let lock = Arc::new(TicketLock::with_first_ticket((), usize::MAX - 5_000));
+            const ROUNDS: usize = 2_000;
+            let lock = Arc::new(TicketLock::with_first_ticket((), usize::MAX - 2_000));
             let lockers_done = Arc::new(AtomicUsize::new(0));
             let shared = (Arc::clone(&lock), Arc::clone(&lockers_done));
             let what = "2 threads taking lock() while a third reads queued()";

@@ -53,12 +53,12 @@ impl<T> TicketLock<T> {
         // One read-modify-write, so no two threads draw the same number. Relaxed: the ticket
         // only fixes our place in line; the hand-off itself is ordered through `now_serving`.
         let ticket = self.next_ticket.fetch_add(1, Ordering::Relaxed);
-        let mut spins = 0;
+        // The first SPINS_BEFORE_YIELD turns spin, every later one yields.
+        let mut spins = 0..SPINS_BEFORE_YIELD;
         // Acquire pairs with the Release in `unlock`: once we read our own number, every
         // write the previous holder made under the lock is visible to us.
         while self.now_serving.load(Ordering::Acquire) != ticket {
-            if spins < SPINS_BEFORE_YIELD {
-                spins += 1;
+            if spins.next().is_some() {
                 hint::spin_loop();
             } else {
                 thread::yield_now();
