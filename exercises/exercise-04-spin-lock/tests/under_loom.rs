@@ -27,7 +27,8 @@ const EXPLAIN: Explain = Explain {
            the store of `false` in Drop must be Release.",
     spins_forever: "a thread spins on the flag forever: the lock is never unlocked (does the \
            guard's Drop store `false`?), or a failed try_lock() changed the flag on its way \
-           out, or the spin loop waits for the wrong value.",
+           out, or the spin loop waits for the wrong value. The steps below end in the \
+           spinning loop; the unlock that never came belongs to another line.",
     deadlock: "every thread is stuck: a lock that is never unlocked (the guard's Drop), or a \
            try_lock() that waits instead of giving up at once.",
     assertion: "an update made under the lock was lost, or a guard saw a value from before \

@@ -34,7 +34,8 @@ const EXPLAIN: Explain = Explain {
            to nobody who will unlock it. A ticket was skipped (two threads drew the same \
            number and both unlocked), a failed try_lock() drew a ticket and left it behind or \
            handed it back after others had drawn theirs, or a guard's Drop does not serve the \
-           next number.",
+           next number. The steps below end in the waiting loop; the ticket went missing \
+           earlier, in a draw, a try_lock() or a Drop (LOOM_LOG=trace shows every step).",
     deadlock: "every thread waits: a ticket that nobody will ever use is being served (a \
            failed try_lock() left one behind, or the guard's Drop does not serve the next \
            number).",
