@@ -98,6 +98,7 @@ fn a_panic_while_holding_the_lock_still_unlocks_it() {
 #[test]
 fn queued_counts_the_holder_and_the_waiters() {
     let _heavy = deadline::one_at_a_time();
+    require_a_working_hand_off();
     deadline::within_secs(
         20,
         "two waiters drawing tickets behind a held lock, then served in turn",
@@ -191,6 +192,7 @@ fn lock_after_a_failed_try_lock_does_not_wait_forever() {
 #[test]
 fn try_lock_fails_while_others_are_queued() {
     let _heavy = deadline::one_at_a_time();
+    require_a_working_hand_off();
     deadline::within_secs(
         20,
         "a waiter drawing its ticket behind a held lock, then served after a failed try_lock()",
@@ -229,6 +231,7 @@ fn try_lock_fails_while_others_are_queued() {
 #[test]
 fn only_one_thread_at_a_time_is_inside_lock() {
     let _heavy = deadline::one_at_a_time();
+    require_a_working_hand_off();
     deadline::within_secs(20, "2 threads taking lock() 10,000 times each", || {
         hammer(
             2,
@@ -243,6 +246,7 @@ fn only_one_thread_at_a_time_is_inside_lock() {
 #[test]
 fn only_one_thread_at_a_time_gets_in_with_try_lock() {
     let _heavy = deadline::one_at_a_time();
+    require_a_working_hand_off();
     deadline::within_secs(
         20,
         "3 threads retrying try_lock() 10,000 times each",
@@ -261,6 +265,7 @@ fn only_one_thread_at_a_time_gets_in_with_try_lock() {
 #[test]
 fn only_one_thread_at_a_time_gets_in_with_lock_and_try_lock_mixed() {
     let _heavy = deadline::one_at_a_time();
+    require_a_working_hand_off();
     deadline::within_secs(
         20,
         "2 threads in lock(), 1 in try_lock(), 10,000 times",
@@ -285,6 +290,7 @@ const FAIRNESS_ROUNDS: usize = 10;
 #[test]
 fn waiters_get_the_lock_in_the_order_they_took_their_tickets() {
     let _heavy = deadline::one_at_a_time();
+    require_a_working_hand_off();
     deadline::within_secs(
         10,
         "three waiters drawing tickets behind a held lock, then served in ticket order",
@@ -377,6 +383,7 @@ fn tickets_wrap_around_after_the_largest_number() {
 #[test]
 fn only_one_thread_at_a_time_is_inside_lock_across_the_wrap() {
     let _heavy = deadline::one_at_a_time();
+    require_a_working_hand_off();
     deadline::within_secs(
         20,
         "2 threads taking lock() 2,000 times each, from ticket usize::MAX - 2,000 on",
@@ -390,6 +397,7 @@ fn only_one_thread_at_a_time_is_inside_lock_across_the_wrap() {
 #[test]
 fn queued_read_while_others_lock_never_goes_below_zero() {
     let _heavy = deadline::one_at_a_time();
+    require_a_working_hand_off();
     deadline::within_secs(
         20,
         "2 threads taking lock() 2,000 times each while a third reads queued()",
@@ -473,6 +481,22 @@ fn the_lock_may_be_shared_between_threads_only_when_the_value_may_move_between_t
         "TicketGuard<Rc<i32>> is Send: a thread could send the guard away and keep a clone \
          of the Rc, and both threads would then change its count at once. A guard may cross \
          threads only when T: Send {bound}"
+    );
+}
+
+/// The tests that start threads first check the simplest hand-off, in one thread: a lock
+/// whose guard never serves the next ticket then fails each of them in two seconds, with a
+/// pointer to the test that says more, instead of after their own, longer deadlines.
+fn require_a_working_hand_off() {
+    deadline::within_secs(
+        2,
+        "a second lock() after the first guard was dropped, in one thread, checked before \
+         starting any threads (threads::dropping_the_guard_unlocks fails too: fix that first)",
+        || {
+            let lock = TicketLock::new(());
+            drop(lock.lock());
+            drop(lock.lock());
+        },
     );
 }
 
