@@ -35,9 +35,15 @@ unsafe impl<T: Send> Sync for TicketLock<T> {}
 impl<T> TicketLock<T> {
     /// A new, unlocked lock around `value`: no ticket drawn, ticket 0 served next.
     pub fn new(value: T) -> Self {
+        Self::with_first_ticket(value, 0)
+    }
+
+    /// A new, unlocked lock around `value` whose first ticket is `first`: the tests start
+    /// near `usize::MAX` to see the counters wrap.
+    pub fn with_first_ticket(value: T, first: usize) -> Self {
         Self {
-            next_ticket: AtomicUsize::new(0),
-            now_serving: AtomicUsize::new(0),
+            next_ticket: AtomicUsize::new(first),
+            now_serving: AtomicUsize::new(first),
             value: UnsafeCell::new(value),
         }
     }
@@ -47,12 +53,12 @@ impl<T> TicketLock<T> {
         // One read-modify-write, so no two threads draw the same number. Relaxed: the ticket
         // only fixes our place in line; the hand-off itself is ordered through `now_serving`.
         let ticket = self.next_ticket.fetch_add(1, Ordering::Relaxed);
-        let mut spins = 0;
+        // The first SPINS_BEFORE_YIELD turns spin, every later one yields.
+        let mut spins = 0..SPINS_BEFORE_YIELD;
         // Acquire pairs with the Release in `unlock`: once we read our own number, every
         // write the previous holder made under the lock is visible to us.
         while self.now_serving.load(Ordering::Acquire) != ticket {
-            if spins < SPINS_BEFORE_YIELD {
-                spins += 1;
+            if spins.next().is_some() {
                 hint::spin_loop();
             } else {
                 thread::yield_now();
