@@ -7,6 +7,10 @@
 //! out, and the test asks for the drop itself with `request_drop()`. The tests that need
 //! waits to run out use intervals of milliseconds and bounds of seconds. Everything that
 //! waits on the GIL runs under a deadline, so a hang fails with "possible deadlock".
+//!
+//! What each test checks, promise by promise: `tests/contracts/exercise-18.toml` (the
+//! stub's docs, each promise with its tests here and in the other suite); the known-broken
+//! GILs each test must catch: `tests/mutants/exercise-18.toml`.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};

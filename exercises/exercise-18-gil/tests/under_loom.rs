@@ -6,6 +6,10 @@
 //! no wait runs out by itself: the main thread asks for the drop with `request_drop()`, as
 //! a waiter whose interval ran out would. A waiter that nobody wakes then waits for ever,
 //! and loom reports the deadlock: exactly the lost wake-ups these models look for.
+//!
+//! What each test checks, promise by promise: `tests/contracts/exercise-18.toml` (the
+//! stub's docs, each promise with its tests here and in the other suite); the known-broken
+//! GILs each test must catch: `tests/mutants/exercise-18.toml`.
 
 sync_shim::include_under_loom!(gil);
 
