@@ -7,9 +7,9 @@
 //! the GIL. An event log records who held the GIL when.
 //! Read first: Part 6, "Switching threads" (`book/src/part-6/switching.md`).
 //!
-//! Your code goes in `src/gil.rs`. The provided `src/interpreter.rs` plugs your [`Gil`] into
-//! the toy interpreter (`toy_python::Interpreter::new(&program, Arc::new(Gil::new(interval)))`),
-//! so Python code runs on it, and the Part 6 lab measures it
+//! Your code goes in `src/gil.rs`. This file plugs your [`Gil`] into the toy interpreter
+//! (`toy_python::Interpreter::new(&program, Arc::new(Gil::new(interval)))`), so Python code
+//! runs on it, and the Part 6 lab measures it
 //! (`cargo run --release -p exercise-18 --example lab`).
 //!
 //! Check it with `cargo test -p exercise-18`: the suite runs it on real threads
@@ -28,6 +28,25 @@ pub mod gil;
 pub use gil::{Event, EventKind, Gil, MAX_EVENTS};
 pub use toy_python::ThreadId;
 
-/// The interpreter's side of the GIL (provided): `toy_python::Gil` for [`Gil`], so the
-/// interpreter's loop calls your methods.
-mod interpreter;
+/// The interpreter's side of the GIL: its loop calls these, and they call yours.
+impl toy_python::Gil for Gil {
+    fn take(&self, me: ThreadId) {
+        Gil::take(self, me);
+    }
+
+    fn release(&self, me: ThreadId) {
+        self.drop_gil(me);
+    }
+
+    fn check(&self, me: ThreadId, _instructions: u64) {
+        Gil::check(self, me);
+    }
+
+    fn blocking_begin(&self, me: ThreadId) {
+        Gil::blocking_begin(self, me);
+    }
+
+    fn blocking_end(&self, me: ThreadId) {
+        Gil::blocking_end(self, me);
+    }
+}

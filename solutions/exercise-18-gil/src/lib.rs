@@ -12,6 +12,26 @@ pub mod gil;
 pub use gil::{Event, EventKind, Gil, MAX_EVENTS};
 pub use toy_python::ThreadId;
 
-/// The interpreter's side of the GIL (provided): `toy_python::Gil` for [`Gil`], so the
-/// interpreter's loop calls your methods.
-mod interpreter;
+/// The interpreter's side: `Arc::new(Gil::new(interval))` plugs into
+/// `toy_python::Interpreter::new`.
+impl toy_python::Gil for Gil {
+    fn take(&self, me: ThreadId) {
+        Gil::take(self, me);
+    }
+
+    fn release(&self, me: ThreadId) {
+        self.drop_gil(me);
+    }
+
+    fn check(&self, me: ThreadId, _instructions: u64) {
+        Gil::check(self, me);
+    }
+
+    fn blocking_begin(&self, me: ThreadId) {
+        Gil::blocking_begin(self, me);
+    }
+
+    fn blocking_end(&self, me: ThreadId) {
+        Gil::blocking_end(self, me);
+    }
+}
