@@ -7,6 +7,10 @@
 //! out, and the test asks for the drop itself with `request_drop()`. The tests that need
 //! waits to run out use intervals of milliseconds and bounds of seconds. Everything that
 //! waits on the GIL runs under a deadline, so a hang fails with "possible deadlock".
+//!
+//! What each test checks, promise by promise: `tests/contracts/exercise-18.toml` (the
+//! stub's docs, each promise with its tests here and in the other suite); the known-broken
+//! GILs each test must catch: `tests/mutants/exercise-18.toml`.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
@@ -720,4 +724,684 @@ fn consistent(events: &[Event]) -> Result<(), String> {
         *phase = next;
     }
     Ok(())
+}
+
+/// Runs `body` on a thread of its own and waits up to [`STALL_LIMIT`] for it. `Err` if it is
+/// still running then (the thread is left behind, blocked, and dies with the test process).
+fn finishes_in_time<R: Send + 'static>(body: impl FnOnce() -> R + Send + 'static) -> Option<R> {
+    let (done, finished) = std::sync::mpsc::channel();
+    thread::spawn(move || {
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(body));
+        let _ = done.send(outcome);
+    });
+    match finished.recv_timeout(STALL_LIMIT) {
+        Ok(Ok(value)) => Some(value),
+        Ok(Err(panic)) => std::panic::resume_unwind(panic),
+        Err(_) => None,
+    }
+}
+
+/// Waits until `ready(log)` holds for the event log, or fails with `stuck(log)` after
+/// [`STALL_LIMIT`].
+fn wait_for_log(gil: &Gil, ready: impl Fn(&[Event]) -> bool, stuck: impl Fn(&[Event]) -> String) {
+    let start = Instant::now();
+    loop {
+        let events = gil.events();
+        if ready(&events) {
+            return;
+        }
+        if start.elapsed() > STALL_LIMIT {
+            panic!("{}", stuck(&events));
+        }
+        thread::sleep(Duration::from_micros(50));
+    }
+}
+
+/// The threads that, at the end of `events`, have logged `Wanted` and not yet `Acquired`.
+fn waiting_in(events: &[Event]) -> Vec<usize> {
+    let mut waiting = Vec::new();
+    for e in events {
+        match e.kind {
+            EventKind::Wanted => waiting.push(e.thread),
+            EventKind::Acquired => waiting.retain(|&t| t != e.thread),
+            _ => {}
+        }
+    }
+    waiting.sort_unstable();
+    waiting
+}
+
+/// Who holds the GIL at the end of `events`, according to the log.
+fn holder_in(events: &[Event]) -> Option<usize> {
+    let mut holder = None;
+    for e in events {
+        match e.kind {
+            EventKind::Acquired => holder = Some(e.thread),
+            EventKind::Released if holder == Some(e.thread) => holder = None,
+            _ => {}
+        }
+    }
+    holder
+}
+
+#[test]
+fn request_drop_counts_every_call_and_logs_nothing() {
+    deadline::within_secs(5, "request_drop() three times, then check()", || {
+        let gil = Gil::new(NEVER);
+        gil.take(0);
+        for _ in 0..3 {
+            gil.request_drop();
+        }
+        assert_eq!(
+            gil.drop_requests(),
+            3,
+            "request_drop() was called three times while the first request was still pending, \
+             so drop_requests() must be 3: it counts every request made, not only those that \
+             found the flag clear ({CHAPTER}#drop-requests)"
+        );
+        assert!(
+            !logged(&gil.events(), 0, EventKind::DropRequested),
+            "request_drop() must log nothing (no waiting thread made the request); the log \
+             was:\n{}\n({CHAPTER}#the-event-log)",
+            show(&gil.events())
+        );
+        gil.check(0);
+        gil.drop_gil(0);
+        assert_eq!(
+            gil.drop_requests(),
+            3,
+            "serving a request must not change drop_requests(): it counts requests made \
+             ({CHAPTER}#drop-requests)"
+        );
+    });
+}
+
+#[test]
+fn a_waiter_keeps_waiting_while_the_holder_ignores_its_requests() {
+    let _heavy = deadline::one_at_a_time();
+    deadline::within_secs(
+        10,
+        "a waiter (1 ms interval) next to a holder that never calls check() for 60 ms",
+        || {
+            let gil = Arc::new(Gil::new(ms(1)));
+            gil.take(0);
+            let let_go = Arc::new(AtomicBool::new(false));
+            let waiter = {
+                let (gil, let_go) = (Arc::clone(&gil), Arc::clone(&let_go));
+                thread::spawn(move || {
+                    gil.take(1);
+                    let early = !let_go.load(Ordering::SeqCst);
+                    gil.drop_gil(1);
+                    early
+                })
+            };
+            // Dozens of intervals run out while thread 0 keeps the GIL and never checks.
+            thread::sleep(ms(60));
+            let_go.store(true, Ordering::SeqCst);
+            gil.drop_gil(0);
+            let early = waiter.join().expect("the waiting thread panicked");
+            assert!(
+                !early,
+                "thread 1 returned from take() while thread 0 still held the GIL (thread 0 \
+                 never called check() or drop_gil() in those 60 ms). A wait that runs out only \
+                 asks for the drop; take() must go round again, and take the GIL only once it \
+                 is free: a loop while the GIL is held, not an `if` ({CHAPTER}#drop-requests)"
+            );
+            let events = gil.events();
+            assert!(
+                logged(&events, 1, EventKind::DropRequested) && gil.drop_requests() >= 1,
+                "thread 1's waits of 1 ms ran out for 60 ms under the same holder, so it must \
+                 have asked for the drop (a DropRequested in the log, counted by \
+                 drop_requests()). The log was:\n{}\n({CHAPTER}#drop-requests)",
+                show(&events)
+            );
+        },
+    );
+}
+
+#[test]
+fn after_hundreds_of_waits_the_counts_still_add_up() {
+    let _heavy = deadline::one_at_a_time();
+    const THREADS: usize = 3;
+    const ROUNDS: usize = 60;
+    deadline::within_secs(
+        20,
+        "3 threads taking the GIL 60 times each and holding it 1 ms without checks (200 µs \
+         interval), then one thread alone asked to drop it",
+        || {
+            let gil = Arc::new(Gil::new(Duration::from_micros(200)));
+            let start = Arc::new(Barrier::new(THREADS));
+            let shared = Arc::clone(&gil);
+            deadline::workers(
+                THREADS,
+                "3 threads taking the GIL 60 times each, holding it 1 ms without checks",
+                move |me| {
+                    start.wait();
+                    for _ in 0..ROUNDS {
+                        shared.take(me);
+                        // Holding without checks: the others' waits run out again and again.
+                        let until = Instant::now() + ms(1);
+                        while Instant::now() < until {
+                            std::hint::spin_loop();
+                        }
+                        shared.check(me);
+                        shared.drop_gil(me);
+                    }
+                },
+            );
+            let events = gil.events();
+            if let Err(problem) = consistent(&events) {
+                panic!(
+                    "{problem}\nThe log was:\n{}\n({CHAPTER}#the-event-log)",
+                    show(&events)
+                );
+            }
+            let mut from_log = 0;
+            let mut last = None;
+            for e in events.iter().filter(|e| e.kind == EventKind::Acquired) {
+                if last.is_some_and(|t| t != e.thread) {
+                    from_log += 1;
+                }
+                last = Some(e.thread);
+            }
+            assert_eq!(
+                gil.switches(),
+                from_log,
+                "after {} takes by 3 threads, switches() is {} but the log shows the GIL going \
+                 to a different thread {from_log} times: count a switch exactly when the new \
+                 holder differs from the previous one ({CHAPTER}#the-switch-interval)",
+                THREADS * ROUNDS,
+                gil.switches()
+            );
+            let requests = events
+                .iter()
+                .filter(|e| e.kind == EventKind::DropRequested)
+                .count() as u64;
+            assert_eq!(
+                gil.drop_requests(),
+                requests,
+                "the log has {requests} DropRequested events but drop_requests() is {}: each \
+                 request a waiter makes is logged once and counted once ({CHAPTER}#drop-requests)",
+                gil.drop_requests()
+            );
+            assert!(
+                requests > 0,
+                "waiters with a 200 µs interval waited 1 ms at a time, yet none asked for a drop \
+                 ({CHAPTER}#drop-requests)"
+            );
+            // Now thread 0 is alone. If the count of waiters drifted (a waiter counted at each
+            // of its waits, or not uncounted when it got the GIL), drop_gil thinks somebody
+            // still waits and waits for ever for a switch.
+            let alone = Arc::clone(&gil);
+            let finished = finishes_in_time(move || {
+                alone.take(0);
+                alone.request_drop();
+                alone.check(0);
+                alone.drop_gil(0);
+            });
+            assert!(
+                finished.is_some(),
+                "after {} hand-offs between 3 threads, thread 0 was alone, was asked to drop \
+                 the GIL and called check(): it did not come back within {} s. Nobody waits any \
+                 more, so drop_gil must not wait for a switch: the count of waiting threads has \
+                 drifted. Count a waiter once when it starts waiting in take() and uncount it \
+                 once when it gets the GIL, not at every timed wait ({CHAPTER}#forced-switching)",
+                gil.switches(),
+                STALL_LIMIT.as_secs()
+            );
+        },
+    );
+}
+
+#[test]
+fn a_waiter_asks_again_once_the_gil_has_a_new_holder() {
+    let _heavy = deadline::one_at_a_time();
+    const INTERVAL: Duration = Duration::from_millis(20);
+    deadline::within_secs(
+        20,
+        "two waiters that both asked thread 0 to drop the GIL, then one of them holds it and \
+         computes until the other has had it too",
+        || {
+            let gil = Arc::new(Gil::new(INTERVAL));
+            let had = Arc::new([AtomicBool::new(false), AtomicBool::new(false)]);
+            let gave_up = Arc::new(AtomicBool::new(false));
+            gil.take(0);
+            let workers = {
+                let (had, gave_up) = (Arc::clone(&had), Arc::clone(&gave_up));
+                spawn_threads(&gil, 1..=2, move |gil, me| {
+                    gil.take(me);
+                    had[me - 1].store(true, Ordering::SeqCst);
+                    let other = &had[2 - me];
+                    // CPU-bound until the other waiter has had the GIL: only a request from
+                    // it makes this thread let go.
+                    let start = Instant::now();
+                    while !other.load(Ordering::SeqCst) {
+                        if start.elapsed() > STALL_LIMIT {
+                            gave_up.store(true, Ordering::SeqCst);
+                            break;
+                        }
+                        for _ in 0..100 {
+                            std::hint::spin_loop();
+                        }
+                        gil.check(me);
+                    }
+                    gil.drop_gil(me);
+                })
+            };
+            wait_for_log(
+                &gil,
+                |events| {
+                    logged(events, 1, EventKind::DropRequested)
+                        && logged(events, 2, EventKind::DropRequested)
+                },
+                |events| {
+                    format!(
+                        "threads 1 and 2 waited {} s for the GIL that thread 0 held, with a \
+                         switch interval of 20 ms, and did not both ask for the drop (a \
+                         DropRequested from each). The log was:\n{}\n({CHAPTER}#drop-requests)",
+                        STALL_LIMIT.as_secs(),
+                        show(events)
+                    )
+                },
+            );
+            // Both asked thread 0. It drops the GIL; one of them gets it, and the other must
+            // now ask the new holder, after a whole interval under it.
+            gil.drop_gil(0);
+            join_all(workers);
+            let events = gil.events();
+            assert!(
+                !gave_up.load(Ordering::SeqCst),
+                "threads 1 and 2 both asked thread 0 to drop the GIL. Thread 0 dropped it and \
+                 one of them took it (which served the request) and then computed, calling \
+                 check(), until the other had had the GIL. The other never got it in {} s: it \
+                 never asked the new holder. A request belongs to the holder it was made to; \
+                 once the GIL has a new holder, a waiter that still waits must ask again after a \
+                 whole interval under that holder (compare with the switch count or holder at \
+                 the start of each wait, not of the whole take). The log was:\n{}\n\
+                 ({CHAPTER}#drop-requests)",
+                STALL_LIMIT.as_secs(),
+                show(&events)
+            );
+        },
+    );
+}
+
+#[test]
+fn with_three_threads_every_requested_drop_goes_to_a_waiter() {
+    let _heavy = deadline::one_at_a_time();
+    const THREADS: usize = 3;
+    const ROUNDS: usize = 40;
+    deadline::within_secs(
+        30,
+        "3 CPU-bound threads (switch interval an hour) asked 40 times to drop the GIL",
+        || {
+            let gil = Arc::new(Gil::new(NEVER));
+            let stop = Arc::new(AtomicBool::new(false));
+            let workers = {
+                let stop = Arc::clone(&stop);
+                spawn_threads(&gil, 0..THREADS, move |gil, me| {
+                    gil.take(me);
+                    while !stop.load(Ordering::SeqCst) {
+                        for _ in 0..50 {
+                            std::hint::spin_loop();
+                        }
+                        gil.check(me);
+                    }
+                    gil.drop_gil(me);
+                })
+            };
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                for round in 1..=ROUNDS {
+                    // Wait until one thread holds the GIL and the two others wait in take().
+                    wait_for_log(
+                        &gil,
+                        |events| holder_in(events).is_some() && waiting_in(events).len() == 2,
+                        |events| {
+                            let holder = holder_in(events);
+                            format!(
+                                "round {round}: after the previous hand-off, one thread must \
+                                 hold the GIL and the two others wait for it (each back in \
+                                 take()), but after {} s the log shows holder {holder:?} and \
+                                 waiting {:?}. With an interval of an hour only a wake-up can \
+                                 get a waiter going: does each release signal the waiters' \
+                                 condition variable, and does taking the GIL wake the thread \
+                                 waiting in drop_gil for the switch? The log ends:\n{}\n\
+                                 ({CHAPTER}#forced-switching)",
+                                STALL_LIMIT.as_secs(),
+                                waiting_in(events),
+                                show(&events[events.len().saturating_sub(30)..])
+                            )
+                        },
+                    );
+                    let before = gil.events();
+                    let holder = holder_in(&before).expect("checked just above");
+                    gil.request_drop();
+                    wait_for_log(
+                        &gil,
+                        |events| {
+                            events[before.len()..]
+                                .iter()
+                                .any(|e| e.kind == EventKind::Acquired)
+                        },
+                        |events| {
+                            let released = events[before.len()..]
+                                .iter()
+                                .any(|e| e.thread == holder && e.kind == EventKind::Released);
+                            let why = if released {
+                                "it dropped the GIL, yet no waiting thread took it: the \
+                                 release must wake a waiter (the interval is an hour, so no \
+                                 timed wait runs out to save it)"
+                            } else {
+                                "it never dropped it: check() must drop the GIL when a drop \
+                                 is requested"
+                            };
+                            format!(
+                                "round {round}: thread {holder} held the GIL, called check() in \
+                                 a loop, and was asked to drop it while two threads waited; \
+                                 {why}. The log ends:\n{}\n({CHAPTER}#forced-switching)",
+                                show(&events[before.len().saturating_sub(10)..])
+                            )
+                        },
+                    );
+                    let events = gil.events();
+                    let next = events[before.len()..]
+                        .iter()
+                        .find(|e| e.kind == EventKind::Acquired)
+                        .expect("waited for above");
+                    assert_ne!(
+                        next.thread,
+                        holder,
+                        "round {round}: thread {holder} was asked to drop the GIL while two \
+                         threads waited, and took it straight back before either of them had \
+                         it. With forced switching on, drop_gil after a request must wait until \
+                         another thread has taken the GIL (whoever asked: a waiter, or \
+                         request_drop()), as long as somebody waits. The log ends:\n{}\n\
+                         ({CHAPTER}#forced-switching)",
+                        show(&events[before.len().saturating_sub(10)..])
+                    );
+                }
+            }));
+            stop.store(true, Ordering::SeqCst);
+            if let Err(panic) = result {
+                std::panic::resume_unwind(panic);
+            }
+            join_all(workers);
+        },
+    );
+}
+
+#[test]
+fn a_release_wakes_a_waiter_at_once() {
+    let _heavy = deadline::one_at_a_time();
+    deadline::within_secs(
+        15,
+        "a waiter (switch interval an hour) after drop_gil(), then after blocking_begin()",
+        || {
+            let gil = Arc::new(Gil::new(NEVER));
+            // A new waiter for each release, so that its Wanted is its own.
+            for (me, how, blocking) in [(1, "drop_gil()", false), (2, "blocking_begin()", true)] {
+                gil.take(0);
+                let waiter = {
+                    let gil = Arc::clone(&gil);
+                    thread::spawn(move || {
+                        gil.take(me);
+                        gil.drop_gil(me);
+                    })
+                };
+                wait_for_event(&gil, me, EventKind::Wanted, "the waiter called take()");
+                let before = gil.events().len();
+                if blocking {
+                    gil.blocking_begin(0);
+                } else {
+                    gil.drop_gil(0);
+                }
+                wait_for_log(
+                    &gil,
+                    |events| {
+                        events[before..]
+                            .iter()
+                            .any(|e| e.thread == me && e.kind == EventKind::Acquired)
+                    },
+                    |events| {
+                        format!(
+                            "thread {me} waited in take() (switch interval an hour) and thread \
+                             0 released the GIL with {how}; {} s later thread {me} still had \
+                             not got it. Releasing the GIL, in {how} too, must signal the \
+                             condition variable the waiters wait on: a timed wait that runs \
+                             out hides a lost wake-up only when the interval is short. The log \
+                             was:\n{}\n({CHAPTER}#forced-switching)",
+                            STALL_LIMIT.as_secs(),
+                            show(events)
+                        )
+                    },
+                );
+                waiter.join().expect("the waiting thread panicked");
+                if blocking {
+                    gil.blocking_end(0);
+                    gil.drop_gil(0);
+                }
+            }
+        },
+    );
+}
+
+#[test]
+fn a_thread_that_starts_waiting_does_not_clear_the_request() {
+    let _heavy = deadline::one_at_a_time();
+    deadline::within_secs(
+        10,
+        "thread 0 asked to drop the GIL while thread 1 starts waiting, then check()",
+        || {
+            let gil = Arc::new(Gil::new(NEVER));
+            gil.take(0);
+            gil.request_drop();
+            let waiter = {
+                let gil = Arc::clone(&gil);
+                thread::spawn(move || {
+                    gil.take(1);
+                    gil.drop_gil(1);
+                })
+            };
+            wait_for_event(&gil, 1, EventKind::Wanted, "thread 1 called take()");
+            let still = gil.drop_requested();
+            gil.check(0);
+            gil.drop_gil(0);
+            waiter.join().expect("the waiting thread panicked");
+            assert!(
+                still,
+                "thread 0 held the GIL and was asked to drop it; then thread 1 called take() \
+                 and began to wait, and drop_requested() became false before thread 0 had \
+                 dropped the GIL. Only a thread that *takes* the GIL serves the request: clear \
+                 it when the GIL is taken, not when a thread starts to want it \
+                 ({CHAPTER}#drop-requests)"
+            );
+        },
+    );
+}
+
+#[test]
+fn a_request_to_the_new_holder_survives_the_previous_holder_returning() {
+    let _heavy = deadline::one_at_a_time();
+    deadline::within_secs(
+        10,
+        "a hand-off on request, then a request made to the new holder while the previous \
+         holder comes back to wait",
+        || {
+            let gil = Arc::new(Gil::new(NEVER));
+            gil.take(0);
+            let new_holder = {
+                let gil = Arc::clone(&gil);
+                thread::spawn(move || {
+                    gil.take(1);
+                    // Someone now asks the new holder to drop the GIL.
+                    gil.request_drop();
+                    // Thread 0, back from its drop_gil, waits in take() again.
+                    let start = Instant::now();
+                    while gil
+                        .events()
+                        .iter()
+                        .filter(|e| e.thread == 0 && e.kind == EventKind::Wanted)
+                        .count()
+                        < 2
+                    {
+                        assert!(
+                            start.elapsed() < STALL_LIMIT,
+                            "thread 0 dropped the GIL on request and thread 1 took it, but \
+                             thread 0 never came back to take() (no second Wanted): does \
+                             drop_gil return once another thread has taken the GIL? \
+                             ({CHAPTER}#forced-switching)"
+                        );
+                        thread::sleep(ms(1));
+                    }
+                    let still = gil.drop_requested();
+                    gil.check(1);
+                    gil.drop_gil(1);
+                    still
+                })
+            };
+            wait_for_event(&gil, 1, EventKind::Wanted, "thread 1 called take()");
+            gil.request_drop();
+            gil.check(0);
+            gil.drop_gil(0);
+            let still = new_holder.join().expect("thread 1 panicked");
+            assert!(
+                still,
+                "thread 0 dropped the GIL on request and thread 1 took it; thread 1 was then \
+                 asked to drop it too, and when thread 0 came back from drop_gil, that new \
+                 request was gone (drop_requested() false) although nobody had taken the GIL \
+                 since. The request belongs to the holder it was made to; only the thread \
+                 that takes the GIL next clears it, never the previous holder on its way back \
+                 ({CHAPTER}#drop-requests)"
+            );
+        },
+    );
+}
+
+#[test]
+fn a_switch_interval_of_zero_still_hands_the_gil_over() {
+    let _heavy = deadline::one_at_a_time();
+    deadline::within_secs(
+        20,
+        "two CPU-bound threads for 100 ms at a switch interval of zero",
+        || {
+            let gil = Arc::new(Gil::new(Duration::ZERO));
+            let switches = two_cpu_bound_threads(&gil, ms(100));
+            assert!(
+                switches >= 2,
+                "two CPU-bound threads ran 100 ms with a switch interval of zero and the GIL \
+                 changed hands {switches} times: a zero interval waits as short as it can, \
+                 then asks ({CHAPTER}#the-switch-interval)"
+            );
+        },
+    );
+}
+
+#[test]
+fn the_event_log_keeps_the_first_max_events() {
+    use gil::MAX_EVENTS;
+    deadline::within_secs(
+        30,
+        "one thread taking and dropping the GIL a third of a million times",
+        || {
+            let gil = Gil::new(NEVER);
+            // Each cycle logs Wanted, Acquired, Released.
+            let cycles = MAX_EVENTS / 3 + 2;
+            for _ in 0..cycles {
+                gil.take(0);
+                gil.drop_gil(0);
+            }
+            gil.take(0);
+            gil.request_drop();
+            gil.check(0);
+            gil.drop_gil(0);
+            let events = gil.events();
+            assert_eq!(
+                events.len(),
+                MAX_EVENTS,
+                "{} events happened; the log must keep the first MAX_EVENTS ({MAX_EVENTS}) of \
+                 them, no more and no fewer ({CHAPTER}#the-event-log)",
+                3 * cycles + 6
+            );
+            assert_eq!(
+                gil.drop_requests(),
+                1,
+                "with the log full, the counters must keep counting ({CHAPTER}#the-event-log)"
+            );
+        },
+    );
+}
+
+#[test]
+fn python_threads_run_on_the_gil_through_the_interpreter() {
+    let _heavy = deadline::one_at_a_time();
+    const PROGRAM: &str = "\
+def count(n):
+    i = 0
+    while i < n:
+        i = i + 1
+    return i
+
+
+def nap(n):
+    sleep_ms(n)
+    return n
+";
+    deadline::within_secs(
+        30,
+        "two CPU-bound Python threads and one that sleeps, on the toy interpreter",
+        || {
+            let program = toy_python::compile(PROGRAM).expect("the test's program compiles");
+            let gil = Arc::new(Gil::new(ms(1)));
+            let interpreter = toy_python::Interpreter::new(&program, gil.clone())
+                .expect("the module's top level runs");
+            let n = toy_python::Value::Int(300_000);
+            let threads = [
+                interpreter.spawn("count", vec![n]),
+                interpreter.spawn("count", vec![n]),
+                interpreter.spawn("nap", vec![toy_python::Value::Int(5)]),
+            ];
+            for thread in threads {
+                let result = thread
+                    .join()
+                    .expect("an interpreter thread panicked")
+                    .expect("the Python function raised");
+                assert!(result == n || result == toy_python::Value::Int(5));
+            }
+            let events = gil.events();
+            if let Err(problem) = consistent(&events) {
+                panic!(
+                    "{problem}\nThe log of the interpreter's threads was:\n{}\n\
+                     ({CHAPTER}#the-event-log)",
+                    show(&events)
+                );
+            }
+            let count = |kind| events.iter().filter(|e| e.kind == kind).count();
+            assert!(
+                count(EventKind::Blocked) == 1 && count(EventKind::Unblocked) == 1,
+                "the interpreter's sleep_ms calls blocking_begin and blocking_end once: the \
+                 log must have one Blocked and one Unblocked:\n{}\n({CHAPTER}#blocking-calls)",
+                show(&events)
+            );
+            // The counting threads: those that never blocked (the sleeper takes the GIL twice
+            // by itself, in take and in blocking_end).
+            let most = (0..5)
+                .filter(|&t| !logged(&events, t, EventKind::Blocked))
+                .map(|t| {
+                    events
+                        .iter()
+                        .filter(|e| e.thread == t && e.kind == EventKind::Acquired)
+                        .count()
+                })
+                .max()
+                .unwrap_or(0);
+            assert!(
+                most >= 2,
+                "two Python threads each counted to 300,000 with a switch interval of 1 ms, and \
+                 neither ever dropped the GIL in the middle: the interpreter calls check() at \
+                 every loop back-edge, and a waiter whose interval ran out must make it drop \
+                 the GIL. The log was:\n{}\n({CHAPTER}#drop-requests)",
+                show(&events)
+            );
+        },
+    );
 }
