@@ -1,6 +1,8 @@
 //! Exercise 19 graded suite: the worker side. `serve` on bytes in memory, then the worker
 //! binary (src/bin/) as a real process talking over its stdin and stdout.
 //! Book: `book/src/part-6/escaping.md`.
+//!
+//! Which promise of the stub's docs each test checks: `tests/contracts/exercise-19.toml`.
 
 mod common;
 
@@ -146,6 +148,59 @@ fn serve_turns_program_errors_into_replies_and_keeps_serving() {
         replies[3].result,
         Ok(Value::Int(8)),
         "after three broken programs, double(4) must still work ({CHAPTER}#crash-isolation)"
+    );
+}
+
+#[test]
+fn serve_runs_every_job_in_a_new_interpreter() {
+    let counter = "count = 0\ndef bump():\n    global count\n    count += 1\n    return count\n";
+    let replies = serve_in_memory(vec![
+        Job::new(counter, "bump", vec![]),
+        Job::new(counter, "bump", vec![]),
+        Job::new(counter, "bump", vec![]),
+    ]);
+    let results: Vec<_> = replies.iter().map(|reply| reply.result.clone()).collect();
+    assert_eq!(
+        results,
+        [Ok(Value::Int(1)), Ok(Value::Int(1)), Ok(Value::Int(1))],
+        "serve() got the same job three times: a program that sets the global `count` to 0, \
+         and bump(), which adds 1 to it and returns it. Each job must see a fresh program, \
+         so each returns 1; a later one saw an earlier one's globals. Build a new \
+         interpreter for every job (new_interpreter), never reuse one, not even for the \
+         same program text ({CHAPTER}#processes)"
+    );
+}
+
+#[test]
+fn serve_returns_an_error_when_its_input_breaks_off_in_the_middle_of_a_job() {
+    let outcome = deadline::within_secs(10, "serve() on input cut off inside a job", || {
+        let mut input = encode(&[Job::new(DOUBLE, "double", vec![Value::Int(1)])]);
+        let second = encode(&[Job::new(DOUBLE, "double", vec![Value::Int(2)])]);
+        input.extend_from_slice(&second[..second.len() - 3]);
+        let mut output = Vec::new();
+        let served = worker::serve(&input[..], &mut output, new_interpreter);
+        let replies = protocol::read_reply(&mut &output[..]);
+        (served.map_err(|e| e.to_string()), replies)
+    });
+    let (served, first) = outcome;
+    assert!(
+        matches!(
+            &first,
+            Ok(Some(Reply {
+                result: Ok(Value::Int(2)),
+                ..
+            }))
+        ),
+        "serve() got a whole job, double(1), then part of a second; its first reply was \
+         {first:?}: the whole job must be answered ({CHAPTER}#processes)"
+    );
+    assert!(
+        served.is_err(),
+        "serve() got a whole job, then input that ends in the middle of a second job, and \
+         returned {served:?}. Only an input that ends between jobs is the clean end (read_job \
+         returns Ok(None)); a job cut off is a broken pipe, and read_job's Err must come \
+         back out of serve, so the worker process exits with a failure \
+         ({CHAPTER}#processes)"
     );
 }
 
