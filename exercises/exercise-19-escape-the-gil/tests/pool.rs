@@ -881,3 +881,40 @@ fn pool_new_returns_the_error_of_a_worker_that_cannot_start_and_reaps_the_others
         );
     }
 }
+
+#[test]
+fn dropping_the_pool_gives_a_worker_time_to_exit_on_its_own() {
+    // The worker lingers 50 ms after its stdin ends, then exits with success; the shell
+    // around it writes that exit status down, unless the shell is killed first.
+    let status_file = fresh_dir("exits").join("status");
+    let record = status_file.clone();
+    let waiting = "dropping a pool whose worker takes 50 ms to exit after its stdin is closed";
+    deadline::within_secs(10, waiting, move || {
+        let pool = start_pool(1, move || {
+            let mut command = Command::new("sh");
+            command
+                .args(["-c", "\"$0\"; echo $? >> \"$1\""])
+                .arg(worker_exe())
+                .arg(&record)
+                .env("EXERCISE_19_LINGER_MS", "50");
+            command
+        });
+        let ran = pool.run(&double(1));
+        assert_eq!(
+            ok_value(&ran),
+            Some(&Value::Int(2)),
+            "run(double(1)) returned {ran:?} ({CHAPTER}{PROCESSES})"
+        );
+        drop(pool);
+    });
+    let written = std::fs::read_to_string(&status_file).unwrap_or_default();
+    let _ = status_file.parent().map(std::fs::remove_dir_all);
+    assert_eq!(
+        written.trim(),
+        "0",
+        "a worker that needs 50 ms to exit after its stdin is closed was killed when the \
+         pool was dropped: Drop must close each worker's stdin and give it GRACE to exit \
+         on its own (polling try_wait), and kill only a worker still running after that \
+         ({CHAPTER}{PROCESSES})"
+    );
+}
