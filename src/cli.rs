@@ -16,8 +16,17 @@ pub enum Command {
     Hint { exercise: String, mode: HintMode },
     /// Build the book into `target/book`.
     Book { open: bool },
-    /// The maintainer check: stubs fail, solutions pass, mutants are caught.
-    Verify { exercise: Option<String> },
+    /// The maintainer check: stubs fail, solutions pass, mutants are caught (each `repeat`
+    /// times), the contract is covered, alternatives pass.
+    Verify {
+        exercise: Option<String>,
+        repeat: u32,
+    },
+    /// The maintainer's mutation sweep of one solution.
+    Sweep {
+        exercise: String,
+        halves: crate::commands::sweep::Halves,
+    },
     /// Rerun the checks on every save (not available yet).
     Watch,
     /// Print the usage of a topic.
@@ -45,6 +54,7 @@ pub enum Topic {
     Hint,
     Book,
     Verify,
+    Sweep,
     Watch,
 }
 
@@ -57,6 +67,7 @@ impl Topic {
             "hint" => Topic::Hint,
             "book" => Topic::Book,
             "verify" => Topic::Verify,
+            "sweep" => Topic::Sweep,
             "watch" => Topic::Watch,
             _ => return None,
         })
@@ -73,7 +84,11 @@ commands:
   hint NN [--all|--reset]
                         the next hint for exercise NN (one more each time)
   book [--open]         build the book into target/book and show how to open it
-  verify [NN]           maintainer check: stubs fail, solutions pass, mutants are caught
+  verify [NN] [--repeat N]
+                        maintainer check: stubs fail, solutions pass, contract covered,
+                        mutants caught (N runs each), alternatives pass
+  sweep NN [--orderings|--cargo-mutants]
+                        maintainer: mutation sweep of solution NN; survivors must be listed
   help [COMMAND]        this text, or the usage of one command
 
 NN is an exercise number (4 or 04) or its slug (spin-lock).
@@ -114,12 +129,27 @@ Builds the book from book/ into target/book and prints the page to open.
   --open    also try to open it in your browser";
 
 const VERIFY: &str = "\
-usage: cargo run -- verify [NN]
+usage: cargo run -- verify [NN] [--repeat N]
 
 The maintainer check, for every exercise (or only NN): the stub fails its graded suite
-(except `source_*` tests), the solution passes it, and every mutant in
-tests/mutants/exercise-NN.toml is caught by the tests its `caught_by` names.
+(except `source_*` tests), the solution passes it, the contract in
+tests/contracts/exercise-NN.toml names only tests that exist (coverage is shown), every
+mutant in tests/mutants/exercise-NN.toml is caught by the tests its `caught_by` names, and
+every alternative in tests/alternatives/exercise-NN/ passes the whole suite.
+  --repeat N   run each mutant's tests N times; it must be caught every time (20 before a
+               suite change lands)
 Builds in target/course-check. Exits with 0 when everything holds, 1 otherwise.";
+
+const SWEEP: &str = "\
+usage: cargo run -- sweep NN [--orderings | --cargo-mutants]
+
+The mutation sweep of exercise NN's solution against its graded suites: every atomic
+ordering weakened one at a time (the course's own mutants), then cargo-mutants (install it
+with `cargo install cargo-mutants --locked`). Prints the kill rate of each. Every survivor
+must be killed by a test or listed, with the reason it is equivalent, in
+tests/mutants/exercise-NN.survivors.toml. Exits with 0 when every survivor is listed.
+  --orderings      only the ordering sweep (minutes)
+  --cargo-mutants  only cargo-mutants (builds a copy of the workspace: longer)";
 
 const WATCH: &str = "\
 usage: cargo run -- watch
@@ -136,6 +166,7 @@ pub fn usage(topic: Topic) -> &'static str {
         Topic::Hint => HINT,
         Topic::Book => BOOK,
         Topic::Verify => VERIFY,
+        Topic::Sweep => SWEEP,
         Topic::Watch => WATCH,
     }
 }
@@ -222,13 +253,68 @@ pub fn parse<S: AsRef<str>>(args: &[S]) -> Result<Command> {
             Ok(Command::Book { open })
         }
         Topic::Verify => {
-            no_flags(first, &flags, topic)?;
+            // `--repeat N`: the number is the positional after the flag.
+            let mut repeat = 1;
+            let mut positionals = positionals;
+            match flags.as_slice() {
+                [] => {}
+                ["--repeat"] => {
+                    let at = rest.iter().position(|a| a == &"--repeat").unwrap_or(0);
+                    let count = rest.get(at + 1).copied().unwrap_or("");
+                    repeat = count
+                        .parse::<u32>()
+                        .ok()
+                        .filter(|n| (1..=1000).contains(n))
+                        .ok_or_else(|| {
+                            Error::new(format!(
+                                "--repeat needs a number of runs from 1 to 1000, not `{count}`"
+                            ))
+                            .with_topic(topic)
+                        })?;
+                    if let Some(index) = positionals.iter().position(|p| *p == count) {
+                        positionals.remove(index);
+                    }
+                }
+                [one, ..] => {
+                    return Err(Error::new(format!("unknown option `{one}` for `verify`"))
+                        .with_topic(topic));
+                }
+            }
             at_most_one(first, &positionals, topic, true)?;
             let exercise = positionals
                 .first()
                 .map(|arg| checked_exercise(arg, topic))
                 .transpose()?;
-            Ok(Command::Verify { exercise })
+            Ok(Command::Verify { exercise, repeat })
+        }
+        Topic::Sweep => {
+            let halves = match flags.as_slice() {
+                [] => crate::commands::sweep::Halves {
+                    orderings: true,
+                    cargo_mutants: true,
+                },
+                ["--orderings"] => crate::commands::sweep::Halves {
+                    orderings: true,
+                    cargo_mutants: false,
+                },
+                ["--cargo-mutants"] => crate::commands::sweep::Halves {
+                    orderings: false,
+                    cargo_mutants: true,
+                },
+                [one] => {
+                    return Err(
+                        Error::new(format!("unknown option `{one}` for `sweep`")).with_topic(topic)
+                    );
+                }
+                _ => {
+                    return Err(Error::new(
+                        "`sweep` takes at most one of --orderings and --cargo-mutants",
+                    )
+                    .with_topic(topic));
+                }
+            };
+            let exercise = exercise_arg(first, &positionals, topic)?;
+            Ok(Command::Sweep { exercise, halves })
         }
         Topic::General => Ok(Command::Help(Topic::General)),
     }
@@ -358,12 +444,40 @@ mod tests {
     fn book_and_verify_options() {
         assert_eq!(ok(&["book"]), Command::Book { open: false });
         assert_eq!(ok(&["book", "--open"]), Command::Book { open: true });
-        assert_eq!(ok(&["verify"]), Command::Verify { exercise: None });
+        assert_eq!(
+            ok(&["verify"]),
+            Command::Verify {
+                exercise: None,
+                repeat: 1
+            }
+        );
         assert_eq!(
             ok(&["verify", "05"]),
             Command::Verify {
-                exercise: Some("05".into())
+                exercise: Some("05".into()),
+                repeat: 1
             }
+        );
+        assert_eq!(
+            ok(&["verify", "05", "--repeat", "20"]),
+            Command::Verify {
+                exercise: Some("05".into()),
+                repeat: 20
+            }
+        );
+        assert!(
+            err(&["verify", "--repeat", "many"])
+                .message()
+                .contains("--repeat needs a number")
+        );
+        assert!(matches!(
+            ok(&["sweep", "04", "--orderings"]),
+            Command::Sweep { .. }
+        ));
+        assert!(
+            err(&["sweep"])
+                .message()
+                .contains("needs an exercise number")
         );
         assert_eq!(ok(&["list"]), Command::List);
         assert_eq!(ok(&["watch"]), Command::Watch);

@@ -2,10 +2,12 @@
 //! `book` and the maintainer's `verify`. `src/main.rs` only calls [`main`]; everything else
 //! is here so that the checks in `tests/` can call the same functions.
 
+pub mod alternatives;
 pub mod book;
 pub mod cargo;
 pub mod cli;
 pub mod commands;
+pub mod contract;
 pub mod course;
 pub mod error;
 pub mod hints;
@@ -14,6 +16,7 @@ pub mod mutants;
 pub mod progress;
 pub mod state;
 pub mod suite;
+pub mod sweep;
 pub mod ui;
 pub mod verify;
 

@@ -127,8 +127,6 @@ pub fn prepare(
     mutant: &Mutant,
 ) -> Result<PathBuf, String> {
     let solution = exercise.solution_dir(root);
-    let dir = mutants_dir(check_dir, exercise).join(&mutant.name);
-
     let edited_path = solution.join(&mutant.file);
     let original = fs::read_to_string(&edited_path).map_err(|e| {
         format!(
@@ -139,24 +137,43 @@ pub fn prepare(
     })?;
     let edited = apply_edits(&original, &mutant.edits, &mutant.file)
         .map_err(|e| format!("mutant {}: {e}", mutant.name))?;
+    let mut overrides = BTreeMap::new();
+    overrides.insert(PathBuf::from(&mutant.file), edited.into_bytes());
+    let dir = mutants_dir(check_dir, exercise).join(&mutant.name);
+    prepare_variant(
+        root,
+        &dir,
+        exercise,
+        &package_name(exercise, mutant),
+        &overrides,
+    )
+}
 
+/// Lays out a variant of the solution as a crate of its own in `dir`: the solution's
+/// `src/` with `overrides` (by path relative to the crate, such as `src/spin_lock.rs`) in
+/// place of the files of the same path, and its manifest renamed to `package`. Returns the
+/// manifest's path. Used for mutants, alternatives and the sweep's generated mutants.
+pub fn prepare_variant(
+    root: &Path,
+    dir: &Path,
+    exercise: &Exercise,
+    package: &str,
+    overrides: &BTreeMap<PathBuf, Vec<u8>>,
+) -> Result<PathBuf, String> {
+    let solution = exercise.solution_dir(root);
     let mut files = BTreeMap::new();
     collect_files(&solution.join("src"), Path::new("src"), &mut files)
         .map_err(|e| format!("cannot read {}/src: {e}", solution.display()))?;
-    files.insert(PathBuf::from(&mutant.file), edited.into_bytes());
+    for (rel, content) in overrides {
+        files.insert(rel.clone(), content.clone());
+    }
 
     let manifest_text = read(&solution.join("Cargo.toml"))?;
     let root_text = read(&root.join("Cargo.toml"))?;
-    let manifest = mutant_manifest(
-        &manifest_text,
-        &solution,
-        &root_text,
-        root,
-        &package_name(exercise, mutant),
-    )?;
+    let manifest = mutant_manifest(&manifest_text, &solution, &root_text, root, package)?;
     files.insert(PathBuf::from("Cargo.toml"), manifest.into_bytes());
 
-    let written = sync_dir(&dir, &files).and_then(|()| copy_lock(root, &dir));
+    let written = sync_dir(dir, &files).and_then(|()| copy_lock(root, dir));
     written.map_err(|e| format!("cannot write {}: {e}", dir.display()))?;
     Ok(dir.join("Cargo.toml"))
 }
@@ -180,7 +197,7 @@ fn read(path: &Path) -> Result<String, String> {
 }
 
 /// Every file under `dir`, keyed by its path under `prefix`.
-fn collect_files(
+pub fn collect_files(
     dir: &Path,
     prefix: &Path,
     into: &mut BTreeMap<PathBuf, Vec<u8>>,

@@ -9,12 +9,15 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::alternatives::{self, Alternative};
 use crate::cargo::Ended;
+use crate::contract;
 use crate::course::Exercise;
 use crate::error::Result;
 use crate::libtest::{Outcome, Report};
 use crate::mutants::{self, Mutant};
 use crate::suite::{Step, Suite, SuiteRun};
+use crate::sweep::{self, OrderingMutant};
 
 /// Whether a check holds, as one line without its ✓ or ✗ ("stub fails (0 of 9 pass)",
 /// "mutant x was NOT caught: threads::t passed").
@@ -34,6 +37,17 @@ impl Verdict {
             Verdict::Holds(text) | Verdict::Fails(text) => text,
         }
     }
+}
+
+/// What became of one of the sweep's mutants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SweepOutcome {
+    /// Some tests failed on it (their ids).
+    Killed(Vec<String>),
+    /// Every test passed.
+    Survived,
+    /// It does not compile.
+    Unviable,
 }
 
 /// Runs the checks of a course rooted at `root`.
@@ -140,13 +154,23 @@ impl Checker {
                 exercise.folder()
             )));
         }
-        let run = self
-            .package_suite(exercise.solution_package(), exercise)
-            .run(on_step)?;
+        let suite = self.package_suite(exercise.solution_package(), exercise);
+        self.suite_passes("solution", &suite, exercise, on_step)
+    }
+
+    /// Every test of `suite` must pass; `who` heads the verdict ("solution", "alternative x").
+    fn suite_passes(
+        &self,
+        who: &str,
+        suite: &Suite,
+        exercise: &Exercise,
+        on_step: &mut dyn FnMut(&Step),
+    ) -> Result<Verdict> {
+        let run = suite.run(on_step)?;
         let (report, ended) = match &run {
             SuiteRun::BuildFailed { errors } => {
                 return Ok(Verdict::Fails(format!(
-                    "solution does not compile: {}",
+                    "{who} does not compile: {}",
                     first_line(errors)
                 )));
             }
@@ -154,7 +178,7 @@ impl Checker {
         };
         if ended == Ended::TimedOut {
             return Ok(Verdict::Fails(format!(
-                "solution: the suite hit the time limit of {} s{}",
+                "{who}: the suite hit the time limit of {} s{}",
                 exercise.time_limit,
                 still_running(report)
             )));
@@ -172,24 +196,130 @@ impl Checker {
                 .map(first_line)
                 .unwrap_or("");
             return Ok(Verdict::Fails(format!(
-                "solution fails {}: {first}",
+                "{who} fails {}: {first}",
                 list(&failing)
             )));
         }
         if let Some(target) = report.unfinished().next() {
             return Ok(Verdict::Fails(format!(
-                "solution: test target {} stopped early ({})",
+                "{who}: test target {} stopped early ({})",
                 target.name,
                 target.crash.as_deref().unwrap_or("no result line")
             )));
         }
         if report.passed() == 0 || ended != Ended::Exited(Some(0)) {
-            return Ok(Verdict::Fails("solution: no tests passed".into()));
+            return Ok(Verdict::Fails(format!("{who}: no tests passed")));
         }
         Ok(Verdict::Holds(format!(
-            "solution passes ({} tests)",
+            "{who} passes ({} tests)",
             report.passed()
         )))
+    }
+
+    /// The alternatives of `exercise` (`tests/alternatives/exercise-NN/`).
+    pub fn alternatives(&self, exercise: &Exercise) -> Result<Vec<Alternative>, String> {
+        alternatives::load(&self.root, exercise)
+    }
+
+    /// A correct implementation in another style must pass the whole graded suite.
+    pub fn alternative_passes(
+        &self,
+        exercise: &Exercise,
+        alternative: &Alternative,
+        on_step: &mut dyn FnMut(&Step),
+    ) -> Result<Verdict> {
+        let who = format!("alternative {}", alternative.name);
+        let manifest =
+            match alternatives::prepare(&self.root, &self.check_dir, exercise, alternative) {
+                Ok(manifest) => manifest,
+                Err(problem) => return Ok(Verdict::Fails(format!("{who}: {problem}"))),
+            };
+        let dir = manifest.parent().unwrap_or(&self.root).to_path_buf();
+        let selection = vec!["--manifest-path".into(), manifest.into_os_string()];
+        let suite = self.suite(&dir, selection, exercise);
+        self.suite_passes(&who, &suite, exercise, on_step)
+    }
+
+    /// Every test of the suite (as `target::name`), listed by the test binaries of the
+    /// exercise's crate (built in `target/course-check`; nothing runs).
+    pub fn suite_tests(
+        &self,
+        exercise: &Exercise,
+        on_step: &mut dyn FnMut(&Step),
+    ) -> Result<std::result::Result<Vec<String>, String>> {
+        let mut invocation = crate::cargo::Invocation::new(
+            &self.root,
+            ["test", "-p", &exercise.package(), "--", "--list"],
+        );
+        invocation.target_dir = Some(self.check_dir.clone());
+        let mut observe = |line: &str| {
+            if let Some(step) = Step::from_line(line) {
+                on_step(&step);
+            }
+        };
+        let output = crate::cargo::run(&invocation, &mut observe)?;
+        if !output.success() {
+            let why = crate::libtest::compile_errors(&output.text)
+                .unwrap_or_else(|| output.text.lines().last().unwrap_or("").to_owned());
+            return Ok(Err(format!(
+                "cannot list the tests of {}: {}",
+                exercise.package(),
+                first_line(&why)
+            )));
+        }
+        Ok(Ok(contract::listed_tests(&output.text)))
+    }
+
+    /// The contract names only tests that exist, and has a test or a reason on each side of
+    /// every promise.
+    pub fn contract_covered(
+        &self,
+        exercise: &Exercise,
+        on_step: &mut dyn FnMut(&Step),
+    ) -> Result<Verdict> {
+        let promises = match contract::load(&self.root, exercise) {
+            Ok(promises) => promises,
+            Err(problem) => return Ok(Verdict::Fails(problem)),
+        };
+        let tests = match self.suite_tests(exercise, on_step)? {
+            Ok(tests) => tests,
+            Err(problem) => return Ok(Verdict::Fails(problem)),
+        };
+        let coverage = contract::coverage(&promises, &tests);
+        if !coverage.unknown.is_empty() {
+            return Ok(Verdict::Fails(format!(
+                "contract names tests the suite does not have: {}",
+                list(&coverage.unknown)
+            )));
+        }
+        Ok(Verdict::Holds(coverage.summary()))
+    }
+
+    /// Runs one of the sweep's ordering mutants against the whole suite.
+    pub fn ordering_mutant(
+        &self,
+        exercise: &Exercise,
+        index: usize,
+        mutant: &OrderingMutant,
+        on_step: &mut dyn FnMut(&Step),
+    ) -> Result<SweepOutcome> {
+        let manifest = sweep::prepare(&self.root, &self.check_dir, exercise, index, mutant)
+            .map_err(crate::error::Error::new)?;
+        let dir = manifest.parent().unwrap_or(&self.root).to_path_buf();
+        let selection = vec!["--manifest-path".into(), manifest.into_os_string()];
+        let run = self.suite(&dir, selection, exercise).run(on_step)?;
+        Ok(match &run {
+            SuiteRun::BuildFailed { .. } => SweepOutcome::Unviable,
+            SuiteRun::Ran { .. } if run.all_passed() => SweepOutcome::Survived,
+            SuiteRun::Ran { report, .. } => SweepOutcome::Killed(
+                report
+                    .tests
+                    .iter()
+                    .filter(|t| t.outcome == Outcome::Failed)
+                    .map(|t| t.id())
+                    .collect(),
+            ),
+        })
     }
 
     /// The mutants of `exercise`, from `tests/mutants/exercise-NN.toml`.
@@ -237,8 +367,18 @@ impl Checker {
             }
             names.push(test.into());
         }
-        for target in targets {
-            selection.extend(["--test".into(), target.into()]);
+        let tests_dir = self.root.join(exercise.exercise_rel()).join("tests");
+        if tests_dir
+            .join(format!("{}.rs", crate::libtest::GRADED))
+            .is_file()
+        {
+            // Both halves live in one binary, where the names carry their module.
+            selection.extend(["--test".into(), crate::libtest::GRADED.into()]);
+            names = mutant.caught_by.iter().map(OsString::from).collect();
+        } else {
+            for target in targets {
+                selection.extend(["--test".into(), target.into()]);
+            }
         }
         let mut suite = self.suite(&dir, selection, exercise);
         suite.test_args = names;

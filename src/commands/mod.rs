@@ -5,6 +5,7 @@ mod check;
 mod dashboard;
 mod hint;
 mod list;
+pub mod sweep;
 mod verify;
 
 use std::path::PathBuf;
@@ -47,8 +48,12 @@ pub fn run(command: Command) -> Result<Outcome> {
         Command::Book { open } => {
             book::run(&ui, &current_root()?, open).map_err(|e| e.with_topic(Topic::Book))
         }
-        Command::Verify { exercise } => verify::run(&ui, &load_course()?, exercise.as_deref())
-            .map_err(|e| e.with_topic(Topic::Verify)),
+        Command::Verify { exercise, repeat } => {
+            verify::run(&ui, &load_course()?, exercise.as_deref(), repeat)
+                .map_err(|e| e.with_topic(Topic::Verify))
+        }
+        Command::Sweep { exercise, halves } => sweep::run(&ui, &load_course()?, &exercise, halves)
+            .map_err(|e| e.with_topic(Topic::Sweep)),
     }
 }
 

@@ -1,13 +1,14 @@
 //! The loom side of every exercise's graded suite.
 //!
-//! An exercise's `tests/under_loom.rs` starts with
+//! An exercise's `tests/under_loom.rs` (a module of the one graded test binary,
+//! `tests/graded.rs`) starts with
 //!
 //! ```text
 //! sync_shim::include_under_loom!(spin_lock);
 //! ```
 //!
-//! which compiles `src/spin_lock.rs` of the crate under test (the exercise or its solution) a second time, with
-//! `crate::sync` meaning loom's primitives. Its tests then call [`check`] with a sentence that
+//! which compiles `src/spin_lock.rs` of the crate under test (the exercise or its solution) a
+//! second time, with `crate::sync` meaning loom's primitives. Its tests then call [`check`] with a sentence that
 //! says what must hold and a model body.
 //!
 //! What [`check`] adds to `loom::model`:
@@ -271,8 +272,19 @@ pub fn explain_with(
         "loom found an interleaving in which this does not hold:\n    {property}\n\n\
          {meaning}{book}\n\nWhat loom reported{at}:\n{found}\n\n\
          To print every step of that interleaving:\n    \
-         LOOM_LOG=trace cargo test -p {package} --test under_loom -- --test-threads=1"
+         LOOM_LOG=trace cargo test -p {package} -- {test} --exact --test-threads=1",
+        test = current_test()
     )
+}
+
+/// The running test's name: libtest names each test's thread after it
+/// (`under_loom::loom_two_threads_add`).
+fn current_test() -> String {
+    std::thread::current()
+        .name()
+        .filter(|name| *name != "main")
+        .unwrap_or("under_loom::NAME_OF_THE_TEST")
+        .to_owned()
 }
 
 fn is_todo(found: &str) -> bool {
@@ -547,7 +559,12 @@ mod tests {
             None,
             "exercise-04",
         );
-        assert!(text.contains("cargo test -p exercise-04 --test under_loom"));
+        assert!(
+            text.contains("LOOM_LOG=trace cargo test -p exercise-04 -- ")
+                && text.contains("an_unordered_cell_access_is_explained")
+                && text.contains("--exact --test-threads=1"),
+            "{text}"
+        );
         assert!(text.contains("no happens-before edge"));
     }
 }

@@ -669,6 +669,32 @@ pub mod trace {
 )]
 pub trait UseWithInsteadOfGet {}
 
+#[doc(hidden)]
+pub use library_under_test::library_under_test as __library_under_test;
+
+/// The real-threads half of a graded suite that shares one test binary with the loom half
+/// (`tests/graded.rs`, whose root binds `crate::sync` to loom for the module files compiled
+/// there). Each named module becomes a module of the calling test crate that re-exports the
+/// public items of the library under test (the exercise's, the solution's, a mutant's):
+/// `spin_lock::SpinLock` is the library's `SpinLock`, built with `crate::sync` = std.
+///
+/// One binary for both halves means `cargo test -p exercise-NN` runs both even when one
+/// fails (cargo stops at the first failing test binary).
+#[macro_export]
+macro_rules! library_under_std {
+    ($($module:ident),+ $(,)?) => {
+        #[allow(unused_imports)]
+        use $crate::std_sync as sync;
+        $crate::__library_under_test!(graded_library);
+        $(
+            #[allow(unused_imports)]
+            mod $module {
+                pub use super::graded_library::*;
+            }
+        )+
+    };
+}
+
 /// Compiles the named files of the tested crate's `src/` as modules of the calling test crate,
 /// with `crate::sync` bound to std. The files are found through `CARGO_MANIFEST_DIR`, so the
 /// same test file grades an exercise and its solution, each from its own `src/`.

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 use std::thread;
 
-sync_shim::include_under_std!(counter, slots, once_cell);
+sync_shim::library_under_std!(counter, slots, once_cell);
 
 use counter::Counter;
 use once_cell::OnceCell;

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 
-sync_shim::include_under_std!(spin_lock);
+sync_shim::library_under_std!(spin_lock);
 
 use spin_lock::{SpinGuard, SpinLock};
 

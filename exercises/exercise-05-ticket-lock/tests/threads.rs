@@ -13,7 +13,7 @@ use std::sync::{Arc, Barrier};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-sync_shim::include_under_std!(ticket_lock);
+sync_shim::library_under_std!(ticket_lock);
 
 use ticket_lock::{TicketGuard, TicketLock};
 
