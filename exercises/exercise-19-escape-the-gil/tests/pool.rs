@@ -472,14 +472,20 @@ fn call_in_a_thread(pool: &Arc<Pool>, job: Job) -> Caller {
 }
 
 impl Caller {
+    /// Waits (at most 5 s: it should take milliseconds) for the thread's `run()` to return.
+    /// `who` names the thread and what it waits for, for the message if it never returns.
     fn join(self, who: &str) -> Result<Reply, PoolError> {
-        self.handle.join().unwrap_or_else(|panic| {
-            panic!(
-                "run() panicked in {who}: {:?}. A worker that dies, or a new worker that \
-                 cannot be started, is an Err for the job, never a panic \
-                 ({CHAPTER}{CRASH})",
-                deadline::panic_text(panic.as_ref())
-            )
+        let waiting = format!("run() in {who} ({CHAPTER}{CRASH})");
+        let what = who.to_owned();
+        deadline::within_secs(5, &waiting, move || {
+            self.handle.join().unwrap_or_else(|panic| {
+                panic!(
+                    "run() panicked in {what}: {:?}. A worker that dies, or a new worker \
+                     that cannot be started, is an Err for the job, never a panic \
+                     ({CHAPTER}{CRASH})",
+                    deadline::panic_text(panic.as_ref())
+                )
+            })
         })
     }
 }
@@ -601,14 +607,18 @@ fn a_crash_with_a_thread_waiting_hands_the_new_worker_to_the_waiter() {
         let waiter = call_in_a_thread(&pool, double(3));
         wait_until_asleep(waiter.thread_id);
         std::fs::write(dir.join("the-test"), b"").expect("the test writes to its directory");
-        let crashed = crashing.join("the thread whose worker died");
+        let crashed = crashing.join("the thread whose worker died mid-job");
         assert_eq!(
             exit_code(&crashed),
             Some(4),
             "the job whose worker exited with 4 returned {crashed:?}; it must be WorkerDied \
              with that status ({CHAPTER}{CRASH})"
         );
-        let waited = waiter.join("the thread that waited for a worker");
+        let waited = waiter.join(
+            "the thread that waited for the pool's only worker while it died and was \
+             replaced (is the new worker checked in with a notify on the condvar, so that a \
+             waiter wakes up and takes it?)",
+        );
         assert!(
             matches!(&waited, Ok(Reply { pid, result: Ok(Value::Int(6)) }) if !dead.contains(pid)),
             "a thread waited for the pool's only worker while it died; the new worker \
@@ -647,7 +657,10 @@ fn when_the_last_worker_cannot_be_replaced_every_waiter_gets_no_workers() {
             wait_until_asleep(waiter.thread_id);
         }
         std::fs::write(dir.join("the-test"), b"").expect("the test writes to its directory");
-        let crashed = crashing.join("the thread whose worker died");
+        let crashed = crashing.join(
+            "the thread whose worker died mid-job and could not be replaced (a failed \
+             spawn is an Err for the pool to handle, not a panic)",
+        );
         assert_eq!(
             exit_code(&crashed),
             Some(4),
@@ -657,7 +670,12 @@ fn when_the_last_worker_cannot_be_replaced_every_waiter_gets_no_workers() {
              after ({CHAPTER}{CRASH})"
         );
         for (which, waiter) in ["first", "second"].into_iter().zip(waiters) {
-            let waited = waiter.join("a thread waiting for a worker");
+            let waited = waiter.join(&format!(
+                "the {which} of two threads that waited for the pool's only worker, after \
+                 it died and no new one could start: it must wake up and return NoWorkers \
+                 (when a worker cannot be replaced, does the pool lower its count of live \
+                 workers, and wake EVERY waiter with notify_all, not just one?)"
+            ));
             assert!(
                 matches!(waited, Err(PoolError::NoWorkers)),
                 "the {which} of two threads that waited for the pool's only worker got \
@@ -702,7 +720,10 @@ fn a_waiter_woken_by_a_lost_worker_waits_again_while_another_is_alive() {
         }
         // The third call of meet: the crashing job goes on and its worker exits.
         std::fs::write(dir.join("the-test-1"), b"").expect("the test writes to its directory");
-        let crashed = crashing.join("the thread whose worker died");
+        let crashed = crashing.join(
+            "the thread whose worker died mid-job and could not be replaced (a failed \
+             spawn is an Err for the pool to handle, not a panic)",
+        );
         assert_eq!(
             exit_code(&crashed),
             Some(4),
@@ -714,14 +735,17 @@ fn a_waiter_woken_by_a_lost_worker_waits_again_while_another_is_alive() {
         }
         std::fs::write(dir.join("the-test-2"), b"").expect("the test writes to its directory");
         std::fs::write(dir.join("the-test-3"), b"").expect("the test writes to its directory");
-        let survived = busy.join("the thread whose worker survived");
+        let survived = busy.join("the thread whose job ran on the surviving worker");
         assert_eq!(
             ok_value(&survived),
             Some(&Value::Int(55)),
             "the job on the surviving worker returned {survived:?} ({CHAPTER}{CRASH})"
         );
         for ((which, expected), waiter) in [("first", 2), ("second", 4)].into_iter().zip(waiters) {
-            let waited = waiter.join("a thread waiting for a worker");
+            let waited = waiter.join(&format!(
+                "the {which} of two threads waiting for a worker, after the surviving \
+                 worker came back: it must take that worker and run its job"
+            ));
             assert_eq!(
                 ok_value(&waited),
                 Some(&Value::Int(expected)),
