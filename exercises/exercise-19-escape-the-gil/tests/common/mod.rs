@@ -151,6 +151,14 @@ pub fn wait_until_asleep(tid: Option<u32>) {
 /// Kills process `pid` at once (SIGKILL), then waits until it has died, that is, until it
 /// is a zombie that its parent (the pool) has not waited for yet.
 pub fn kill_and_wait_until_dead(pid: u32) {
+    // Never `kill` a pid that is not a running child of ours: 0 would be our whole process
+    // group, and any other pid someone else's process.
+    assert_eq!(
+        fate(pid),
+        Fate::Running,
+        "pids() lists {pid}, which is not a running child process of this test: pids() must \
+         give the process ids of the pool's workers (Child::id) ({CHAPTER}#processes)"
+    );
     let killed = Command::new("kill")
         .args(["-KILL", &pid.to_string()])
         .status();
