@@ -2,6 +2,8 @@
 //! interpreter's simple GIL and writes down every call the interpreter makes to it, so the
 //! tests see whether the GIL was given up around the native call.
 //! Book: `book/src/part-6/escaping.md`.
+//!
+//! Which promise of the stub's docs each test checks: `tests/contracts/exercise-19.toml`.
 
 mod common;
 
@@ -133,13 +135,40 @@ fn integrate_of_cos_over_a_quarter_turn_is_one_million() {
 }
 
 #[test]
+fn integrate_with_few_steps_is_the_midpoint_rule_rounded() {
+    deadline::within_secs(5, "integrate() with 1 to 10 steps", || {
+        // cos at the middle of each slice, times the slice's width, times SCALE, rounded:
+        // 1 step gives cos(π/4)·π/2 = 1.1107207..., so 1110721.
+        let cases = [
+            (1, 1_110_721),
+            (2, 1_026_172),
+            (3, 1_011_515),
+            (10, 1_001_029),
+        ];
+        for (steps, expected) in cases {
+            let result = native::integrate(&[Value::Int(steps)]);
+            assert_eq!(
+                result,
+                Ok(Value::Int(expected)),
+                "integrate({steps}) must be {expected}: the midpoint rule with {steps} \
+                 slices of [0, π/2] (cos at the middle of each slice, (i + 0.5) · width), \
+                 times the width, times SCALE, rounded to the nearest integer (f64::round, \
+                 not a cast that cuts the fraction off) ({CHAPTER}{SECTION})"
+            );
+        }
+    });
+}
+
+#[test]
 fn integrate_refuses_anything_but_a_positive_step_count() {
     deadline::within_secs(5, "integrate() with bad arguments", || {
-        let cases: [(&str, Vec<Value>); 4] = [
+        let cases: [(&str, Vec<Value>); 6] = [
             ("integrate(0)", vec![Value::Int(0)]),
             ("integrate(-5)", vec![Value::Int(-5)]),
             ("integrate()", vec![]),
             ("integrate(10, 20)", vec![Value::Int(10), Value::Int(20)]),
+            ("integrate(True)", vec![Value::Bool(true)]),
+            ("integrate(None)", vec![Value::None]),
         ];
         for (call, args) in cases {
             let result = native::integrate(&args);

@@ -1,6 +1,8 @@
 //! Exercise 19 graded suite: the worker side. `serve` on bytes in memory, then the worker
 //! binary (src/bin/) as a real process talking over its stdin and stdout.
 //! Book: `book/src/part-6/escaping.md`.
+//!
+//! Which promise of the stub's docs each test checks: `tests/contracts/exercise-19.toml`.
 
 mod common;
 
@@ -77,6 +79,7 @@ fn serve_answers_each_job_in_order_and_returns_at_the_end_of_its_input() {
         Job::new(DOUBLE, "double", vec![Value::Int(21)]),
         Job::new(FIB, "fib", vec![Value::Int(10)]),
         Job::new(BIGGER, "bigger", vec![Value::Int(3), Value::Int(2)]),
+        Job::new(BIGGER, "bigger", vec![Value::Int(2), Value::Int(3)]),
     ]);
     let results: Vec<_> = replies.iter().map(|reply| reply.result.clone()).collect();
     assert_eq!(
@@ -84,9 +87,11 @@ fn serve_answers_each_job_in_order_and_returns_at_the_end_of_its_input() {
         [
             Ok(Value::Int(42)),
             Ok(Value::Int(55)),
-            Ok(Value::Bool(true))
+            Ok(Value::Bool(true)),
+            Ok(Value::Bool(false))
         ],
-        "serve() got three jobs: double(21), fib(10) and bigger(3, 2); it must write one \
+        "serve() got four jobs: double(21), fib(10), bigger(3, 2) and bigger(2, 3); it \
+         must write one \
          reply per job, in order, with what the function returned ({CHAPTER}#processes)"
     );
     for reply in &replies {
@@ -146,6 +151,149 @@ fn serve_turns_program_errors_into_replies_and_keeps_serving() {
         replies[3].result,
         Ok(Value::Int(8)),
         "after three broken programs, double(4) must still work ({CHAPTER}#crash-isolation)"
+    );
+}
+
+#[test]
+fn serve_runs_every_job_in_a_new_interpreter() {
+    let counter = "count = 0\ndef bump():\n    global count\n    count += 1\n    return count\n";
+    let replies = serve_in_memory(vec![
+        Job::new(counter, "bump", vec![]),
+        Job::new(counter, "bump", vec![]),
+        Job::new(counter, "bump", vec![]),
+    ]);
+    let results: Vec<_> = replies.iter().map(|reply| reply.result.clone()).collect();
+    assert_eq!(
+        results,
+        [Ok(Value::Int(1)), Ok(Value::Int(1)), Ok(Value::Int(1))],
+        "serve() got the same job three times: a program that sets the global `count` to 0, \
+         and bump(), which adds 1 to it and returns it. Each job must see a fresh program, \
+         so each returns 1; a later one saw an earlier one's globals. Build a new \
+         interpreter for every job (new_interpreter), never reuse one, not even for the \
+         same program text ({CHAPTER}#processes)"
+    );
+}
+
+#[test]
+fn serve_returns_an_error_when_its_input_breaks_off_or_is_not_a_job() {
+    let second = encode(&[Job::new(DOUBLE, "double", vec![Value::Int(2)])]);
+    let mut not_a_job = Vec::new();
+    protocol::write_reply(
+        &mut not_a_job,
+        &Reply {
+            pid: 1,
+            result: Ok(Value::None),
+        },
+    )
+    .expect("writing to a Vec cannot fail");
+    let cases = [
+        (
+            "ends inside the length of a second job",
+            second[..2].to_vec(),
+        ),
+        (
+            "ends inside the text of a second job",
+            second[..second.len() - 3].to_vec(),
+        ),
+        ("goes on with a reply instead of a job", not_a_job),
+    ];
+    for (what, rest) in cases {
+        let outcome = deadline::within_secs(10, "serve() on input that breaks off", move || {
+            let mut input = encode(&[Job::new(DOUBLE, "double", vec![Value::Int(1)])]);
+            input.extend_from_slice(&rest);
+            let mut output = Vec::new();
+            let served = worker::serve(&input[..], &mut output, new_interpreter);
+            let replies = protocol::read_reply(&mut &output[..]);
+            (served.map_err(|e| e.to_string()), replies)
+        });
+        let (served, first) = outcome;
+        assert!(
+            matches!(
+                &first,
+                Ok(Some(Reply {
+                    result: Ok(Value::Int(2)),
+                    ..
+                }))
+            ),
+            "serve() got a whole job, double(1), then input that {what}; its first reply \
+             was {first:?}: the whole job must be answered ({CHAPTER}#processes)"
+        );
+        assert!(
+            served.is_err(),
+            "serve() got a whole job, then input that {what}, and returned {served:?}. \
+             Only an input that ends between jobs is the clean end (read_job returns \
+             Ok(None)); anything else is a broken pipe, and read_job's Err must come back \
+             out of serve, so the worker process exits with a failure ({CHAPTER}#processes)"
+        );
+    }
+}
+
+/// Input whose first read fails with `first` (if any), then reads from `then`, or fails
+/// every time when there is nothing to read from.
+struct Flaky {
+    first: Option<std::io::ErrorKind>,
+    then: Option<Vec<u8>>,
+    at: usize,
+}
+
+impl Read for Flaky {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if let Some(kind) = self.first.take() {
+            return Err(kind.into());
+        }
+        let Some(bytes) = &self.then else {
+            return Err(std::io::ErrorKind::ConnectionReset.into());
+        };
+        let n = buf.len().min(bytes.len() - self.at);
+        buf[..n].copy_from_slice(&bytes[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+#[test]
+fn serve_reads_on_after_an_interrupted_read_and_fails_on_a_broken_one() {
+    let job = encode(&[Job::new(DOUBLE, "double", vec![Value::Int(8)])]);
+    let waiting = "serve() on input whose first read is interrupted";
+    let outcome = deadline::within_secs(10, waiting, || {
+        let input = Flaky {
+            first: Some(std::io::ErrorKind::Interrupted),
+            then: Some(job),
+            at: 0,
+        };
+        let mut output = Vec::new();
+        let served = worker::serve(input, &mut output, new_interpreter);
+        let reply = protocol::read_reply(&mut &output[..]).map_err(|e| e.to_string());
+        (served.map_err(|e| e.to_string()), reply)
+    });
+    assert!(
+        matches!(
+            &outcome,
+            (
+                Ok(()),
+                Ok(Some(Reply {
+                    result: Ok(Value::Int(16)),
+                    ..
+                }))
+            )
+        ),
+        "serve() on input whose first read was interrupted by a signal \
+         (ErrorKind::Interrupted, which the provided read_job retries) returned {outcome:?}: \
+         it must answer the job that follows and return Ok(()) ({CHAPTER}#processes)"
+    );
+    let waiting = "serve() on input whose every read fails";
+    let broken = deadline::within_secs(10, waiting, || {
+        let input = Flaky {
+            first: None,
+            then: None,
+            at: 0,
+        };
+        worker::serve(input, Vec::new(), new_interpreter).map_err(|e| e.to_string())
+    });
+    assert!(
+        broken.is_err(),
+        "serve() on input whose every read fails (the pipe is broken) returned {broken:?}: \
+         a pipe that fails is the one case where serve returns an Err ({CHAPTER}#processes)"
     );
 }
 

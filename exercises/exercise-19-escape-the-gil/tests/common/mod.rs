@@ -104,3 +104,81 @@ pub fn kill_leftovers(pids: &[u32]) {
         }
     }
 }
+
+/// A program that does not exist: a command factory that returns it instead of the worker
+/// binary stands for a worker program that "no longer starts" (deleted, or broken by a
+/// rebuild), so `Command::spawn` fails.
+pub const MISSING_PROGRAM: &str = "/nonexistent/exercise-19/no-such-worker";
+
+/// The kernel's id of the calling thread (Linux), to watch it in `/proc`.
+pub fn current_thread_id() -> Option<u32> {
+    // "/proc/thread-self" links to "<pid>/task/<tid>".
+    let link = std::fs::read_link("/proc/thread-self").ok()?;
+    link.file_name()?.to_str()?.parse().ok()
+}
+
+/// Waits until thread `tid` of this process is asleep in the kernel (in a test that means:
+/// waiting in the pool's `check_out` for a worker), or has ended. Asleep twice in a row,
+/// 10 ms apart, so a thread that only passes through the kernel is not taken for a waiter.
+///
+/// A thread that never sleeps (a pool that polls instead of waiting on its condvar is not
+/// wrong) is given up on after a second, and so is a system without `/proc`: then the test
+/// simply goes on, a little less sure that the thread is already waiting.
+pub fn wait_until_asleep(tid: Option<u32>) {
+    let give_up = std::time::Instant::now() + std::time::Duration::from_secs(1);
+    let Some(tid) = tid else {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        return;
+    };
+    let mut asleep_before = false;
+    while std::time::Instant::now() < give_up {
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")) else {
+            return; // the thread has ended
+        };
+        let state = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().next())
+            .unwrap_or("");
+        let asleep = state == "S";
+        if asleep && asleep_before {
+            return;
+        }
+        asleep_before = asleep;
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
+/// Kills process `pid` at once (SIGKILL), then waits until it has died, that is, until it
+/// is a zombie that its parent (the pool) has not waited for yet.
+pub fn kill_and_wait_until_dead(pid: u32) {
+    // Never `kill` a pid that is not a running child of ours: 0 would be our whole process
+    // group, and any other pid someone else's process.
+    assert_eq!(
+        fate(pid),
+        Fate::Running,
+        "pids() lists {pid}, which is not a running child process of this test: pids() must \
+         give the process ids of the pool's workers (Child::id) ({CHAPTER}#processes)"
+    );
+    let killed = Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .status();
+    assert!(
+        matches!(killed, Ok(status) if status.success()),
+        "the test could not kill worker {pid} with `kill -KILL`: {killed:?}"
+    );
+    while fate(pid) == Fate::Running {
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+}
+
+/// How many files are in `dir` (the calls of `meet` that have arrived there).
+pub fn entries(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir).map_or(0, |entries| entries.count())
+}
+
+/// Waits until `dir` holds at least `count` files.
+pub fn wait_for_entries(dir: &std::path::Path, count: usize) {
+    while entries(dir) < count {
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+}
