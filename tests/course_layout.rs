@@ -416,7 +416,12 @@ fn nothing_exists_that_course_toml_does_not_list() {
     let listed_files: BTreeSet<String> = course
         .exercises
         .iter()
-        .map(|ex| format!("{}.toml", ex.package()))
+        .flat_map(|ex| {
+            [
+                format!("{}.toml", ex.package()),
+                format!("{}.survivors.toml", ex.package()),
+            ]
+        })
         .collect();
     for entry in files {
         let name = entry.file_name().to_string_lossy().into_owned();

@@ -56,10 +56,8 @@ pub fn run(command: Command) -> Result<Outcome> {
             verify::run(&ui, &load_course()?, exercise.as_deref(), repeat)
                 .map_err(|e| e.with_topic(Topic::Verify))
         }
-        Command::Sweep { exercise, halves } => {
-            sweep::run(&ui, &load_course()?, &exercise, halves)
-                .map_err(|e| e.with_topic(Topic::Sweep))
-        }
+        Command::Sweep { exercise, halves } => sweep::run(&ui, &load_course()?, &exercise, halves)
+            .map_err(|e| e.with_topic(Topic::Sweep)),
     }
 }
 

@@ -2,6 +2,9 @@
 //
 // Fill in each `todo!()`. Useful imports, all through the std/loom switch:
 //     use crate::sync::atomic::{AtomicU64, Ordering};
+// Every ordering here can be `Relaxed`: the count is all the threads share, and a
+// read-modify-write works on the latest value whatever its ordering
+// (book: atomics.md#one-indivisible-step). Say so in a comment.
 
 /// A counter that any number of threads may update at once through `&Counter` (or an `Arc`).
 ///
@@ -31,14 +34,15 @@ impl Counter {
     /// Adds `n` and returns the value before. Wraps around at `u64::MAX`.
     pub fn add(&self, n: u64) -> u64 {
         todo!(
-            "like increment(), with n; which ordering is enough when the count is all that \
-             threads share? (book: atomics.md#one-indivisible-step, memory-ordering.md#relaxed)"
+            "like increment(), with n, wrapping around at u64::MAX as fetch_add does; \
+             Relaxed is enough when the count is all that threads share \
+             (book: atomics.md#one-indivisible-step)"
         )
     }
 
     /// The current value.
     pub fn get(&self) -> u64 {
-        todo!("read the count (book: memory-ordering.md#relaxed)")
+        todo!("read the count, with Relaxed (book: atomics.md#one-indivisible-step)")
     }
 }
 

@@ -1,4 +1,7 @@
-// Exercise 03 · Atomics, part 3: a once cell. Book: book/src/part-2/atomics.md
+// Exercise 03 · Atomics, part 3: a once cell. Book: book/src/part-2/atomics.md#a-once-cell,
+// and read book/src/part-2/memory-ordering.md before you start: unlike the counter and the
+// slots, the cell hands a value from one thread to others, and only an Acquire/Release pair
+// makes that safe (book: memory-ordering.md#exercise-03-the-once-cell).
 //
 // Fill in each `todo!()`. Useful imports, all through the std/loom switch:
 //     use crate::sync::atomic::{AtomicU8, Ordering};

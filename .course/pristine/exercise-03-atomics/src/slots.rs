@@ -3,6 +3,9 @@
 // Fill in each `todo!()`, `HighWater` first: it is the simplest compare-and-swap loop, and
 // `Slots` is the same loop with a check in it. Useful imports, all through the std/loom switch:
 //     use crate::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+// Every ordering here can be `Relaxed`: these atomics count and compare, no other data goes
+// from thread to thread through them, and a compare_exchange works on the latest value
+// whatever its ordering (book: atomics.md#compare-and-swap-loops, "Two orderings").
 
 /// The largest value ever recorded, kept up to date by any number of threads at once.
 ///
@@ -32,7 +35,7 @@ impl HighWater {
 
     /// The largest value recorded so far (zero if none).
     pub fn get(&self) -> u64 {
-        todo!("read the mark (book: memory-ordering.md#relaxed)")
+        todo!("read the mark, with Relaxed (book: atomics.md#compare-and-swap-loops)")
     }
 }
 
@@ -87,6 +90,6 @@ impl Slots {
 
     /// How many slots are taken right now.
     pub fn taken(&self) -> usize {
-        todo!("read the count (book: memory-ordering.md#relaxed)")
+        todo!("read the count, with Relaxed (book: atomics.md#check-then-act-fixed)")
     }
 }

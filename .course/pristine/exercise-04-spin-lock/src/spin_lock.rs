@@ -4,6 +4,15 @@
 //     use crate::sync::atomic::{AtomicBool, Ordering};
 //     use crate::sync::cell::UnsafeCell;
 //     use crate::sync::hint;
+//
+// Reaching the value (book: spin-locks.md#reaching-the-value). This `UnsafeCell` has no
+// `.get()`: loom must see every access to the value, so the cell lends you a raw pointer
+// only for the length of a closure, and notes the access when it does:
+//     cell.with(|ptr| ...)        // ptr: *const T, to read
+//     cell.with_mut(|ptr| ...)    // ptr: *mut T, to write
+// Whatever the closure returns, `with` returns. Turning the pointer into a reference is
+// `unsafe`: write a `// SAFETY:` line that says why no other thread can touch the value
+// while that reference lives.
 
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};

@@ -4,6 +4,15 @@
 //     use crate::sync::atomic::{AtomicUsize, Ordering};
 //     use crate::sync::cell::UnsafeCell;
 //     use crate::sync::{hint, thread};
+//
+// Reaching the value (book: spin-locks.md#reaching-the-value). This `UnsafeCell` has no
+// `.get()`: loom must see every access to the value, so the cell lends you a raw pointer
+// only for the length of a closure, and notes the access when it does:
+//     cell.with(|ptr| ...)        // ptr: *const T, to read
+//     cell.with_mut(|ptr| ...)    // ptr: *mut T, to write
+// Whatever the closure returns, `with` returns. Turning the pointer into a reference is
+// `unsafe`: write a `// SAFETY:` line that says why no other thread can touch the value
+// while that reference lives.
 
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
@@ -31,6 +40,19 @@ impl<T> TicketLock<T> {
         todo!(
             "store the value; no ticket handed out yet, and the first one is served at once \
              (book: ticket-locks.md#taking-a-ticket)"
+        )
+    }
+
+    /// A new, unlocked lock around `value` whose first ticket is number `first` instead of 0.
+    ///
+    /// Tickets are numbered with `usize` and wrap around: after `usize::MAX` comes 0. The
+    /// lock must go on working there, drawing, serving and counting tickets in order, so
+    /// compute with `wrapping_add` / `wrapping_sub`. The tests start near the limit with this
+    /// to check it; `new(value)` is the same as `with_first_ticket(value, 0)`.
+    pub fn with_first_ticket(value: T, first: usize) -> Self {
+        todo!(
+            "as `new`, with the ticket to draw next and the ticket now served both at `first` \
+             (book: ticket-locks.md#wrapping-around)"
         )
     }
 
@@ -67,7 +89,9 @@ impl<T> TicketLock<T> {
     /// Tickets handed out minus tickets served: the holder plus the waiters, 0 when free.
     ///
     /// A snapshot for tests and monitoring, possibly out of date as soon as it is taken. The
-    /// tests use it to see that a waiter has taken its ticket.
+    /// tests use it to see that a waiter has taken its ticket. Read while other threads lock
+    /// and unlock, it may count tickets that were served meanwhile, but it never goes below
+    /// zero: it never counts a ticket as served that it did not see drawn.
     pub fn queued(&self) -> usize {
         todo!(
             "tickets handed out minus tickets served, with wrapping_sub (the counters wrap); \

@@ -19,8 +19,9 @@ use toy_python::{Interpreter, Program, RuntimeError, Value};
 use crate::protocol::{self, Job, Reply};
 
 /// Serves jobs from `input` until it ends, writing one [`Reply`] to `output` per job, in
-/// order. Returns `Ok(())` when `input` ends cleanly (the pool closed our stdin: time to go);
-/// an `Err` only when the pipes themselves fail.
+/// order. Returns `Ok(())` when `input` ends cleanly, between two jobs (the pool closed our
+/// stdin: time to go); an `Err` only when the pipes themselves fail: a read or a write that
+/// fails, or input that ends in the middle of a job.
 ///
 /// `new_interpreter` builds the interpreter for one job's program (with its own GIL and its
 /// natives); a new one per job, so no job sees another's globals.
