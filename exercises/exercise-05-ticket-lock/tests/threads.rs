@@ -266,12 +266,16 @@ fn only_one_thread_at_a_time_gets_in_with_try_lock() {
 fn only_one_thread_at_a_time_gets_in_with_lock_and_try_lock_mixed() {
     let _heavy = deadline::one_at_a_time();
     require_a_working_hand_off();
+    // One thread per kind, for the reason given above `only_one_thread_at_a_time_is_inside_lock`:
+    // with two threads in lock() and a third spinning on try_lock(), a correct spin-only
+    // lock passed 10,000 turns each in 4 s idle but missed 20 s in 3 of 10 runs with the
+    // cores loaded.
     deadline::within_secs(
         20,
-        "2 threads in lock(), 1 in try_lock(), 10,000 times",
+        "1 thread in lock(), 1 in try_lock(), 10,000 times each",
         || {
-            let what = "2 threads in lock(), 1 in try_lock(), 10,000 times each";
-            hammer(3, 10_000, 0, what, |thread| match thread {
+            let what = "1 thread in lock(), 1 in try_lock(), 10,000 times each";
+            hammer(2, 10_000, 0, what, |thread| match thread {
                 0 => retry_try_lock,
                 _ => TicketLock::lock,
             });
