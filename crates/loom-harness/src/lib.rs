@@ -451,7 +451,116 @@ pub fn source_problems(name: &str, text: &str) -> Vec<String> {
             }
         }
     }
+    problems.extend(use_tree_problems(name, text, &problems));
     problems
+}
+
+/// Bypasses that a plain text search misses: grouped imports (`use std::{hint, sync::atomic::
+/// AtomicBool};`) and a parent module imported and then used by its last name (`use
+/// std::hint;` then `hint::spin_loop()`). Lines already reported are skipped.
+fn use_tree_problems(name: &str, text: &str, reported: &[String]) -> Vec<String> {
+    let code: String = text
+        .lines()
+        .map(|line| line.split("//").next().unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut problems = Vec::new();
+    let mut rest = code.as_str();
+    while let Some(start) = find_use(rest) {
+        let offset = code.len() - rest.len() + start;
+        let after = &code[offset + 4..];
+        let Some(end) = after.find(';') else { break };
+        let number = code[..offset].matches('\n').count() + 1;
+        let tree: String = after[..end]
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        for path in expand_use_tree(tree.trim_start_matches("::")) {
+            let path = path.split(" as ").next().unwrap_or_default();
+            let root_is_std = path.starts_with("std::") || path.starts_with("core::");
+            let already = reported
+                .iter()
+                .any(|p| p.starts_with(&format!("{name}:{number}:")));
+            for (bypass, instead) in BYPASSES {
+                let hit = if root_is_std && path.starts_with(bypass) {
+                    !already
+                } else if root_is_std && bypass.starts_with(&format!("{path}::")) {
+                    // A parent module: a bypass only if the file goes on to use the rest
+                    // through its last name (`hint::spin_loop`).
+                    let last = path.rsplit("::").next().unwrap_or_default();
+                    let tail = &bypass[path.len() - last.len()..];
+                    code.contains(tail)
+                } else {
+                    false
+                };
+                let problem = format!(
+                    "{name}:{number}: this `use` reaches `{bypass}`, which bypasses the \
+                     std/loom switch; write `{instead}` instead."
+                );
+                if hit && !problems.contains(&problem) {
+                    problems.push(problem);
+                }
+            }
+        }
+        rest = &code[offset + 4 + end..];
+    }
+    problems
+}
+
+/// The byte offset of the next `use` keyword that starts an item.
+fn find_use(code: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(found) = code[from..].find("use ") {
+        let at = from + found;
+        let before = code[..at].chars().next_back();
+        if before.is_none_or(|c| !(c.is_alphanumeric() || c == '_')) {
+            return Some(at);
+        }
+        from = at + 4;
+    }
+    None
+}
+
+/// `std::{hint,sync::{atomic::AtomicBool,Arc}}` → every path it names (no whitespace in).
+fn expand_use_tree(tree: &str) -> Vec<String> {
+    let Some(open) = tree.find('{') else {
+        return vec![tree.to_owned()];
+    };
+    let prefix = &tree[..open];
+    let inner = tree[open + 1..]
+        .strip_suffix('}')
+        .unwrap_or(&tree[open + 1..]);
+    let mut parts = Vec::new();
+    let (mut depth, mut start) = (0usize, 0);
+    for (index, c) in inner.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => {
+                parts.push(&inner[start..index]);
+                start = index + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&inner[start..]);
+    parts
+        .into_iter()
+        .filter(|part| !part.is_empty())
+        .flat_map(|part| {
+            let part = if part == "self" { "" } else { part };
+            expand_use_tree(part)
+                .into_iter()
+                .map(|sub| {
+                    if sub.is_empty() {
+                        prefix.trim_end_matches("::").to_owned()
+                    } else {
+                        format!("{prefix}{sub}")
+                    }
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -467,6 +576,45 @@ mod tests {
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert!(problems[0].contains("src/spin_lock.rs:1"));
         assert!(problems[0].contains("crate::sync::atomic"));
+    }
+
+    #[test]
+    fn grouped_imports_and_parent_modules_are_reported_too() {
+        let grouped = "use std::{\n    hint,\n    sync::atomic::{AtomicBool, Ordering},\n};\n";
+        let problems = source_problems("src/spin_lock.rs", grouped);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].starts_with("src/spin_lock.rs:1:"),
+            "{problems:?}"
+        );
+        assert!(problems[0].contains("crate::sync::atomic"), "{problems:?}");
+
+        let parent = "use std::hint;\nfn wait() { hint::spin_loop(); }\n";
+        let problems = source_problems("src/spin_lock.rs", parent);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].contains("crate::sync::hint::spin_loop"),
+            "{problems:?}"
+        );
+
+        let renamed = "use core::sync::atomic as a;\n";
+        assert_eq!(source_problems("src/lib.rs", renamed).len(), 1);
+        // One report per line, not one per detector.
+        let plain = "use std::sync::atomic::AtomicBool;\n";
+        assert_eq!(source_problems("src/lib.rs", plain).len(), 1);
+    }
+
+    #[test]
+    fn grouped_imports_of_harmless_std_items_are_fine() {
+        let text = "use std::{fmt, hint::black_box, sync::mpsc};\nuse crate::sync::hint;\n\
+                    fn f() { hint::spin_loop(); }\n";
+        assert!(
+            source_problems("src/lib.rs", text).is_empty(),
+            "{:?}",
+            source_problems("src/lib.rs", text)
+        );
+        let shim = "use crate::sync::{Arc, atomic::{AtomicUsize, Ordering}};\n";
+        assert!(source_problems("src/lib.rs", shim).is_empty());
     }
 
     #[test]
