@@ -297,13 +297,29 @@ fn serve_reads_on_after_an_interrupted_read_and_fails_on_a_broken_one() {
     );
 }
 
-/// Starts the worker binary with both pipes to us.
+/// Starts the worker binary with its three pipes to us (stderr so that a failure can quote
+/// what the worker said as it died, such as a `todo!()` not yet written).
 fn start_worker() -> Child {
     worker_command()
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start the worker binary: {e}"))
+}
+
+/// What an exited (or killed) worker wrote to its stderr, for a failure message.
+fn last_words(child: &mut Child) -> String {
+    let mut said = String::new();
+    if let Some(mut stderr) = child.stderr.take() {
+        let _ = stderr.read_to_string(&mut said);
+    }
+    let said = said.trim();
+    if said.is_empty() {
+        String::new()
+    } else {
+        format!("\nThe worker wrote on its stderr:\n{said}")
+    }
 }
 
 /// Waits up to `limit` for `child` to exit; kills and reaps it if it does not.
@@ -336,7 +352,8 @@ fn the_worker_process_answers_over_its_stdin_and_stdout() {
             other => panic!(
                 "the worker binary got fib(20) on its stdin and answered {other:?} on its \
                  stdout, then exited with {status:?}: the binary calls your serve() on \
-                 stdin and stdout ({CHAPTER}#processes)"
+                 stdin and stdout ({CHAPTER}#processes){}",
+                last_words(&mut child)
             ),
         };
         assert_eq!(
@@ -384,7 +401,8 @@ fn the_worker_process_exits_when_its_stdin_is_closed() {
                 status.success(),
                 "the worker binary got one job, then the end of its stdin, and exited with \
                  {status} instead of success: serve must answer the job, then return Ok(()) \
-                 at the end of the input ({CHAPTER}#processes)"
+                 at the end of the input ({CHAPTER}#processes){}",
+                last_words(&mut child)
             ),
         }
     });
