@@ -138,3 +138,19 @@ pub(crate) fn net_namespace(pid: u32) -> Option<u64> {
         None
     }
 }
+
+/// Opens the network namespace of `pid` if its inode is `inode`: the open handle keeps the
+/// namespace, and so its inode number, from being freed and reused (Linux only).
+pub(crate) fn pin_net_namespace(pid: u32, inode: u64) -> Option<(u64, std::fs::File)> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let file = std::fs::File::open(format!("/proc/{pid}/ns/net")).ok()?;
+        (file.metadata().ok()?.ino() == inode).then_some((inode, file))
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (pid, inode);
+        None
+    }
+}

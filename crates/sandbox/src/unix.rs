@@ -92,8 +92,11 @@ pub(crate) fn run(
         // Until it is reaped the main process stays in the table, at worst as a zombie.
         main_start: procs::get(main).map_or(0, |p| p.start),
         marker: format!("{MARKER_VAR}={token}").into_bytes(),
-        net_ns: (flags & NETWORK != 0).then(|| u64::from_ne_bytes(inode)),
+        net_ns: (flags & NETWORK != 0)
+            .then(|| procs::pin_net_namespace(main, u64::from_ne_bytes(inode)))
+            .flatten(),
         seen: HashMap::new(),
+        finished: false,
     };
 
     let mut collector = Collector::new(OUTPUT_CAP, on_line);
@@ -146,6 +149,8 @@ pub(crate) fn run(
     drop(output);
 
     let exit = child.wait()?;
+    tree.finished = true;
+    tree.net_ns = None;
     let status = if timed_out {
         Status::TimedOut
     } else if let Some(code) = exit.code() {
@@ -271,9 +276,15 @@ struct Tree {
     main_start: u64,
     /// `SANDBOX_RUN=<token>`, as it appears in /proc/<pid>/environ.
     marker: Vec<u8>,
-    net_ns: Option<u64>,
+    /// The run's network namespace: its inode, and an open handle that keeps it alive
+    /// (a namespace's inode number is given to the next new namespace once it is freed, and
+    /// that may be another program's).
+    net_ns: Option<(u64, std::fs::File)>,
     /// Processes seen in the tree, with their start times (a reused id is not ours).
     seen: HashMap<u32, u64>,
+    /// The main process is reaped (its id may name another process) and the namespace is
+    /// no longer held: only the group, the marker and the processes seen still count.
+    finished: bool,
 }
 
 impl Tree {
@@ -311,7 +322,10 @@ impl Tree {
         for p in &candidates {
             if p.pgid == self.pgid
                 || self.seen.get(&p.pid) == Some(&p.start)
-                || (self.net_ns.is_some() && procs::net_namespace(p.pid) == self.net_ns)
+                || self
+                    .net_ns
+                    .as_ref()
+                    .is_some_and(|(inode, _)| procs::net_namespace(p.pid) == Some(*inode))
                 || procs::environ_has(p.pid, &self.marker)
             {
                 members.insert(p.pid);
@@ -320,7 +334,8 @@ impl Tree {
         loop {
             let mut grew = false;
             for p in &candidates {
-                if !members.contains(&p.pid) && (p.ppid == self.main || members.contains(&p.ppid)) {
+                let below_main = p.ppid == self.main && !self.finished;
+                if !members.contains(&p.pid) && (below_main || members.contains(&p.ppid)) {
                     members.insert(p.pid);
                     grew = true;
                 }
