@@ -28,6 +28,15 @@
 //! seen below the main one, and their descendants count. [`Outcome::applied`] tells which
 //! limits took effect.
 //!
+//! What is not covered: without a network namespace, a process that clears its environment
+//! and leaves the process group (`env -i setsid ...`) before it is seen below the main
+//! process (the tree is looked at every 200 ms) is not told apart from the caller's other
+//! children, and is left alone; if it holds the output pipe open, `run` stops reading 1 s
+//! after the kill. In a namespace, the processes created in the user namespace do not have
+//! the caller's capabilities outside it (root inside is root over the namespace only).
+//! Finished runs are remembered (a few bytes each) for [`leftovers`]. Not on Unix, only the
+//! time limit and the output apply, and only the main process is killed.
+//!
 //! ```no_run
 //! use std::process::Command;
 //! use std::time::Duration;

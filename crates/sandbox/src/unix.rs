@@ -425,7 +425,9 @@ struct ChildPlan {
     limits: [(Resource, Option<libc::rlim_t>, u8); 4],
     isolate_network: bool,
     /// `uid uid 1\n` and `gid gid 1\n`: the same ids inside the user namespace.
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     uid_map: CString,
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     gid_map: CString,
     report: RawFd,
 }
