@@ -192,21 +192,63 @@ pub fn trace_text(steps: &[sync_shim::trace::Step], base: &str) -> String {
     let mut text = String::from(
         "\n\nThe last steps of that interleaving (thread, operation, the line that made it):\n",
     );
-    for step in steps {
-        let file = step.at.file();
-        let file = shorten(file, base);
-        let ordering = step
-            .ordering
-            .map(|o| format!("({o:?})"))
-            .unwrap_or_default();
-        text.push_str(&format!(
-            "    {:<12} {:<44} {file}:{}\n",
-            thread_name(&step.thread),
-            format!("{}{ordering}", step.operation),
-            step.at.line()
-        ));
-    }
+    let lines: Vec<String> = steps
+        .iter()
+        .map(|step| {
+            let file = shorten(step.at.file(), base);
+            let ordering = step
+                .ordering
+                .map(|o| format!("({o:?})"))
+                .unwrap_or_default();
+            format!(
+                "    {:<12} {:<44} {file}:{}\n",
+                thread_name(&step.thread),
+                format!("{}{ordering}", step.operation),
+                step.at.line()
+            )
+        })
+        .collect();
+    text.push_str(&fold_repeats(&lines));
     text.push_str("(\"main\" is the model's own thread; \"thread N\" the ones it spawned.)");
+    text
+}
+
+/// The lines with each run of a repeated group of up to four lines written once, followed by
+/// how often it repeated: a thread spinning for ever shows its loop once, not fifty times.
+fn fold_repeats(lines: &[String]) -> String {
+    let mut text = String::new();
+    let mut at = 0;
+    while at < lines.len() {
+        // The group length that covers the most lines by repeating, if any repeats at all.
+        let best = (1..=4)
+            .filter_map(|len| {
+                let group = lines.get(at..at + len)?;
+                let times = lines[at..]
+                    .chunks(len)
+                    .take_while(|chunk| *chunk == group)
+                    .count();
+                (times >= 2).then_some((len, times))
+            })
+            .max_by_key(|&(len, times)| (len * times, std::cmp::Reverse(len)));
+        match best {
+            Some((len, times)) => {
+                for line in &lines[at..at + len] {
+                    text.push_str(line);
+                }
+                let what = if len == 1 {
+                    "the step above".to_owned()
+                } else {
+                    format!("the {len} steps above")
+                };
+                text.push_str(&format!("    ... {what}, {times} times in a row\n"));
+                at += len * times;
+            }
+            None => {
+                text.push_str(&lines[at]);
+                at += 1;
+            }
+        }
+    }
     text
 }
 
@@ -615,6 +657,28 @@ mod tests {
         );
         let shim = "use crate::sync::{Arc, atomic::{AtomicUsize, Ordering}};\n";
         assert!(source_problems("src/lib.rs", shim).is_empty());
+    }
+
+    #[test]
+    fn a_spinning_loop_is_shown_once_with_its_count() {
+        let line = |text: &str| format!("{text}\n");
+        let lines = [
+            line("t1 swap"),
+            line("t2 load"),
+            line("t2 spin"),
+            line("t2 load"),
+            line("t2 spin"),
+            line("t2 load"),
+            line("t2 spin"),
+            line("t1 store"),
+            line("t1 store"),
+        ];
+        assert_eq!(
+            fold_repeats(&lines),
+            "t1 swap\nt2 load\nt2 spin\n    ... the 2 steps above, 3 times in a row\n\
+             t1 store\n    ... the step above, 2 times in a row\n"
+        );
+        assert_eq!(fold_repeats(&lines[..2]), "t1 swap\nt2 load\n");
     }
 
     #[test]
