@@ -3,7 +3,8 @@
 //! tool, keeps the stubs red, and ships a workflow whose grading command uses only the
 //! grader's flags. The nested cargo runs share `target/template-check/target`, and the
 //! template is written at the same path every time (with its files' times kept), so a warm
-//! run rebuilds nothing.
+//! run rebuilds nothing. (So do not edit the copy in target/template-check by hand: cargo
+//! would take an older file copied over your edit for unchanged.)
 
 use std::collections::HashSet;
 use std::fs;
@@ -261,6 +262,17 @@ fn the_course_tool_runs_in_the_template() {
     );
     assert!(!stdout.contains("solution"), "{stdout}");
     assert!(!stdout.contains("(missing)"), "{stdout}");
+
+    // Plain `cargo run`, as the student README says to start: the dashboard.
+    let output = cargo_in_student(&["run", "-q", "--offline", "--locked"]);
+    let stdout = text(&output.stdout);
+    assert!(
+        output.status.success(),
+        "`cargo run` fails in the template:\n{stdout}{}",
+        text(&output.stderr)
+    );
+    assert!(stdout.contains("0 of "), "{stdout}");
+    assert!(stdout.contains("Next: exercise"), "{stdout}");
 }
 
 #[test]
