@@ -39,6 +39,8 @@ pub enum Command {
     Watch { exercise: Option<String> },
     /// Put an exercise's `src/` back as shipped, keeping the learner's version aside.
     Reset { exercise: String, yes: bool },
+    /// Write the student repository of a graded class into `out`.
+    Template { out: std::path::PathBuf },
     /// Print the usage of a topic.
     Help(Topic),
 }
@@ -67,6 +69,7 @@ pub enum Topic {
     Sweep,
     Watch,
     Reset,
+    Template,
 }
 
 impl Topic {
@@ -81,6 +84,7 @@ impl Topic {
             "sweep" => Topic::Sweep,
             "watch" => Topic::Watch,
             "reset" => Topic::Reset,
+            "template" => Topic::Template,
             _ => return None,
         })
     }
@@ -103,6 +107,7 @@ commands:
                         mutants caught (N runs each), alternatives pass
   sweep NN [--orderings|--cargo-mutants]
                         maintainer: mutation sweep of solution NN; survivors must be listed
+  template OUT_DIR      instructor: write the student repository (no solutions) into OUT_DIR
   help [COMMAND]        this text, or the usage of one command
 
 NN is an exercise number (4 or 04) or its slug (spin-lock).
@@ -184,6 +189,16 @@ asking you. Your version is never thrown away: it is copied to saved/ first, and
 folder is printed.
   --yes     do not ask (needed when there is no terminal to ask on)";
 
+const TEMPLATE: &str = "\
+usage: cargo run -- template OUT_DIR
+
+For instructors: writes the student repository of a graded class into OUT_DIR, a folder
+that does not exist yet or is empty. It holds the book, the course tool, the support crates
+(the grader among them), each exercise's stub as shipped with its graded suites, a student
+README and the grading workflow .github/workflows/grade.yml. No solutions, none of the
+course's own checks in tests/, no .ci/. OUT_DIR is not made a git repository: the command
+prints the steps, and the book's appendix \"For instructors\" explains the rest.";
+
 /// The usage text of `topic`.
 pub fn usage(topic: Topic) -> &'static str {
     match topic {
@@ -197,6 +212,7 @@ pub fn usage(topic: Topic) -> &'static str {
         Topic::Sweep => SWEEP,
         Topic::Watch => WATCH,
         Topic::Reset => RESET,
+        Topic::Template => TEMPLATE,
     }
 }
 
@@ -268,6 +284,11 @@ enum Sub {
         #[arg(long, short)]
         yes: bool,
     },
+    #[command(override_help = TEMPLATE)]
+    Template {
+        #[arg(value_name = "OUT_DIR")]
+        out: std::path::PathBuf,
+    },
 }
 
 impl From<Option<Sub>> for Command {
@@ -303,6 +324,7 @@ impl From<Option<Sub>> for Command {
             },
             Some(Sub::Watch { exercise }) => Command::Watch { exercise },
             Some(Sub::Reset { exercise, yes }) => Command::Reset { exercise, yes },
+            Some(Sub::Template { out }) => Command::Template { out },
         }
     }
 }
@@ -374,6 +396,11 @@ fn reword(e: &clap::Error, args: &[&str]) -> String {
                     format!("unexpected argument `{arg}`{for_command}")
                 };
             }
+        }
+        ErrorKind::MissingRequiredArgument if command == Some("template") => {
+            return "`template` needs a folder to write into, for example \
+                    `cargo run -- template ../concurrency-class`"
+                .to_owned();
         }
         ErrorKind::MissingRequiredArgument => {
             if let Some(c) = command {
@@ -585,6 +612,24 @@ mod tests {
 
         let e = err(&["watch", "Spin_Lock"]);
         assert!(e.message().contains("is not an exercise"), "{e}");
+
+        let e = err(&["template"]);
+        assert!(e.message().contains("`template` needs a folder"), "{e}");
+        assert_eq!(e.topic(), Topic::Template);
+
+        let e = err(&["template", "a", "b"]);
+        assert_eq!(e.message(), "unexpected argument `b` for `template`");
+    }
+
+    #[test]
+    fn template_takes_one_folder() {
+        assert_eq!(
+            ok(&["template", "../class"]),
+            Command::Template {
+                out: "../class".into()
+            }
+        );
+        assert_eq!(ok(&["help", "template"]), Command::Help(Topic::Template));
     }
 
     #[test]

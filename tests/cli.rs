@@ -82,6 +82,11 @@ fn bad_arguments_exit_with_2_and_one_clear_line() {
         (&["reset", "99"], "no exercise `99`"),
         (&["reset", "04", "--force"], "unknown option `--force`"),
         (&["reset", "04", "05"], "unexpected argument `05`"),
+        (&["template"], "`template` needs a folder"),
+        (&["template", "a", "b"], "unexpected argument `b`"),
+        (&["template", "--force", "a"], "unknown option `--force`"),
+        (&["template", "Cargo.toml"], "Cargo.toml is a file"),
+        (&["template", "book"], "book is not empty"),
     ];
     for (args, expected) in cases {
         assert_usage_error(&course(args), args, expected);

@@ -29,11 +29,14 @@ pub fn run(ui: &Ui, course: &Course) -> Result<Outcome> {
             missing(course.root.join(&exercise).is_dir()),
             ex.package()
         );
-        say!(
-            "    solution  solutions/{}/{}",
-            ex.folder(),
-            missing(ex.solution_dir(&course.root).is_dir())
-        );
+        // A student repository (`cargo run -- template`) has no solutions/ at all.
+        if course.root.join("solutions").is_dir() {
+            say!(
+                "    solution  solutions/{}/{}",
+                ex.folder(),
+                missing(ex.solution_dir(&course.root).is_dir())
+            );
+        }
         let chapter = ex.chapter_rel();
         say!(
             "    chapter   {chapter}{}",

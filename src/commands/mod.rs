@@ -7,6 +7,7 @@ mod hint;
 mod list;
 pub mod reset;
 pub mod sweep;
+pub mod template;
 mod verify;
 mod watch;
 
@@ -58,6 +59,9 @@ pub fn run(command: Command) -> Result<Outcome> {
         }
         Command::Sweep { exercise, halves } => sweep::run(&ui, &load_course()?, &exercise, halves)
             .map_err(|e| e.with_topic(Topic::Sweep)),
+        Command::Template { out } => {
+            template::run(&ui, &current_root()?, &out).map_err(|e| e.with_topic(Topic::Template))
+        }
     }
 }
 

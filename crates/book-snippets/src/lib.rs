@@ -43,6 +43,7 @@ chapters! {
     lab => "part-6/lab.md",
     exercises => "exercises.md",
     checking => "appendix/checking.md",
+    instructors => "appendix/instructors.md",
 }
 
 #[cfg(test)]
