@@ -15,8 +15,8 @@ use crate::report::{
     TestStatus, round_score,
 };
 use crate::run::{self, Setting, TestResult};
-use crate::sandbox::Limits;
 use crate::{GradeError, Options};
+use sandbox::Limits;
 
 /// The message of a hidden test target that did not compile: never the compiler's text.
 pub const HIDDEN_DID_NOT_COMPILE: &str = "the hidden tests did not compile against your code";
@@ -283,7 +283,8 @@ pub fn grade(options: &Options, progress: &mut Progress) -> Result<Report, Grade
             .map(|rel| format!("work/{rel}"))
             .collect();
         outside.extend(root_changed.iter().map(|rel| format!("grader/{rel}")));
-        for other in 0..graded.len() {
+        // Only the exercises still to run matter (and this one, to say what it did).
+        for other in index..graded.len() {
             let changed_exes: Vec<String> = graded[other]
                 .executables
                 .iter()

@@ -20,7 +20,6 @@ pub mod outputs;
 pub mod progress;
 pub mod report;
 pub mod run;
-mod sandbox_shim;
 
 use std::ffi::OsString;
 use std::fmt;
@@ -32,8 +31,6 @@ use clap::Parser;
 use course::course::Exercise;
 
 pub use report::{Report, Scoring, Status};
-
-pub(crate) use sandbox_shim as sandbox;
 
 /// Why grading could not run: one line for the user.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,7 +10,7 @@ use course::libtest::{self, Outcome};
 
 use crate::build::Executable;
 use crate::report::TestStatus;
-use crate::sandbox::{self, Limits, Status};
+use sandbox::{self, Limits, Status};
 
 /// The longest failure message kept for one test.
 const MESSAGE_CHARS: usize = 2_000;
