@@ -1,4 +1,4 @@
-//! The workspace that is graded, assembled in `<out>/work`: the grader's own copy of the
+//! The workspace that is graded, assembled in `<build>/work`: the grader's own copy of the
 //! course (suites, course.toml, Cargo files, support crates, the tool, provided files), with
 //! only the learner's own files taken from the submission, and the hidden tests added as
 //! extra test targets. Everything is kept in memory too, so that a suite that writes over a
@@ -39,7 +39,7 @@ pub type Files = BTreeMap<String, Vec<u8>>;
 /// The assembled workspace.
 #[derive(Debug, Clone)]
 pub struct Workspace {
-    /// `<out>/work`.
+    /// `<build>/work`.
     pub dir: PathBuf,
     /// Every file of the workspace as assembled.
     pub files: Files,

@@ -97,10 +97,18 @@ pub fn grade(options: &Options, progress: &mut Progress) -> Result<Report, Grade
     }
     let submission = options.submission.clone().unwrap_or_else(|| root.clone());
     let out = options.out_dir();
-    let work_dir = out.join("work");
     let build_dir = options.build_dir();
-    std::fs::create_dir_all(&out)
-        .map_err(|e| GradeError::new(format!("cannot create {}: {e}", out.display())))?;
+    // The workspace lives beside its build, at one path per build folder: cargo names a
+    // workspace member's artifacts by its path inside the workspace, not by where the
+    // workspace is, so two workspaces sharing a build folder would take each other's test
+    // binaries for fresh. One path means a changed file is always rebuilt; the lock keeps
+    // two gradings from sharing it at once.
+    let work_dir = build_dir.join("work");
+    for dir in [&out, &build_dir] {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| GradeError::new(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    let _lock = crate::lock::BuildLock::take(&build_dir, &mut |waiting| progress.note(waiting))?;
 
     progress.note("assembling the workspace");
     let mut ws = assemble::assemble(
@@ -165,6 +173,7 @@ pub fn grade(options: &Options, progress: &mut Progress) -> Result<Report, Grade
     }
 
     // Build everything first: a suite that runs later cannot change what was compiled.
+    let build_started = Instant::now();
     for g in &mut graded {
         if g.report.status == Status::NotStarted {
             continue;
@@ -185,6 +194,7 @@ pub fn grade(options: &Options, progress: &mut Progress) -> Result<Report, Grade
             }
         }
     }
+    let build_seconds = build_started.elapsed().as_secs_f64();
     // cargo may have rewritten the lock file (no solutions/ here): that is the baseline.
     if let Ok(lock) = std::fs::read(work_dir.join("Cargo.lock")) {
         ws.files.insert("Cargo.lock".into(), lock);
@@ -383,6 +393,7 @@ pub fn grade(options: &Options, progress: &mut Progress) -> Result<Report, Grade
         exercises,
         ignored_files: ws.ignored.get(&0).cloned().unwrap_or_default(),
         time_seconds: (started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
+        build_seconds: (build_seconds * 10.0).round() / 10.0,
     })
 }
 

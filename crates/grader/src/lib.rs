@@ -1,6 +1,6 @@
 //! The course's grader: `cargo run -- grade [NN...]` (which runs this package's binary).
 //!
-//! 1. Assembles a workspace in `<out>/work` from the grader's own copy of the course, with
+//! 1. Assembles a workspace in `<build>/work` (default `target/grade-build/work`) from the grader's own copy of the course, with
 //!    only the learner's files (`exercises/*/src`, minus files marked "Provided") taken from
 //!    the submission, and the hidden tests added as extra test targets ([`assemble`]).
 //! 2. Builds every chosen exercise's tests first, with no time limit ([`build`]).
@@ -16,6 +16,7 @@
 pub mod assemble;
 pub mod build;
 pub mod grade;
+mod lock;
 pub mod outputs;
 pub mod progress;
 pub mod report;

@@ -135,6 +135,8 @@ pub struct Report {
     pub ignored_files: Vec<String>,
     /// Wall-clock time of the whole run, building included.
     pub time_seconds: f64,
+    /// Of which building (no time limit applies to it).
+    pub build_seconds: f64,
 }
 
 /// Rounds a score to two decimals, the precision every report shows.
