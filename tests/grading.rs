@@ -368,7 +368,8 @@ fn the_reference_solutions_get_full_marks_and_the_same_grade_twice() {
         assert_eq!(ex.status, Status::Passed, "{ex:?}");
     }
     assert_eq!(second.score, first.score);
-    let outline = |r: &Report| -> Vec<(u32, Status, Vec<(String, TestStatus)>)> {
+    type Outline = Vec<(u32, Status, Vec<(String, TestStatus)>)>;
+    let outline = |r: &Report| -> Outline {
         r.exercises
             .iter()
             .map(|ex| {

@@ -168,19 +168,17 @@ fn read_message(message: &Value, package: &str, built: &mut Built, on_line: &mut
                 });
             }
         }
-        "compiler-message" => {
-            if message["message"]["level"].as_str() == Some("error") {
-                let rendered = message["message"]["rendered"]
-                    .as_str()
-                    .unwrap_or("")
-                    .trim_end()
-                    .to_owned();
-                built.errors.push(CompileError {
-                    target: target_name,
-                    kinds,
-                    rendered,
-                });
-            }
+        "compiler-message" if message["message"]["level"].as_str() == Some("error") => {
+            let rendered = message["message"]["rendered"]
+                .as_str()
+                .unwrap_or("")
+                .trim_end()
+                .to_owned();
+            built.errors.push(CompileError {
+                target: target_name,
+                kinds,
+                rendered,
+            });
         }
         "build-finished" => {
             built.success = message["success"].as_bool().unwrap_or(false);

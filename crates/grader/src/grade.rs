@@ -294,6 +294,7 @@ pub fn grade(options: &Options, progress: &mut Progress) -> Result<Report, Grade
             .collect();
         outside.extend(root_changed.iter().map(|rel| format!("grader/{rel}")));
         // Only the exercises still to run matter (and this one, to say what it did).
+        #[allow(clippy::needless_range_loop)] // `rebuild` needs the element mutably
         for other in index..graded.len() {
             let changed_exes: Vec<String> = graded[other]
                 .executables
