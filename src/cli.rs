@@ -35,6 +35,8 @@ pub enum Command {
         exercise: String,
         halves: crate::commands::sweep::Halves,
     },
+    /// The instructor's grader (crates/grader), with its own arguments.
+    Grade { args: Vec<String> },
     /// Check the exercise being worked on again on every save.
     Watch { exercise: Option<String> },
     /// Put an exercise's `src/` back as shipped, keeping the learner's version aside.
@@ -67,6 +69,7 @@ pub enum Topic {
     Book,
     Verify,
     Sweep,
+    Grade,
     Watch,
     Reset,
     Template,
@@ -82,6 +85,7 @@ impl Topic {
             "book" => Topic::Book,
             "verify" => Topic::Verify,
             "sweep" => Topic::Sweep,
+            "grade" => Topic::Grade,
             "watch" => Topic::Watch,
             "reset" => Topic::Reset,
             "template" => Topic::Template,
@@ -107,6 +111,9 @@ commands:
                         mutants caught (N runs each), alternatives pass
   sweep NN [--orderings|--cargo-mutants]
                         maintainer: mutation sweep of solution NN; survivors must be listed
+  grade [NN...] [--submission DIR] [--hidden DIR] [--out DIR] [--repeat N]
+                        instructor: grade a submission with pristine suites and hidden
+                        tests; reports in target/grade
   template OUT_DIR      instructor: write the student repository (no solutions) into OUT_DIR
   help [COMMAND]        this text, or the usage of one command
 
@@ -174,6 +181,24 @@ tests/mutants/exercise-NN.survivors.toml. Exits with 0 when every survivor is li
   --orderings      only the ordering sweep (minutes)
   --cargo-mutants  only cargo-mutants (builds a copy of the workspace: longer)";
 
+const GRADE: &str = "\
+usage: cargo run -- grade [NN...] [OPTIONS]
+
+Grades exercises NN (default: all in course.toml) of a submission with this checkout's own
+suites, course.toml, Cargo files and support crates: only the learner's files under
+exercises/*/src (not those marked \"Provided\") come from the submission. Each suite runs
+under its course.toml time limit in a sandbox (the process tree is killed at the limit).
+Writes report.json, junit.xml, summary.md and classroom.json into target/grade. Runs the
+grader package (crates/grader), compiled the first time. Exits with 0 whenever grading
+ran, whatever the score.
+  --submission DIR     the learner's checkout (default: this checkout)
+  --hidden DIR         hidden tests: DIR/exercise-NN/*.rs, each an extra test target
+  --out DIR            where the reports go (default: target/grade)
+  --repeat N           run each suite N times; any failure fails it
+  --scoring MODE       all-or-nothing (default) or per-test
+  --time-limit SECS    one time limit for every suite instead of course.toml's
+`cargo run -- grade --help` after the first build lists every option.";
+
 const WATCH: &str = "\
 usage: cargo run -- watch [NN]
 
@@ -210,6 +235,7 @@ pub fn usage(topic: Topic) -> &'static str {
         Topic::Book => BOOK,
         Topic::Verify => VERIFY,
         Topic::Sweep => SWEEP,
+        Topic::Grade => GRADE,
         Topic::Watch => WATCH,
         Topic::Reset => RESET,
         Topic::Template => TEMPLATE,
@@ -272,6 +298,11 @@ enum Sub {
         #[arg(long)]
         cargo_mutants: bool,
     },
+    #[command(override_help = GRADE, disable_help_flag = true)]
+    Grade {
+        #[arg(value_name = "ARGS", num_args = 0.., trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     #[command(override_help = WATCH)]
     Watch {
         #[arg(value_name = "NN", value_parser = exercise)]
@@ -322,6 +353,7 @@ impl From<Option<Sub>> for Command {
                     cargo_mutants: cargo_mutants || !orderings,
                 },
             },
+            Some(Sub::Grade { args }) => Command::Grade { args },
             Some(Sub::Watch { exercise }) => Command::Watch { exercise },
             Some(Sub::Reset { exercise, yes }) => Command::Reset { exercise, yes },
             Some(Sub::Template { out }) => Command::Template { out },

@@ -3,6 +3,7 @@
 mod book;
 mod check;
 mod dashboard;
+pub mod grade;
 mod hint;
 mod list;
 pub mod reset;
@@ -56,6 +57,9 @@ pub fn run(command: Command) -> Result<Outcome> {
         Command::Verify { exercise, repeat } => {
             verify::run(&ui, &load_course()?, exercise.as_deref(), repeat)
                 .map_err(|e| e.with_topic(Topic::Verify))
+        }
+        Command::Grade { args } => {
+            grade::run(&current_root()?, &args).map_err(|e| e.with_topic(Topic::Grade))
         }
         Command::Sweep { exercise, halves } => sweep::run(&ui, &load_course()?, &exercise, halves)
             .map_err(|e| e.with_topic(Topic::Sweep)),
