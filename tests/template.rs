@@ -440,7 +440,12 @@ fn the_workflow_s_grading_command_runs_in_the_template() {
     );
     let report: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
-    assert_eq!(report["score"], 0, "the stub scored: {report}");
+    assert_eq!(
+        report["score"].as_f64(),
+        Some(0.0),
+        "the stub scored: {report}"
+    );
+    assert_eq!(report["exercises"][0]["status"], "not-started", "{report}");
     for file in ["junit.xml", "summary.md"] {
         assert!(out.join(file).is_file(), "grading wrote no {file}");
     }
