@@ -78,6 +78,9 @@ fn options(name: &str, exercises: &[&str], submission: Option<PathBuf>) -> Optio
     options.submission = submission;
     options.out = Some(scratch(name));
     options.progress = progress::Mode::Quiet;
+    // Never the GitHub files of a CI run that happens to run these tests.
+    options.github_step_summary = None;
+    options.github_output = None;
     options
 }
 
@@ -336,12 +339,39 @@ fn the_stubs_score_zero_of_the_course_total() {
         assert!(ex.ignored_files.is_empty(), "{ex:?}");
     }
     // Graded in place (the student's own checkout): the same, and said not to be pristine.
-    let (in_place, _) = grade(&options("stubs-in-place", &[], None));
+    // As in a GitHub workflow: the summary is appended to the job summary, and the
+    // Classroom reporter's `result` output holds classroom.json in base64.
+    let github = scratch("stubs-github");
+    std::fs::create_dir_all(&github).expect("scratch folder");
+    let (step_summary, output) = (github.join("step-summary.md"), github.join("output"));
+    std::fs::write(&step_summary, "# earlier step\n").expect("step summary");
+    let _ = std::fs::remove_file(&output);
+    let mut in_place = options("stubs-in-place", &[], None);
+    in_place.github_step_summary = Some(step_summary.clone());
+    in_place.github_output = Some(output.clone());
+    let (in_place, _) = grade(&in_place);
     assert_eq!(in_place.score, 0.0);
     assert!(!in_place.pristine);
     let summary =
         std::fs::read_to_string(scratch("stubs-in-place").join("summary.md")).expect("summary");
     assert!(summary.contains("Not pristine"), "{summary}");
+    let job_summary = std::fs::read_to_string(&step_summary).expect("job summary");
+    assert_eq!(job_summary, format!("# earlier step\n{summary}"));
+    let output = std::fs::read_to_string(&output).expect("GITHUB_OUTPUT");
+    let encoded = output
+        .strip_prefix("result=")
+        .and_then(|rest| rest.strip_suffix('\n'))
+        .unwrap_or_else(|| panic!("not one `result=` line: {output:?}"));
+    use base64::Engine as _;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .expect("base64");
+    let classroom =
+        std::fs::read(scratch("stubs-in-place").join("classroom.json")).expect("classroom.json");
+    assert_eq!(
+        String::from_utf8_lossy(&decoded).trim_end(),
+        String::from_utf8_lossy(&classroom).trim_end()
+    );
 }
 
 #[test]

@@ -73,6 +73,17 @@ pub struct Options {
     /// Address space per process of a suite (RLIMIT_AS).
     pub memory_bytes: Option<u64>,
     pub progress: progress::Mode,
+    /// Where the job summary is appended (`$GITHUB_STEP_SUMMARY` by default).
+    pub github_step_summary: Option<PathBuf>,
+    /// Where the Classroom reporter's `result=` output goes (`$GITHUB_OUTPUT` by default).
+    pub github_output: Option<PathBuf>,
+}
+
+/// A path from the environment, unless unset or empty.
+fn env_path(name: &str) -> Option<PathBuf> {
+    std::env::var_os(name)
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
 }
 
 impl Options {
@@ -90,6 +101,8 @@ impl Options {
             time_limit: None,
             memory_bytes: Some(DEFAULT_MEMORY_MIB << 20),
             progress: progress::Mode::Auto,
+            github_step_summary: env_path("GITHUB_STEP_SUMMARY"),
+            github_output: env_path("GITHUB_OUTPUT"),
         }
     }
 
@@ -121,7 +134,7 @@ pub fn grade_and_write(options: &Options) -> Result<(Report, Vec<PathBuf>), Grad
     let result = grade::grade(options, &mut progress);
     progress.done();
     let report = result?;
-    let written = outputs::write_all(&report, &options.out_dir())?;
+    let written = outputs::write_all(&report, &options.out_dir(), options)?;
     Ok((report, written))
 }
 

@@ -18,8 +18,13 @@ use crate::report::{ExerciseReport, Report, Status, TestStatus, format_score};
 /// The files written into the output directory.
 pub const FILES: &[&str] = &["report.json", "junit.xml", "summary.md", "classroom.json"];
 
-/// Writes every report into `out`, and into the GitHub files named by the environment.
-pub fn write_all(report: &Report, out: &Path) -> Result<Vec<PathBuf>, GradeError> {
+/// Writes every report into `out`, and into the GitHub files that `options` names (from
+/// the environment, unless a caller set them).
+pub fn write_all(
+    report: &Report,
+    out: &Path,
+    options: &crate::Options,
+) -> Result<Vec<PathBuf>, GradeError> {
     let write = |name: &str, text: String| -> Result<PathBuf, GradeError> {
         let path = out.join(name);
         std::fs::write(&path, text)
@@ -36,12 +41,12 @@ pub fn write_all(report: &Report, out: &Path) -> Result<Vec<PathBuf>, GradeError
         write("summary.md", summary.clone())?,
         write("classroom.json", classroom.clone() + "\n")?,
     ];
-    if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
-        append(Path::new(&path), &summary)?;
+    if let Some(path) = &options.github_step_summary {
+        append(path, &summary)?;
     }
-    if let Some(path) = std::env::var_os("GITHUB_OUTPUT").filter(|p| !p.is_empty()) {
+    if let Some(path) = &options.github_output {
         let encoded = base64::engine::general_purpose::STANDARD.encode(classroom.as_bytes());
-        append(Path::new(&path), &format!("result={encoded}\n"))?;
+        append(path, &format!("result={encoded}\n"))?;
     }
     Ok(written)
 }
