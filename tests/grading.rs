@@ -697,3 +697,45 @@ fn bad_input_is_one_line_and_exit_code_2() {
         "no course.toml above"
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// --repeat
+
+/// A suite that passes in its first run and fails in every later one, as a lucky pass of a
+/// stress test does: full marks once, none under `--repeat 3`.
+#[test]
+fn repeat_fails_a_suite_that_passed_only_once() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let fixture = root().join("tests/grading/lucky");
+    let mut grades = Vec::new();
+    for repeat in [1, 3] {
+        let name = format!("lucky-repeat-{repeat}");
+        let dir = submission(&name, &["exercise-04-spin-lock"], Some(&fixture));
+        let mut options = options(&name, &["04"], Some(dir));
+        options.repeat = repeat;
+        let _ = std::fs::remove_file(options.out_dir().join("lucky-runs"));
+        let (report, _) = grade(&options);
+        assert_eq!(report.repeat, repeat);
+        grades.push(exercise(&report, 4).clone());
+    }
+    assert_eq!(
+        (grades[0].status, grades[0].score),
+        (Status::Passed, 10.0),
+        "{:#?}",
+        grades[0]
+    );
+    assert_eq!(
+        (grades[1].status, grades[1].score),
+        (Status::Failed, 0.0),
+        "{:#?}",
+        grades[1]
+    );
+    assert!(
+        grades[1]
+            .tests
+            .iter()
+            .any(|t| t.message.as_deref().is_some_and(|m| m.contains("unlucky"))),
+        "{:#?}",
+        grades[1]
+    );
+}
