@@ -1,9 +1,10 @@
 //! The grader (`cargo run -- grade`, crates/grader) on fixtures: the stubs score 0 of the
 //! course.toml total, the reference solutions full marks (twice, the same), hidden tests run
-//! and count without their sources reaching any report, and each hostile submission in
-//! tests/grading/hostile/ (an exercise 04 that deadlocks, loops, panics, aborts, eats memory,
-//! leaves a daemon, writes outside its crate, tries the network, does not compile, or edits
-//! its suite) gets exactly the expected grade, in bounded time, with no process left.
+//! and count without their sources reaching any report, and each hostile submission of
+//! tests/grading/fixtures.toml (an exercise 04 that deadlocks, loops, panics, aborts, eats
+//! memory, leaves a daemon, writes outside its crate, tries the network, does not compile,
+//! or edits its suite) gets exactly the expected grade, in bounded time, with no process
+//! left; `--repeat` fails a suite that passes only once.
 //!
 //! Every grading shares the build folder target/grade-build (and the workspace assembled in
 //! it), so dependencies are built once; each fixture writes its reports under
@@ -47,8 +48,9 @@ fn copy_tree(from: &Path, to: &Path) {
 }
 
 /// A submission: the course's exercises (stubs), with the reference solution's `src/` over
-/// the exercises in `solved`, then the files of `overlay` (laid out from the repository root).
-fn submission(name: &str, solved: &[&str], overlay: Option<&Path>) -> PathBuf {
+/// the exercises in `solved`, then the edits of the fixture `case` of
+/// tests/grading/fixtures.toml applied to exercise 04.
+fn submission(name: &str, solved: &[&str], case: Option<&str>) -> PathBuf {
     let dir = scratch("submissions").join(name);
     let _ = std::fs::remove_dir_all(&dir);
     copy_tree(&root().join("exercises"), &dir.join("exercises"));
@@ -58,10 +60,56 @@ fn submission(name: &str, solved: &[&str], overlay: Option<&Path>) -> PathBuf {
             &dir.join("exercises").join(folder).join("src"),
         );
     }
-    if let Some(overlay) = overlay {
-        copy_tree(overlay, &dir);
+    if let Some(case) = case {
+        let exercise = dir.join("exercises/exercise-04-spin-lock");
+        let case = fixture(case);
+        for edit in &case.edits {
+            let file = exercise.join(&edit.file);
+            let text = std::fs::read_to_string(&file)
+                .unwrap_or_else(|e| panic!("cannot read {}: {e}", file.display()));
+            let change = course::mutants::Edit {
+                find: edit.find.clone(),
+                replace: edit.replace.clone(),
+            };
+            let text = course::mutants::apply_edits(&text, &[change], &edit.file)
+                .unwrap_or_else(|e| panic!("fixture `{}`: {e}", case.name));
+            std::fs::write(&file, text).expect("write a fixture file");
+        }
     }
     dir
+}
+
+/// One `[[case]]` of tests/grading/fixtures.toml: exercise 04's reference with edits.
+#[derive(serde::Deserialize)]
+struct Fixture {
+    name: String,
+    #[serde(rename = "edit")]
+    edits: Vec<FixtureEdit>,
+}
+
+#[derive(serde::Deserialize)]
+struct FixtureEdit {
+    /// Relative to exercises/exercise-04-spin-lock/.
+    file: String,
+    find: String,
+    replace: String,
+}
+
+#[derive(serde::Deserialize)]
+struct Fixtures {
+    case: Vec<Fixture>,
+}
+
+fn fixture(name: &str) -> Fixture {
+    let path = root().join("tests/grading/fixtures.toml");
+    let text = std::fs::read_to_string(&path).expect("tests/grading/fixtures.toml");
+    let fixtures: Fixtures =
+        toml::from_str(&text).unwrap_or_else(|e| panic!("tests/grading/fixtures.toml: {e}"));
+    fixtures
+        .case
+        .into_iter()
+        .find(|case| case.name == name)
+        .unwrap_or_else(|| panic!("no case `{name}` in tests/grading/fixtures.toml"))
 }
 
 const ALL: &[&str] = &[
@@ -511,14 +559,12 @@ fn hidden_tests_run_and_count_and_their_sources_never_show() {
 /// exercise untouched.
 fn hostile(case: &str, with_05: bool, edit: impl Fn(&Path)) -> Report {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let fixture = root().join("tests/grading/hostile").join(case);
-    assert!(fixture.is_dir(), "no fixture {}", fixture.display());
     let solved: &[&str] = if with_05 {
         &["exercise-04-spin-lock", "exercise-05-ticket-lock"]
     } else {
         &["exercise-04-spin-lock"]
     };
-    let dir = submission(&format!("hostile-{case}"), solved, Some(&fixture));
+    let dir = submission(&format!("hostile-{case}"), solved, Some(case));
     edit(&dir);
     let exercises: &[&str] = if with_05 { &["04", "05"] } else { &["04"] };
     let mut options = options(&format!("hostile-{case}"), exercises, Some(dir));
@@ -706,11 +752,10 @@ fn bad_input_is_one_line_and_exit_code_2() {
 #[test]
 fn repeat_fails_a_suite_that_passed_only_once() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let fixture = root().join("tests/grading/lucky");
     let mut grades = Vec::new();
     for repeat in [1, 3] {
         let name = format!("lucky-repeat-{repeat}");
-        let dir = submission(&name, &["exercise-04-spin-lock"], Some(&fixture));
+        let dir = submission(&name, &["exercise-04-spin-lock"], Some("lucky"));
         let mut options = options(&name, &["04"], Some(dir));
         options.repeat = repeat;
         let _ = std::fs::remove_file(options.out_dir().join("lucky-runs"));
