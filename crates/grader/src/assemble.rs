@@ -318,21 +318,7 @@ pub fn sync(dir: &Path, files: &Files) -> io::Result<Vec<String>> {
         if present.get(rel) == Some(bytes) {
             continue;
         }
-        let path = dir.join(rel);
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent)?;
-        }
-        // A previous run's symbolic link or directory in the way goes first.
-        if let Ok(meta) = fs::symlink_metadata(&path)
-            && !meta.is_file()
-        {
-            if meta.is_dir() {
-                fs::remove_dir_all(&path)?;
-            } else {
-                fs::remove_file(&path)?;
-            }
-        }
-        fs::write(&path, bytes)?;
+        write_over(&dir.join(rel), bytes)?;
         rewritten.push(rel.clone());
     }
     let wanted: BTreeSet<&String> = files.keys().collect();
@@ -342,6 +328,24 @@ pub fn sync(dir: &Path, files: &Files) -> io::Result<Vec<String>> {
         }
     }
     Ok(rewritten)
+}
+
+/// Writes `bytes` at `path`, creating its folder; a symbolic link or directory in the way
+/// (a previous run's, or a hostile suite's) goes first.
+fn write_over(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent)?;
+    }
+    if let Ok(meta) = fs::symlink_metadata(path)
+        && !meta.is_file()
+    {
+        if meta.is_dir() {
+            fs::remove_dir_all(path)?;
+        } else {
+            fs::remove_file(path)?;
+        }
+    }
+    fs::write(path, bytes)
 }
 
 /// Files of `expected` under `dir` whose content changed or that are gone.
@@ -357,20 +361,7 @@ pub fn changed(dir: &Path, expected: &Files) -> Vec<String> {
 pub fn restore(dir: &Path, expected: &Files, changed: &[String]) -> io::Result<()> {
     for rel in changed {
         if let Some(bytes) = expected.get(rel) {
-            let path = dir.join(rel);
-            if let Some(parent) = path.parent() {
-                fs::create_dir_all(parent)?;
-            }
-            if let Ok(meta) = fs::symlink_metadata(&path)
-                && !meta.is_file()
-            {
-                if meta.is_dir() {
-                    fs::remove_dir_all(&path)?;
-                } else {
-                    fs::remove_file(&path)?;
-                }
-            }
-            fs::write(path, bytes)?;
+            write_over(&dir.join(rel), bytes)?;
         }
     }
     Ok(())
