@@ -11,6 +11,8 @@ use std::path::{Component, Path, PathBuf};
 use mdbook_driver::MDBook;
 use mdbook_driver::config::Config;
 
+pub mod links;
+
 /// What went wrong, in one line for the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error(pub String);
@@ -61,8 +63,27 @@ pub fn build(root: &Path, output: &Path) -> Result<PathBuf> {
         .map_err(|e| mdbook_error("has a bad setting in the environment", e))?;
     config.build.build_dir = output.to_path_buf();
     config.build.create_missing = false;
-    let book = MDBook::load_with_config(&book_dir, config)
+    let web = links::WebRepository::from_env(|name| std::env::var(name).ok());
+    if let Some(web) = &web {
+        // The menu bar's repository icon and each page's "suggest an edit" link, unless
+        // book.toml or the environment already chose them.
+        for (key, value) in [
+            ("output.html.git-repository-url", web.url.clone()),
+            ("output.html.edit-url-template", web.edit_url_template()),
+        ] {
+            if !config.contains_key(key) {
+                config
+                    .set(key, value)
+                    .map_err(|e| mdbook_error("has a bad repository address", e))?;
+            }
+        }
+    }
+    let mut book = MDBook::load_with_config(&book_dir, config)
         .map_err(|e| mdbook_error("cannot be loaded", e))?;
+    book.with_preprocessor(links::RepositoryLinks {
+        root: root.to_path_buf(),
+        web,
+    });
     book.build().map_err(|e| mdbook_error("did not build", e))?;
     Ok(book.build_dir_for("html"))
 }
