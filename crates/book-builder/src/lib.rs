@@ -11,6 +11,8 @@ use std::path::{Component, Path, PathBuf};
 use mdbook_driver::MDBook;
 use mdbook_driver::config::Config;
 
+pub mod puzzles;
+
 /// What went wrong, in one line for the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error(pub String);
@@ -61,8 +63,9 @@ pub fn build(root: &Path, output: &Path) -> Result<PathBuf> {
         .map_err(|e| mdbook_error("has a bad setting in the environment", e))?;
     config.build.build_dir = output.to_path_buf();
     config.build.create_missing = false;
-    let book = MDBook::load_with_config(&book_dir, config)
+    let mut book = MDBook::load_with_config(&book_dir, config)
         .map_err(|e| mdbook_error("cannot be loaded", e))?;
+    book.with_preprocessor(puzzles::Puzzles);
     book.build().map_err(|e| mdbook_error("did not build", e))?;
     Ok(book.build_dir_for("html"))
 }
