@@ -291,6 +291,15 @@
     return e;
   }
 
+  // Text with `code` spans, as in the puzzle files' goal and explain.
+  function rich(tag, cls, text) {
+    var e = el(tag, cls);
+    text.split("`").forEach(function (part, i) {
+      e.appendChild(i % 2 ? el("code", "", part) : document.createTextNode(part));
+    });
+    return e;
+  }
+
   function show(vars) {
     return Object.keys(vars).map(function (k) { return k + " = " + vars[k]; }).join(", ");
   }
@@ -317,7 +326,7 @@
     head.appendChild(el("span", "puzzle-kind " + data.kind,
       data.kind === "safe" ? "try to break it" : "find the schedule"));
     ui.appendChild(head);
-    ui.appendChild(el("p", "puzzle-goal", data.goal));
+    ui.appendChild(rich("p", "puzzle-goal", data.goal));
     var grid = el("div", "puzzle-threads");
     this.columns = this.m.threads.map(function (th) {
       var col = el("section", "puzzle-thread");
@@ -385,8 +394,8 @@
       if (reason && col.button === focused) lost = col.button;
       col.button.disabled = !!reason;
       col.button.title = reason ? m.names[t] + " " + reason : "";
-      col.status.textContent = m.done(s, t) ? "✓ finished"
-        : reason ? "⏸ blocked: " + reason
+      col.status.textContent = m.done(s, t) ? "finished"
+        : reason ? "blocked: " + reason
         : "next: line " + (s.pc[t] + 1);
       col.status.classList.toggle("puzzle-blocked", !!reason && !m.done(s, t));
       col.locals.textContent = Object.keys(s.locals[t]).length
@@ -397,7 +406,8 @@
       (this.schedule.length ? this.schedule.join(" ") + " (" + this.schedule.length +
         (this.schedule.length === 1 ? " step)" : " steps)") : "none yet");
     this.undoButton.disabled = !this.history.length;
-    this.statusView.textContent = this.message;
+    this.statusView.textContent = "";
+    this.statusView.appendChild(rich("span", "", this.message));
     this.div.classList.toggle("puzzle-won", m.won(s));
     // A button that became disabled drops the keyboard focus: hand it on.
     if (lost) {

@@ -1089,6 +1089,20 @@ fn escape_html(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// `code` spans of a goal as `<code>` (after escaping).
+fn with_code(text: &str) -> String {
+    text.split('`')
+        .enumerate()
+        .map(|(i, part)| {
+            if i % 2 == 1 {
+                format!("<code>{part}</code>")
+            } else {
+                part.to_owned()
+            }
+        })
+        .collect()
+}
+
 /// The widget's HTML: one block with no blank line in it (Markdown would end the block
 /// there), surrounded by blank lines. The JSON is safe inside `<script>`: every `<`, `>`
 /// and `&` in it is written as a `\u` escape, so no `</script>` or `<!--` can appear.
@@ -1108,7 +1122,7 @@ fn widget(puzzle: &Puzzle) -> String {
          <p><em>This puzzle is played in the browser and needs JavaScript. Here are the \
          threads' programs, to step through on paper.</em></p>\n<table><thead><tr>",
         escape_html(&puzzle.title),
-        escape_html(&puzzle.goal)
+        with_code(&escape_html(&puzzle.goal))
     );
     for thread in &puzzle.threads {
         let _ = write!(html, "<th>Thread {}</th>", escape_html(&thread.name));
