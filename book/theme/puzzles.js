@@ -384,18 +384,20 @@
 
   Widget.prototype.render = function () {
     var m = this.m, s = this.state, focused = document.activeElement, lost = null;
+    var won = m.won(s);
     this.columns.forEach(function (col, t) {
-      var reason = m.blockedReason(s, t);
+      var reason = m.blockedReason(s, t), off = reason || (won && "the puzzle is won");
       col.items.forEach(function (li, i) {
         var here = i === s.pc[t];
         li.classList.toggle("puzzle-next", here);
         if (here) li.setAttribute("aria-current", "step"); else li.removeAttribute("aria-current");
       });
-      if (reason && col.button === focused) lost = col.button;
-      col.button.disabled = !!reason;
-      col.button.title = reason ? m.names[t] + " " + reason : "";
+      if (off && col.button === focused) lost = col.button;
+      col.button.disabled = !!off;
+      col.button.title = reason ? m.names[t] + " " + reason : off || "";
       col.status.textContent = m.done(s, t) ? "finished"
-        : reason ? "blocked: " + reason
+        : reason ? "blocked" + (s.waited[t] > 1 ? " for " + s.waited[t] + " steps" : "") +
+          ": " + reason
         : "next: line " + (s.pc[t] + 1);
       col.status.classList.toggle("puzzle-blocked", !!reason && !m.done(s, t));
       col.locals.textContent = Object.keys(s.locals[t]).length
@@ -408,7 +410,7 @@
     this.undoButton.disabled = !this.history.length;
     this.statusView.textContent = "";
     this.statusView.appendChild(rich("span", "", this.message));
-    this.div.classList.toggle("puzzle-won", m.won(s));
+    this.div.classList.toggle("puzzle-won", won);
     // A button that became disabled drops the keyboard focus: hand it on.
     if (lost) {
       var next = this.columns.map(function (c) { return c.button; })
