@@ -12,6 +12,7 @@ use mdbook_driver::MDBook;
 use mdbook_driver::config::Config;
 
 pub mod links;
+pub mod puzzles;
 
 /// What went wrong, in one line for the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,8 +85,35 @@ pub fn build(root: &Path, output: &Path) -> Result<PathBuf> {
         root: root.to_path_buf(),
         web,
     });
+    book.with_preprocessor(puzzles::Puzzles);
     book.build().map_err(|e| mdbook_error("did not build", e))?;
-    Ok(book.build_dir_for("html"))
+    let html = book.build_dir_for("html");
+    remove_puzzle_sources(&html)?;
+    Ok(html)
+}
+
+/// mdBook copies every file of `src/` that is not Markdown into the output, so the puzzles'
+/// TOML (with their winning schedules) would be published beside the pages that embed them
+/// without the schedules. The browser check reads them from `book/src/puzzles/` instead.
+fn remove_puzzle_sources(html: &Path) -> Result<()> {
+    let dir = html.join("puzzles");
+    let entries = match fs::read_dir(&dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::new(format!("cannot read {}: {e}", dir.display()))),
+    };
+    for entry in entries {
+        let path = entry
+            .map_err(|e| Error::new(format!("cannot read {}: {e}", dir.display())))?
+            .path();
+        if path.extension().is_some_and(|ext| ext == "toml") {
+            fs::remove_file(&path)
+                .map_err(|e| Error::new(format!("cannot remove {}: {e}", path.display())))?;
+        }
+    }
+    // Empty now (the format's README is Markdown, which mdBook does not copy).
+    let _ = fs::remove_dir(&dir);
+    Ok(())
 }
 
 /// A link in the built book that leads nowhere.
