@@ -890,7 +890,7 @@ impl Lab<'_> {
             table.row(vec![
                 format!("{function}({arg})"),
                 seconds(t),
-                format!("{:.0} M", per_run as f64 / t / 1e6),
+                format!("{:.0}\u{a0}M", per_run as f64 / t / 1e6),
                 py_cell(&py, seconds),
                 match &py {
                     Some(Ok(py)) => times(t / py),
@@ -1058,12 +1058,13 @@ fn field(answer: &Option<Result<Json, String>>, key: &str) -> PySeconds {
     })
 }
 
-/// How an interval is written in the tables: "5 ms", "500 µs".
+/// How an interval is written in the tables: "5 ms", "500 µs" (with a no-break space, so
+/// that a narrow column does not wrap the number away from its unit).
 fn interval_label(interval: Duration) -> String {
     if interval >= Duration::from_millis(1) {
-        format!("{} ms", interval.as_millis())
+        format!("{}\u{a0}ms", interval.as_millis())
     } else {
-        format!("{} µs", interval.as_micros())
+        format!("{}\u{a0}µs", interval.as_micros())
     }
 }
 

@@ -205,8 +205,10 @@ impl Table {
         if !self.notes.is_empty() {
             out += "\n";
         }
+        // One list item per check: in the book, lines that merely follow each other are
+        // one paragraph.
         for (what, holds) in &self.checks {
-            out += &format!("\n{} {what}", if *holds { "✓" } else { "✗" });
+            out += &format!("\n- {} {what}", if *holds { "✓" } else { "✗" });
         }
         out
     }
@@ -224,14 +226,15 @@ impl Table {
     }
 }
 
-/// Seconds, in a unit that suits them.
+/// Seconds, in a unit that suits them. A no-break space (U+00A0) joins the number to its
+/// unit, so that a narrow table column in the book never wraps one away from the other.
 pub fn seconds(s: f64) -> String {
     if s >= 1.0 {
-        format!("{s:.2} s")
+        format!("{s:.2}\u{a0}s")
     } else if s >= 1e-3 {
-        format!("{:.1} ms", s * 1e3)
+        format!("{:.1}\u{a0}ms", s * 1e3)
     } else {
-        format!("{:.1} µs", s * 1e6)
+        format!("{:.1}\u{a0}µs", s * 1e6)
     }
 }
 

@@ -8,80 +8,136 @@ use serde_json::json;
 
 use toy_python::{Event, EventKind};
 
-/// A span of one thread's life: holding the GIL, or blocked outside it.
+/// What a thread was doing in a span of its life.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum State {
+    /// It held the GIL (from `Acquired` to `Released`).
+    Holding,
+    /// It wanted the GIL and did not have it yet (from `Wanted` to `Acquired`).
+    Waiting,
+    /// It was in a blocking call, without the GIL (from `Blocked` to `Unblocked`).
+    Blocked,
+}
+
+impl State {
+    fn name(self) -> &'static str {
+        match self {
+            State::Holding => "holds the GIL",
+            State::Waiting => "waits for the GIL",
+            State::Blocked => "blocked (no GIL)",
+        }
+    }
+}
+
+/// A span of one thread's life.
 struct Span {
     thread: usize,
     from: Duration,
     to: Duration,
-    holding: bool,
+    state: State,
 }
 
 fn spans(events: &[Event]) -> (Vec<Span>, Vec<(usize, Duration)>) {
     let end = events.last().map(|e| e.at).unwrap_or_default();
-    // Open spans by (thread, holding): `Acquired` opens a holding span that `Released`
-    // closes; `Blocked` opens a blocked one that `Unblocked` closes.
-    let mut open: BTreeMap<(usize, bool), Duration> = BTreeMap::new();
+    // Open spans by (thread, state): `Acquired` closes a waiting span and opens a holding
+    // one that `Released` closes; `Wanted` opens a waiting span; `Blocked` opens a blocked
+    // one that `Unblocked` closes.
+    let mut open: BTreeMap<(usize, State), Duration> = BTreeMap::new();
     let mut spans = Vec::new();
     let mut requests = Vec::new();
     for event in events {
-        let (holding, opens) = match event.kind {
-            EventKind::Acquired => (true, true),
-            EventKind::Released => (true, false),
-            EventKind::Blocked => (false, true),
-            EventKind::Unblocked => (false, false),
+        let (closes, opens): (&[State], &[State]) = match event.kind {
+            EventKind::Wanted => (&[], &[State::Waiting]),
+            EventKind::Acquired => (&[State::Waiting], &[State::Holding]),
+            EventKind::Released => (&[State::Holding], &[]),
+            EventKind::Blocked => (&[], &[State::Blocked]),
+            EventKind::Unblocked => (&[State::Blocked], &[]),
             EventKind::DropRequested => {
                 requests.push((event.thread, event.at));
                 continue;
             }
-            EventKind::Wanted => continue,
         };
-        let key = (event.thread, holding);
-        if opens {
-            open.insert(key, event.at);
-        } else if let Some(from) = open.remove(&key) {
-            spans.push(Span {
-                thread: event.thread,
-                from,
-                to: event.at,
-                holding,
-            });
+        for &state in closes {
+            if let Some(from) = open.remove(&(event.thread, state)) {
+                spans.push(Span {
+                    thread: event.thread,
+                    from,
+                    to: event.at,
+                    state,
+                });
+            }
+        }
+        for &state in opens {
+            open.insert((event.thread, state), event.at);
         }
     }
     // Spans still open when the log ends run to its end.
-    spans.extend(open.into_iter().map(|((thread, holding), from)| Span {
+    spans.extend(open.into_iter().map(|((thread, state), from)| Span {
         thread,
         from,
         to: end,
-        holding,
+        state,
     }));
     (spans, requests)
 }
 
-/// An SVG: one row per thread, a bar where it held the GIL, a thin bar where it was
-/// blocked without it, a tick where it asked the holder to drop the GIL.
+/// Colours of the picture. It has its own white background, so that it reads the same in
+/// the book's light and dark themes.
+const HOLD: &str = "#3572b0";
+const BLOCKED: &str = "#f0a830";
+const REQUEST: &str = "#c0392b";
+/// The narrowest bar drawn for a hold: the I/O thread holds the GIL for microseconds, which
+/// would be far less than a pixel.
+const MIN_HOLD: f64 = 3.0;
+
+/// An SVG: one row per thread, a bar where it held the GIL (never narrower than
+/// `MIN_HOLD`, so that short holds stay visible), a hatched bar where it waited for the GIL,
+/// a thin bar where it was blocked in a call without it, a tick where it asked the holder
+/// to drop the GIL, and a legend. It is 760 units wide, about the width of the book's
+/// content column, so that its 14-unit text is shown at about 14 px.
 pub fn svg(events: &[Event], names: &BTreeMap<usize, String>, caption: &str) -> String {
-    let (spans, requests) = spans(events);
+    let (mut spans, requests) = spans(events);
+    // Holds last, so that they are drawn on top of the waits and blocks they touch.
+    spans.sort_by_key(|span| std::cmp::Reverse(span.state));
     let start = events.first().map(|m| m.at).unwrap_or_default();
     let end = events.last().map(|m| m.at).unwrap_or_default();
     let total = (end - start).as_secs_f64().max(1e-9);
-    let (left, width, row) = (150.0, 760.0, 34.0);
+    let (full, left, width, row) = (760.0, 150.0, 595.0, 40.0);
     let x = |t: Duration| left + (t - start).as_secs_f64() / total * width;
     let threads: Vec<usize> = names.keys().copied().collect();
+    let caption_lines = wrap(caption, 84);
+    let top = 14.0 + caption_lines.len() as f64 * 18.0;
     let y =
-        |thread: usize| 30.0 + threads.iter().position(|t| *t == thread).unwrap_or(0) as f64 * row;
-    let height = 30.0 + threads.len() as f64 * row + 50.0;
+        |thread: usize| top + threads.iter().position(|t| *t == thread).unwrap_or(0) as f64 * row;
+    let axis = top + threads.len() as f64 * row + 4.0;
+    let legend = axis + 36.0;
+    let height = legend + 30.0;
     let mut out = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 940 {height:.0}\" \
-         font-family=\"sans-serif\" font-size=\"12\">\n\
-         <rect width=\"940\" height=\"{height:.0}\" fill=\"white\"/>\n\
-         <text x=\"10\" y=\"18\" font-weight=\"bold\">{}</text>\n",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {full} {height:.0}\" \
+         font-family=\"Helvetica, Arial, sans-serif\" font-size=\"14\" fill=\"#222\">\n\
+         <title>{}</title>\n\
+         <desc>One row per thread. Solid bars: the thread holds the GIL. Hatched bars: it \
+         wants the GIL and waits for it. Thin bars: it is blocked in a call, without the GIL. \
+         Red ticks: it asks the holder to drop the GIL.</desc>\n\
+         <defs><pattern id=\"wait\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" \
+         patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#eeeeee\"/>\
+         <line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#777\" stroke-width=\"2\"/>\
+         </pattern></defs>\n\
+         <rect width=\"{full}\" height=\"{height:.0}\" rx=\"4\" fill=\"white\"/>\n",
         escape(caption)
     );
+    for (i, line) in caption_lines.iter().enumerate() {
+        out += &format!(
+            "<text x=\"10\" y=\"{:.0}\" font-weight=\"bold\">{}</text>\n",
+            22.0 + i as f64 * 18.0,
+            escape(line)
+        );
+    }
     for thread in &threads {
         out += &format!(
             "<text x=\"10\" y=\"{:.1}\">{}</text>\n<line x1=\"{left}\" x2=\"{}\" y1=\"{:.1}\" \
              y2=\"{:.1}\" stroke=\"#ddd\"/>\n",
-            y(*thread) + 16.0,
+            y(*thread) + 17.0,
             escape(&names[thread]),
             left + width,
             y(*thread) + 12.0,
@@ -89,63 +145,78 @@ pub fn svg(events: &[Event], names: &BTreeMap<usize, String>, caption: &str) -> 
         );
     }
     for span in &spans {
-        if !names.contains_key(&span.thread) {
+        // An uncontended take is a wait of no time at all: nothing to draw.
+        if !names.contains_key(&span.thread)
+            || (span.state == State::Waiting && span.to == span.from)
+        {
             continue;
         }
-        let (top, tall, colour) = if span.holding {
-            (y(span.thread) + 2.0, 20.0, "#3572b0")
-        } else {
-            (y(span.thread) + 9.0, 6.0, "#f0a830")
+        let wide = x(span.to) - x(span.from);
+        let (top, tall, fill, wide) = match span.state {
+            State::Holding => (2.0, 20.0, HOLD, wide.max(MIN_HOLD)),
+            State::Waiting => (4.0, 16.0, "url(#wait)", wide.max(0.5)),
+            State::Blocked => (9.0, 6.0, BLOCKED, wide.max(0.5)),
         };
         out += &format!(
-            "<rect x=\"{:.2}\" y=\"{top:.1}\" width=\"{:.2}\" height=\"{tall}\" fill=\"{colour}\"/>\n",
+            "<rect x=\"{:.2}\" y=\"{:.1}\" width=\"{wide:.2}\" height=\"{tall}\" fill=\"{fill}\"/>\n",
             x(span.from),
-            (x(span.to) - x(span.from)).max(0.5)
+            y(span.thread) + top,
         );
     }
     for (thread, at) in &requests {
         if names.contains_key(thread) {
             out += &format!(
-                "<line x1=\"{0:.2}\" x2=\"{0:.2}\" y1=\"{1:.1}\" y2=\"{2:.1}\" stroke=\"#c0392b\" \
-                 stroke-width=\"1.5\"/>\n",
+                "<line x1=\"{0:.2}\" x2=\"{0:.2}\" y1=\"{1:.1}\" y2=\"{2:.1}\" stroke=\"{REQUEST}\" \
+                 stroke-width=\"2\"/>\n",
                 x(*at),
-                y(*thread) - 2.0,
-                y(*thread) + 26.0
+                y(*thread) - 3.0,
+                y(*thread) + 27.0
             );
         }
     }
-    let axis = 30.0 + threads.len() as f64 * row + 8.0;
     let step = nice_step(total);
     let mut tick = 0.0;
     while tick <= total + 1e-12 {
         let tx = left + tick / total * width;
         out += &format!(
             "<line x1=\"{tx:.1}\" x2=\"{tx:.1}\" y1=\"{axis:.1}\" y2=\"{:.1}\" stroke=\"#888\"/>\
-             <text x=\"{tx:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"#555\">{} ms</text>\n",
+             <text x=\"{tx:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"#444\">{} ms</text>\n",
             axis + 5.0,
-            axis + 18.0,
+            axis + 20.0,
             trim(tick * 1e3)
         );
         tick += step;
     }
+    let text_y = legend + 12.0;
     out += &format!(
-        "<rect x=\"{left}\" y=\"{0:.1}\" width=\"14\" height=\"10\" fill=\"#3572b0\"/>\
-         <text x=\"{1}\" y=\"{2:.1}\">holds the GIL</text>\
-         <rect x=\"{3}\" y=\"{4:.1}\" width=\"14\" height=\"4\" fill=\"#f0a830\"/>\
-         <text x=\"{5}\" y=\"{2:.1}\">blocked, without the GIL</text>\
-         <line x1=\"{6}\" x2=\"{6}\" y1=\"{0:.1}\" y2=\"{7:.1}\" stroke=\"#c0392b\" stroke-width=\"1.5\"/>\
-         <text x=\"{8}\" y=\"{2:.1}\">drop request</text>\n</svg>\n",
-        axis + 28.0,
-        left + 20.0,
-        axis + 37.0,
-        left + 140.0,
-        axis + 31.0,
-        left + 160.0,
-        left + 345.0,
-        axis + 38.0,
-        left + 352.0,
+        "<rect x=\"10\" y=\"{legend:.1}\" width=\"16\" height=\"14\" fill=\"{HOLD}\"/>\
+         <text x=\"32\" y=\"{text_y:.1}\">holds the GIL</text>\
+         <rect x=\"150\" y=\"{legend:.1}\" width=\"16\" height=\"14\" fill=\"url(#wait)\"/>\
+         <text x=\"172\" y=\"{text_y:.1}\">waits for the GIL</text>\
+         <rect x=\"315\" y=\"{:.1}\" width=\"16\" height=\"6\" fill=\"{BLOCKED}\"/>\
+         <text x=\"337\" y=\"{text_y:.1}\">blocked in a call, no GIL</text>\
+         <line x1=\"545\" x2=\"545\" y1=\"{:.1}\" y2=\"{:.1}\" stroke=\"{REQUEST}\" stroke-width=\"2\"/>\
+         <text x=\"553\" y=\"{text_y:.1}\">drop request</text>\n</svg>\n",
+        legend + 4.0,
+        legend - 2.0,
+        legend + 16.0,
     );
     out
+}
+
+/// `text` in lines of at most `columns` characters, broken between words.
+fn wrap(text: &str, columns: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split(' ') {
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + 1 + word.chars().count() <= columns => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(word.to_owned()),
+        }
+    }
+    lines
 }
 
 /// Chrome's trace-event format: a complete event per span, an instant per drop request.
@@ -161,7 +232,7 @@ pub fn chrome_trace(events: &[Event], names: &BTreeMap<usize, String>) -> String
     for span in spans {
         events.push(json!({
             "ph": "X",
-            "name": if span.holding { "holds the GIL" } else { "blocked (no GIL)" },
+            "name": span.state.name(),
             "pid": 1,
             "tid": span.thread,
             "ts": micros(span.from),
