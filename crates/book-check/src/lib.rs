@@ -430,11 +430,15 @@ impl Run<'_> {
         }
     }
 
+    /// Records a problem once (mdBook 0.5 writes each image twice, for its zoom).
     fn problem(&mut self, page: &str, message: String) {
-        self.report.problems.push(Problem {
+        let problem = Problem {
             page: page.to_owned(),
             message,
-        });
+        };
+        if !self.report.problems.contains(&problem) {
+            self.report.problems.push(problem);
+        }
     }
 
     fn setup(&mut self, width: u32, height: u32, mobile: bool) -> Result<(), Error> {
