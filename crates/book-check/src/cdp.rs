@@ -12,7 +12,7 @@ use std::os::fd::AsRawFd;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -86,9 +86,49 @@ fn fresh_temp_dir(what: &str) -> Result<PathBuf, Error> {
     Ok(dir)
 }
 
+/// The process group of the Chromium that is running, 0 when none: a signal handler of
+/// the binary kills it on Ctrl+C, when no `Drop` runs.
+static RUNNING_GROUP: AtomicI32 = AtomicI32::new(0);
+
+/// Kills the running Chromium's process group, if any. Async-signal-safe (an atomic load
+/// and `kill`), so a signal handler may call it.
+pub fn kill_running() {
+    let group = RUNNING_GROUP.swap(0, Ordering::SeqCst);
+    if group > 0 {
+        // SAFETY: `kill` has no memory effects; the group is the one `launch` started.
+        unsafe {
+            libc::kill(-group, libc::SIGKILL);
+        }
+    }
+}
+
+/// Removes the profiles left by checks whose process is gone (killed before its `Drop`).
+fn remove_stale_profiles() {
+    let Ok(entries) = fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name
+            .strip_prefix("book-check-profile-")
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<libc::pid_t>().ok())
+        else {
+            continue;
+        };
+        // SAFETY: signal 0 only asks whether the process exists; nothing is sent.
+        let gone = unsafe { libc::kill(pid, 0) } != 0
+            && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+        if gone {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 impl Chromium {
     /// Starts `binary` headless with a fresh profile and attaches to its first tab.
     pub fn launch(binary: &Path) -> Result<Self, Error> {
+        remove_stale_profiles();
         let profile = fresh_temp_dir("profile")?;
         let pipe_error = |e: std::io::Error| Error::Io(format!("cannot create a pipe: {e}"));
         // Both ends are close-on-exec; the child gets its two ends as fds 3 and 4 below.
@@ -157,6 +197,7 @@ impl Chromium {
         };
         drop(browser_reads);
         drop(browser_writes);
+        RUNNING_GROUP.store(child.id() as i32, Ordering::SeqCst);
         let (sender, receiver) = mpsc::channel();
         std::thread::Builder::new()
             .name("chromium-reader".to_owned())
@@ -374,6 +415,7 @@ impl Chromium {
 
     fn kill(&mut self) {
         let pid = self.child.id() as libc::pid_t;
+        let _ = RUNNING_GROUP.compare_exchange(pid, 0, Ordering::SeqCst, Ordering::SeqCst);
         // SAFETY: `kill` has no memory effects; the negative pid names the process group
         // that `process_group(0)` gave Chromium (its own pid), which the child has not been
         // waited for yet, so the id cannot have been reused.

@@ -15,7 +15,24 @@ const USAGE: &str =
   --print            also check mdBook's print.html (every chapter again on one page)
 Chromium: Debian's `chromium` on the PATH, or CHROMIUM=/path/to/chromium.";
 
+/// On Ctrl+C (or a kill) no destructor runs: kill Chromium, then die of the signal.
+extern "C" fn on_signal(signal: libc::c_int) {
+    book_check::cdp::kill_running();
+    // SAFETY: `signal` and `raise` are async-signal-safe; the default action ends the
+    // process as the signal would have.
+    unsafe {
+        libc::signal(signal, libc::SIG_DFL);
+        libc::raise(signal);
+    }
+}
+
 fn main() -> ExitCode {
+    for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+        // SAFETY: `on_signal` only calls async-signal-safe functions.
+        unsafe {
+            libc::signal(signal, on_signal as *const () as libc::sighandler_t);
+        }
+    }
     let mut args = std::env::args_os().skip(1);
     let mut book = None;
     let mut root = None;
