@@ -1,0 +1,352 @@
+//! The check against a tiny fixture book (tests/fixture/book, built with the course's own
+//! builder): clean, it passes, puzzles included; each kind of breakage makes it fail with a
+//! message naming the page and the element. Without Chromium these tests say "skipped" and
+//! pass, except under CI (the environment variable CI set), where they fail with the hint.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use book_check::{Options, Report};
+
+fn fixture_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixture")
+}
+
+/// The fixture book, built once per test binary.
+fn built() -> &'static Path {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let output = Path::new(env!("CARGO_TARGET_TMPDIR")).join("book-check-fixture");
+        let _ = fs::remove_dir_all(&output);
+        book_builder::build(&fixture_root(), &output).unwrap_or_else(|e| panic!("{e}"))
+    })
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("create the copy");
+    for entry in fs::read_dir(from).expect("read the built fixture") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+/// A fresh copy of the built fixture for one test to break.
+fn copy(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("book-check-{name}"));
+    let _ = fs::remove_dir_all(&dir);
+    copy_dir(built(), &dir);
+    dir
+}
+
+fn edit(file: &Path, from: &str, to: &str) {
+    let text = fs::read_to_string(file).expect("read the page");
+    assert!(text.contains(from), "{} has no `{from}`", file.display());
+    fs::write(file, text.replacen(from, to, 1)).expect("write the page");
+}
+
+/// Runs the check on `html` with the puzzles of `puzzles` (the fixture's by default), or
+/// `None` when there is no Chromium and CI is not set.
+fn run_with(html: &Path, puzzles: Option<PathBuf>) -> Option<Report> {
+    if let Err(missing) = book_check::find_chromium() {
+        if std::env::var_os("CI").is_some() {
+            panic!("{missing}");
+        }
+        eprintln!("skipped: {missing}");
+        return None;
+    }
+    let shots = html.with_extension("shots");
+    let mut options = Options::new(html, &shots);
+    options.puzzles_dir = Some(puzzles.unwrap_or_else(|| fixture_root().join("book/src/puzzles")));
+    let report = book_check::check(&options, &mut |line| eprintln!("{line}"))
+        .unwrap_or_else(|e| panic!("the check did not run: {e}"));
+    for problem in &report.problems {
+        eprintln!("problem: {problem}");
+    }
+    Some(report)
+}
+
+fn run(html: &Path) -> Option<Report> {
+    run_with(html, None)
+}
+
+/// The problem of `page` whose message contains `text`, or a panic listing them all.
+fn assert_problem(report: &Report, page: &str, text: &str) {
+    let found = report
+        .problems
+        .iter()
+        .any(|p| p.page == page && p.message.contains(text));
+    let all: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
+    assert!(
+        found,
+        "expected a problem on {page} containing `{text}`, got:\n  {}",
+        all.join("\n  ")
+    );
+}
+
+#[test]
+fn the_clean_fixture_passes_with_its_puzzles_search_and_screenshots() {
+    let html = copy("clean");
+    let Some(report) = run(&html) else { return };
+    let all: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
+    assert!(
+        report.problems.is_empty(),
+        "problems:\n  {}",
+        all.join("\n  ")
+    );
+    for page in [
+        "index.html",
+        "introduction.html",
+        "part-2/races.html",
+        "part-6/diagrams.html",
+    ] {
+        assert!(
+            report.pages.iter().any(|p| p == page),
+            "{page} not checked: {:?}",
+            report.pages
+        );
+    }
+    assert_eq!(report.puzzles, ["race", "fixed"]);
+    assert!(
+        report
+            .searches
+            .iter()
+            .any(|(word, n)| word == "loom" && *n > 0),
+        "{:?}",
+        report.searches
+    );
+    assert!(
+        report
+            .searches
+            .iter()
+            .any(|(word, n)| word == book_check::NONSENSE_WORD && *n == 0),
+        "{:?}",
+        report.searches
+    );
+    let names: Vec<String> = report
+        .screenshots
+        .iter()
+        .map(|p| {
+            p.file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    for name in [
+        "index.png",
+        "part-2-races.png",
+        "part-6-diagrams.png",
+        "phone-375-part-2-races.png",
+        "navy-part-2-races.png",
+    ] {
+        assert!(names.iter().any(|n| n == name), "no {name} in {names:?}");
+    }
+    for shot in &report.screenshots {
+        let bytes = fs::read(shot).expect("read the screenshot");
+        assert!(
+            bytes.starts_with(b"\x89PNG"),
+            "{} is no PNG",
+            shot.display()
+        );
+    }
+}
+
+#[test]
+fn a_missing_image_fails_naming_the_page_and_the_image() {
+    let html = copy("missing-image");
+    fs::remove_file(html.join("part-2/img/race.svg")).expect("delete the image");
+    let Some(report) = run(&html) else { return };
+    assert_problem(
+        &report,
+        "part-2/races.html",
+        "image `img/race.svg` did not load",
+    );
+    assert!(
+        report
+            .screenshots
+            .iter()
+            .any(|p| p.ends_with("failed-part-2-races.png")),
+        "no screenshot of the failing page: {:?}",
+        report.screenshots
+    );
+}
+
+#[test]
+fn an_svg_that_is_not_well_formed_fails() {
+    let html = copy("bad-svg");
+    edit(&html.join("part-6/img/timeline.svg"), "</svg>", "</svg");
+    let Some(report) = run(&html) else { return };
+    assert_problem(&report, "part-6/img/timeline.svg", "not well-formed");
+    assert_problem(
+        &report,
+        "part-6/diagrams.html",
+        "image `img/timeline.svg` did not load",
+    );
+}
+
+#[test]
+fn a_script_that_throws_fails_with_the_exception() {
+    let html = copy("console-error");
+    edit(
+        &html.join("introduction.html"),
+        "</body>",
+        "<script>throw new Error('fixture exception')</script></body>",
+    );
+    let Some(report) = run(&html) else { return };
+    assert_problem(&report, "introduction.html", "fixture exception");
+}
+
+#[test]
+fn a_link_to_a_missing_anchor_fails() {
+    let html = copy("anchor");
+    edit(
+        &html.join("introduction.html"),
+        "part-2/races.html#the-race",
+        "part-2/races.html#no-such-anchor",
+    );
+    let Some(report) = run(&html) else { return };
+    assert_problem(
+        &report,
+        "introduction.html",
+        "no id=\"no-such-anchor\" in part-2/races.html",
+    );
+}
+
+#[test]
+fn a_code_block_wider_than_the_column_fails() {
+    let html = copy("wide-pre");
+    let long = "a_very_long_identifier ".repeat(12);
+    edit(
+        &html.join("part-2/races.html"),
+        "<pre><code",
+        &format!("<pre><code>{long}</code></pre>\n<pre><code"),
+    );
+    let Some(report) = run(&html) else { return };
+    assert_problem(&report, "part-2/races.html", "has a scroll bar at 1280 px");
+}
+
+#[test]
+fn a_search_that_finds_nothing_fails() {
+    let html = copy("search");
+    // The search index emptied as it loads (every word's entry of its inverted index
+    // removed); the pages still contain the words.
+    let index = fs::read_dir(&html)
+        .expect("read the copy")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("searchindex"))
+                && p.extension().is_some_and(|e| e == "js")
+        })
+        .expect("a searchindex-*.js");
+    edit(
+        &index,
+        "Object.assign(window.search, JSON.parse(",
+        "Object.assign(window.search, (config => { \
+         for (const field of Object.values(config.index.index)) field.root = { df: 0, docs: {} }; \
+         return config; })(JSON.parse(",
+    );
+    let text = fs::read_to_string(&index).expect("read the index");
+    let text = text
+        .trim_end()
+        .strip_suffix(");")
+        .expect("the index ends with `);`");
+    fs::write(&index, format!("{text}));")).expect("write the index");
+    let Some(report) = run(&html) else { return };
+    assert_problem(
+        &report,
+        "index.html (search)",
+        "searching for `loom` found nothing, though the book contains the word",
+    );
+}
+
+#[test]
+fn puzzle_buttons_that_do_nothing_fail_the_check_by_hand() {
+    let html = copy("buttons");
+    let script = fs::read_dir(html.join("theme"))
+        .expect("read theme/")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().contains("puzzles"))
+        .expect("theme/puzzles-*.js");
+    edit(
+        &script,
+        "addEventListener('click'",
+        "addEventListener('dblclick'",
+    );
+    let Some(report) = run(&html) else { return };
+    let page = "part-2/races.html (puzzle `race` by hand)";
+    assert_problem(
+        &report,
+        page,
+        "clicking the buttons [A, B, A, B] of puzzle `race` did not win",
+    );
+    assert_problem(&report, page, "pressing Enter on the buttons [A, B, A, B]");
+}
+
+#[test]
+fn a_wrong_solution_and_a_puzzle_on_no_page_fail() {
+    let html = copy("puzzles");
+    let sources = html.with_extension("puzzles");
+    let _ = fs::remove_dir_all(&sources);
+    fs::create_dir_all(&sources).expect("create the sources");
+    fs::write(
+        sources.join("race.toml"),
+        "id = \"race\"\nkind = \"find\"\nsolution = [\"A\", \"A\", \"B\", \"B\"]\n",
+    )
+    .expect("write");
+    fs::write(
+        sources.join("fixed.toml"),
+        "id = \"fixed\"\nkind = \"find\"\nsolution = [\"A\", \"B\"]\n",
+    )
+    .expect("write");
+    fs::write(
+        sources.join("elsewhere.toml"),
+        "id = \"elsewhere\"\nkind = \"safe\"\n",
+    )
+    .expect("write");
+    let Some(report) = run_with(&html, Some(sources.clone())) else {
+        return;
+    };
+    assert_problem(
+        &report,
+        "part-2/races.html",
+        "puzzle `race`: playing its solution [A, A, B, B] does not win",
+    );
+    assert_problem(
+        &report,
+        "part-2/races.html",
+        "puzzle `fixed` is \"find\" but explore() says",
+    );
+    let elsewhere = sources.join("elsewhere.toml").display().to_string();
+    assert_problem(&report, &elsewhere, "puzzle `elsewhere` is on no page");
+}
+
+#[test]
+fn a_bad_puzzle_file_is_an_error_naming_it() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("book-check-bad-puzzle");
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).expect("create");
+    fs::write(dir.join("oops.toml"), "id = \"oops\"\nkind = \"find\"\n").expect("write");
+    let error = book_check::read_puzzles(&dir).expect_err("no solution");
+    let text = error.to_string();
+    assert!(
+        text.contains("oops.toml") && text.contains("solution"),
+        "{text}"
+    );
+    fs::write(dir.join("oops.toml"), "id = [").expect("write");
+    let text = book_check::read_puzzles(&dir)
+        .expect_err("not TOML")
+        .to_string();
+    assert!(
+        text.contains("bad puzzle file") && text.contains("oops.toml"),
+        "{text}"
+    );
+}
