@@ -29,6 +29,13 @@ fn the_book_builds_and_has_no_broken_internal_links() {
         html.display(),
         lines.join("\n  ")
     );
+    // The puzzles' sources hold their winning schedules: the pages embed them without.
+    let published_sources = html.join("puzzles");
+    assert!(
+        !published_sources.exists(),
+        "the built book publishes the puzzles' TOML (with their solutions) in {}",
+        published_sources.display()
+    );
     check_in_a_browser(root, &html);
 }
 
