@@ -23,7 +23,7 @@ pub enum Command {
     /// Staged hints for one exercise.
     Hint { exercise: String, mode: HintMode },
     /// Build the book into `target/book`.
-    Book { open: bool },
+    Book { open: bool, check: bool },
     /// The maintainer check: stubs fail, solutions pass, the contract is covered, mutants
     /// are caught (each `repeat` times), alternatives pass.
     Verify {
@@ -152,11 +152,14 @@ and so on (the count is kept in target/course/hints.toml).
   --reset   start again from the first hint";
 
 const BOOK: &str = "\
-usage: cargo run -- book [--open]
+usage: cargo run -- book [--open] [--check]
 
 Builds the book from book/ into target/book and prints the page to open. The first time,
 the book builder (crates/book-builder, with mdBook) is compiled: about a minute.
-  --open    also try to open it in your browser";
+  --open    also try to open it in your browser
+  --check   then check every page in headless Chromium (crates/book-check: console errors,
+            images, links, wide code blocks and tables, search, puzzles), with screenshots
+            in target/book-check; needs Debian's `chromium` package or CHROMIUM=/path";
 
 const VERIFY: &str = "\
 usage: cargo run -- verify [NN] [--repeat N]
@@ -281,6 +284,8 @@ enum Sub {
     Book {
         #[arg(long)]
         open: bool,
+        #[arg(long)]
+        check: bool,
     },
     #[command(override_help = VERIFY)]
     Verify {
@@ -340,7 +345,7 @@ impl From<Option<Sub>> for Command {
                 };
                 Command::Hint { exercise, mode }
             }
-            Some(Sub::Book { open }) => Command::Book { open },
+            Some(Sub::Book { open, check }) => Command::Book { open, check },
             Some(Sub::Verify { exercise, repeat }) => Command::Verify { exercise, repeat },
             Some(Sub::Sweep {
                 exercise,
@@ -544,8 +549,27 @@ mod tests {
 
     #[test]
     fn book_and_verify_options() {
-        assert_eq!(ok(&["book"]), Command::Book { open: false });
-        assert_eq!(ok(&["book", "--open"]), Command::Book { open: true });
+        assert_eq!(
+            ok(&["book"]),
+            Command::Book {
+                open: false,
+                check: false
+            }
+        );
+        assert_eq!(
+            ok(&["book", "--open"]),
+            Command::Book {
+                open: true,
+                check: false
+            }
+        );
+        assert_eq!(
+            ok(&["book", "--check"]),
+            Command::Book {
+                open: false,
+                check: true
+            }
+        );
         assert_eq!(
             ok(&["verify"]),
             Command::Verify {

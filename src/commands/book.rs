@@ -5,11 +5,12 @@ use std::process::{Command, Stdio};
 
 use super::Outcome;
 use crate::book;
-use crate::error::Result;
+use crate::cargo::cargo_program;
+use crate::error::{Error, Result};
 use crate::say;
 use crate::ui::Ui;
 
-pub fn run(ui: &Ui, root: &Path, open: bool) -> Result<Outcome> {
+pub fn run(ui: &Ui, root: &Path, open: bool, check: bool) -> Result<Outcome> {
     let output = book::default_output(root);
     if !book::builder_is_built(root) {
         say!("building the book builder (first time only, about a minute)…");
@@ -30,7 +31,39 @@ pub fn run(ui: &Ui, root: &Path, open: bool) -> Result<Outcome> {
         }
         say!("Open it in your browser: {url}");
     }
+    if check {
+        return check_in_a_browser(ui, root, &html);
+    }
     Ok(Outcome::Success)
+}
+
+/// `cargo run -p book-check -- HTML --screenshots target/book-check`, its output shown as it
+/// comes: a line per page, then the problems. Run through cargo for the same reason as the
+/// builder: a learner's first `cargo run` never compiles it.
+fn check_in_a_browser(ui: &Ui, root: &Path, html: &Path) -> Result<Outcome> {
+    let screenshots = root.join("target").join("book-check");
+    say!("Checking every page in headless Chromium (cargo run -p book-check) ...");
+    let status = Command::new(cargo_program())
+        .current_dir(root)
+        .args(["run", "--quiet", "--package", "book-check", "--"])
+        .arg(html)
+        .arg("--screenshots")
+        .arg(&screenshots)
+        .stdin(Stdio::null())
+        .status()
+        .map_err(|e| Error::new(format!("cannot run cargo to check the book: {e}")))?;
+    if status.success() {
+        say!(
+            "{} Every page of the book passed the browser check.",
+            ui.tick()
+        );
+        Ok(Outcome::Success)
+    } else {
+        Err(Error::new(format!(
+            "the browser check found problems (above); screenshots are in {}",
+            screenshots.display()
+        )))
+    }
 }
 
 /// `file:///path/to/index.html`, with the characters a URL cannot hold escaped.

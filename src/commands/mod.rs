@@ -51,8 +51,8 @@ pub fn run(command: Command) -> Result<Outcome> {
         Command::Hint { exercise, mode } => {
             hint::run(&ui, &load_course()?, &exercise, mode).map_err(|e| e.with_topic(Topic::Hint))
         }
-        Command::Book { open } => {
-            book::run(&ui, &current_root()?, open).map_err(|e| e.with_topic(Topic::Book))
+        Command::Book { open, check } => {
+            book::run(&ui, &current_root()?, open, check).map_err(|e| e.with_topic(Topic::Book))
         }
         Command::Verify { exercise, repeat } => {
             verify::run(&ui, &load_course()?, exercise.as_deref(), repeat)
