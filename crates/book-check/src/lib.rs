@@ -1023,6 +1023,19 @@ impl Run<'_> {
                             text_list(&explore["schedule"]).join(", ")
                         ),
                     );
+                } else if out.get("exploreError").is_none()
+                    && explore["complete"] != Value::Bool(true)
+                {
+                    // A search cut short proves nothing: the bad state may lie beyond it.
+                    self.problem(
+                        page,
+                        format!(
+                            "puzzle `{id}` is \"safe\" but explore() stopped after {} states \
+                             without visiting them all (complete: {}), so nothing shows the \
+                             bad state is unreachable: make the program's state space smaller",
+                            explore["states"], explore["complete"]
+                        ),
+                    );
                 }
             }
         }

@@ -62,7 +62,7 @@ fn run_with(html: &Path, puzzles: Option<PathBuf>) -> Option<Report> {
     }
     let shots = html.with_extension("shots");
     let mut options = Options::new(html, &shots);
-    options.puzzles_dir = Some(puzzles.unwrap_or_else(|| fixture_root().join("book/src/puzzles")));
+    options.puzzles_dir = Some(puzzles.unwrap_or_else(|| fixture_root().join("puzzles")));
     let report = book_check::check(&options, &mut |line| eprintln!("{line}"))
         .unwrap_or_else(|e| panic!("the check did not run: {e}"));
     for problem in &report.problems {
@@ -327,6 +327,40 @@ fn a_wrong_solution_and_a_puzzle_on_no_page_fail() {
     );
     let elsewhere = sources.join("elsewhere.toml").display().to_string();
     assert_problem(&report, &elsewhere, "puzzle `elsewhere` is on no page");
+}
+
+#[test]
+fn a_safe_puzzle_whose_search_stops_early_is_not_called_safe() {
+    let html = copy("short-search");
+    let script = fs::read_dir(html.join("theme"))
+        .expect("read theme/")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().contains("puzzles"))
+        .expect("theme/puzzles-*.js");
+    // A search that gives up after one state has not shown that the bad state is unreachable.
+    edit(&script, "(limit || 1000)", "1");
+    let sources = html.with_extension("puzzles");
+    let _ = fs::remove_dir_all(&sources);
+    fs::create_dir_all(&sources).expect("create the sources");
+    fs::write(
+        sources.join("race.toml"),
+        "id = \"race\"\nkind = \"find\"\nsolution = [\"A\", \"B\", \"A\", \"B\"]\n",
+    )
+    .expect("write");
+    fs::write(
+        sources.join("fixed.toml"),
+        "id = \"fixed\"\nkind = \"safe\"\n",
+    )
+    .expect("write");
+    let Some(report) = run_with(&html, Some(sources)) else {
+        return;
+    };
+    assert_problem(
+        &report,
+        "part-2/races.html",
+        "puzzle `fixed` is \"safe\" but explore() stopped after 1 states",
+    );
 }
 
 #[test]
