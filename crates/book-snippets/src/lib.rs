@@ -41,9 +41,13 @@ chapters! {
     free_threading => "part-6/free-threading.md",
     escaping => "part-6/escaping.md",
     lab => "part-6/lab.md",
+    sources => "part-6/sources.md",
     exercises => "exercises.md",
     checking => "appendix/checking.md",
     instructors => "appendix/instructors.md",
+    puzzles => "appendix/puzzles.md",
+    // Not a page: the puzzles' format, kept beside them.
+    puzzle_format => "puzzles/README.md",
 }
 
 #[cfg(test)]
