@@ -62,6 +62,7 @@ pub fn build(root: &Path, output: &Path) -> Result<PathBuf> {
     config
         .update_from_env()
         .map_err(|e| mdbook_error("has a bad setting in the environment", e))?;
+    check_html_config(&config)?;
     config.build.build_dir = output.to_path_buf();
     config.build.create_missing = false;
     let web = links::WebRepository::from_env(|name| std::env::var(name).ok());
@@ -90,6 +91,25 @@ pub fn build(root: &Path, output: &Path) -> Result<PathBuf> {
     let html = book.build_dir_for("html");
     remove_puzzle_sources(&html)?;
     Ok(html)
+}
+
+/// mdBook reads `[output.html]` (with its `search`, `playground`, ... tables) leniently: a
+/// misspelt key or a value of the wrong type there makes it log an error and render with
+/// the default settings, so the book builds without its theme files, scripts and search
+/// settings and nothing fails. Here the same table is read strictly, and a mistake in it is
+/// a bad book.toml.
+pub fn check_html_config(config: &Config) -> Result<()> {
+    config
+        .get::<mdbook_driver::config::HtmlConfig>("output.html")
+        .map(drop)
+        .map_err(|e| {
+            let detail = format!("{e:#}").replace('\n', " ");
+            let detail = detail.trim_end();
+            Error::new(format!(
+                "the book has a bad [output.html] in book.toml (mdBook would silently \
+                 ignore all of it): {detail}"
+            ))
+        })
 }
 
 /// mdBook copies every file of `src/` that is not Markdown into the output, so the puzzles'
@@ -441,6 +461,36 @@ mod tests {
         );
         assert!(scan.ids.contains("the-guard"));
         assert!(scan.ids.contains("old-anchor"));
+    }
+
+    #[test]
+    fn a_mistake_in_output_html_is_an_error_not_a_silently_default_theme() {
+        let good: Config = "[output.html]\nadditional-js = [\"theme/puzzles.js\"]\n\
+                            [output.html.search]\nlimit-results = 20\n"
+            .parse()
+            .expect("a good book.toml");
+        assert_eq!(check_html_config(&good), Ok(()));
+        // A misspelt key, a key in the wrong table, a value of the wrong type.
+        for (toml, key) in [
+            (
+                "[output.html]\nadditonal-css = [\"a.css\"]\n",
+                "additonal-css",
+            ),
+            (
+                "[output.html.playground]\nrunnable = true\nlimit-results = 0\n",
+                "limit-results",
+            ),
+            ("[output.html.search]\nenable = \"yes\"\n", "enable"),
+        ] {
+            let config: Config = toml.parse().expect("valid TOML");
+            let error = check_html_config(&config).expect_err(toml).to_string();
+            assert!(
+                error.contains("bad [output.html]") && error.contains(key),
+                "{toml}: {error}"
+            );
+        }
+        let none: Config = "[book]\ntitle = \"x\"\n".parse().expect("no html table");
+        assert_eq!(check_html_config(&none), Ok(()));
     }
 
     #[test]
