@@ -12,6 +12,7 @@ use mdbook_driver::MDBook;
 use mdbook_driver::config::Config;
 
 pub mod links;
+pub mod lint;
 pub mod puzzles;
 
 /// What went wrong, in one line for the user.
@@ -87,6 +88,7 @@ pub fn build(root: &Path, output: &Path) -> Result<PathBuf> {
         web,
     });
     book.with_preprocessor(puzzles::Puzzles);
+    book.with_preprocessor(lint::SourceLint);
     book.build().map_err(|e| mdbook_error("did not build", e))?;
     let html = book.build_dir_for("html");
     remove_puzzle_sources(&html)?;
