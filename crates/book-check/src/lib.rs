@@ -6,9 +6,9 @@
 //! sidebar), a code block with a scroll bar or a table wider than the content column. The
 //! search must find words the book contains and nothing for a nonsense word; every puzzle
 //! of `book/src/puzzles/` must be on a page and be won (or proven safe) through
-//! `window.coursePuzzles`, one of them by clicking its buttons and by keyboard. `index.html`
-//! and one chapter are also loaded from `file://`. Screenshots of a few pages (and of each
-//! failing page) go to a folder for a person to look at.
+//! `window.coursePuzzles`, and every "find" puzzle also by clicking its buttons and by
+//! keyboard. `index.html` and one chapter are also loaded from `file://`. Screenshots of a
+//! few pages (and of each failing page) go to a folder for a person to look at.
 //!
 //! `cargo run -p book-check -- BOOK_HTML_DIR` runs it; `tests/book.rs` of the course calls
 //! [`check`].
@@ -1257,17 +1257,26 @@ impl Run<'_> {
     }
 
     fn puzzles_by_hand(&mut self, puzzles: &[PuzzleSource]) -> Result<(), Error> {
-        let first_find = puzzles.iter().find_map(|p| match &p.kind {
-            PuzzleKind::Find { solution } => self
-                .puzzle_pages
-                .get(&p.id)
-                .map(|page| (p.id.clone(), solution.clone(), page.clone())),
-            PuzzleKind::Safe => None,
-        });
-        if let Some((id, solution, page)) = first_find {
-            let url = format!("{}{}", self.base, percent_encode_path(&page));
-            if self.load(&url, &page)? {
-                self.play_by_hand(&id, &solution, &page)?;
+        // Every "find" puzzle, once, on the first page that has it: its buttons are clicked
+        // and pressed (a widget may break in one puzzle only, or with three threads).
+        let mut by_page: BTreeMap<String, Vec<(String, Vec<String>)>> = BTreeMap::new();
+        for puzzle in puzzles {
+            if let PuzzleKind::Find { solution } = &puzzle.kind
+                && let Some(page) = self.puzzle_pages.get(&puzzle.id)
+            {
+                by_page
+                    .entry(page.clone())
+                    .or_default()
+                    .push((puzzle.id.clone(), solution.clone()));
+            }
+        }
+        for (page, on_page) in &by_page {
+            let url = format!("{}{}", self.base, percent_encode_path(page));
+            if !self.load(&url, page)? {
+                continue;
+            }
+            for (id, solution) in on_page {
+                self.play_by_hand(id, solution, page)?;
             }
         }
         // The puzzles on a phone: none may be wider than the screen.

@@ -464,3 +464,66 @@ fn the_print_page_with_a_puzzle_twice_is_not_a_mismatch_of_ids() {
         .collect();
     assert!(ids.is_empty(), "{ids:?}");
 }
+
+/// Writes the fixture's puzzle sources, plus `extra` ("id", "toml text"), into a folder
+/// next to `html`.
+fn sources_with(html: &Path, extra: &[(&str, &str)]) -> PathBuf {
+    let sources = html.with_extension("puzzles");
+    let _ = fs::remove_dir_all(&sources);
+    copy_dir(&fixture_root().join("puzzles"), &sources);
+    for (id, text) in extra {
+        fs::write(sources.join(format!("{id}.toml")), text).expect("write a puzzle source");
+    }
+    sources
+}
+
+/// A second "find" puzzle, `second-race`, on part-6/diagrams.html (the fake widget plays it
+/// like `race`).
+fn add_second_find_puzzle(html: &Path) -> PathBuf {
+    edit(
+        &html.join("part-6/diagrams.html"),
+        "<h1 id=\"diagrams\">",
+        "<div class=\"puzzle\" id=\"puzzle-second-race\" data-puzzle=\"second-race\">\n\
+         <p>The race once more.</p>\n\
+         <button type=\"button\" data-thread=\"A\">Step A</button>\n\
+         <button type=\"button\" data-thread=\"B\">Step B</button>\n\
+         <p role=\"status\" aria-live=\"polite\"></p>\n</div>\n<h1 id=\"diagrams\">",
+    );
+    sources_with(
+        html,
+        &[(
+            "second-race",
+            "id = \"second-race\"\nkind = \"find\"\nsolution = [\"A\", \"B\", \"A\", \"B\"]\n",
+        )],
+    )
+}
+
+#[test]
+fn buttons_broken_in_one_puzzle_only_fail_though_it_is_not_the_first() {
+    let html = copy("one-puzzle-broken");
+    let sources = add_second_find_puzzle(&html);
+    // The widget's buttons do nothing in `second-race` only; `race` (the first) works.
+    edit(
+        &widget_script(&html),
+        "button.addEventListener('click'",
+        "if (id !== 'second-race') button.addEventListener('click'",
+    );
+    let Some(report) = run_with(&html, Some(sources)) else {
+        return;
+    };
+    let page = "part-6/diagrams.html (puzzle `second-race` by hand)";
+    assert_problem(
+        &report,
+        page,
+        "clicking the buttons [A, B, A, B] of puzzle `second-race` did not win",
+    );
+    assert_problem(&report, page, "pressing Enter on the buttons [A, B, A, B]");
+    assert!(
+        !report
+            .problems
+            .iter()
+            .any(|p| p.page.contains("puzzle `race` by hand")),
+        "{:?}",
+        report.problems
+    );
+}
