@@ -739,6 +739,50 @@ fn first_page(
         .cloned()
 }
 
+/// Why an element of the page cannot be seen (`null` when it can): not rendered, hidden,
+/// of no size, transparent, or clipped to nothing by itself or a parent.
+const HIDDEN_JS: &str = "(e => {
+    if (!e.getClientRects().length) return 'is not rendered (display: none on it or on a parent)';
+    const style = getComputedStyle(e);
+    if (style.visibility !== 'visible') return 'has visibility: ' + style.visibility;
+    const r = e.getBoundingClientRect();
+    if (r.width < 1 || r.height < 1)
+        return 'has no size (' + Math.round(r.width) + '×' + Math.round(r.height) + ' px)';
+    const name = a => '<' + a.localName + (a.id ? '#' + a.id : '')
+        + (a.classList.length ? '.' + [...a.classList].join('.') : '') + '>';
+    let [left, top, right, bottom] = [r.left, r.top, r.right, r.bottom];
+    for (let a = e; a && a !== document.body && a !== document.documentElement; a = a.parentElement) {
+        const s = getComputedStyle(a);
+        const who = a === e ? 'it' : 'its parent ' + name(a);
+        if (parseFloat(s.opacity) === 0) return 'is transparent: ' + who + ' has opacity: 0';
+        if (/^inset\\(\\s*(5\\d|[6-9]\\d|100)(\\.\\d+)?%/.test(s.clipPath))
+            return 'is clipped to nothing: ' + who + ' has clip-path: ' + s.clipPath;
+        const box = a.getBoundingClientRect();
+        const clip = /^rect\\(([^)]*)\\)/.exec(s.clip);
+        if (clip && (s.position === 'absolute' || s.position === 'fixed')) {
+            const [t, rr, b, l] = clip[1].split(/[\\s,]+/)
+                .map((v, i) => v === 'auto' ? [0, box.width, box.height, 0][i] : parseFloat(v));
+            left = Math.max(left, box.left + l); right = Math.min(right, box.left + rr);
+            top = Math.max(top, box.top + t); bottom = Math.min(bottom, box.top + b);
+            if (right - left < 1 || bottom - top < 1)
+                return 'is clipped to nothing: ' + who + ' has clip: ' + s.clip;
+        }
+        if (a === e) continue;
+        if (s.overflowX !== 'visible') {
+            left = Math.max(left, box.left + a.clientLeft);
+            right = Math.min(right, box.left + a.clientLeft + a.clientWidth);
+        }
+        if (s.overflowY !== 'visible') {
+            top = Math.max(top, box.top + a.clientTop);
+            bottom = Math.min(bottom, box.top + a.clientTop + a.clientHeight);
+        }
+        if (right - left < 1 || bottom - top < 1)
+            return 'is clipped to nothing: ' + who + ' has overflow: ' + s.overflow + ' and is '
+                + Math.round(box.width) + '×' + Math.round(box.height) + ' px';
+    }
+    return null;
+})";
+
 const STATUS_JS: &str = "(id => { const d = document.querySelector('div.puzzle[data-puzzle=\"' + CSS.escape(id) + '\"]'); const s = d && d.querySelector('[role=status]'); return s ? s.textContent.replace(/\\s+/g, ' ').trim() : null; })";
 
 impl Run<'_> {
@@ -1418,7 +1462,8 @@ impl Run<'_> {
                             b.focus();
                             const r = b.getBoundingClientRect();
                             return {{ x: r.left + r.width / 2, y: r.top + r.height / 2,
-                                     disabled: b.disabled, focused: document.activeElement === b }};
+                                     disabled: b.disabled, focused: document.activeElement === b,
+                                     hidden: ({HIDDEN_JS})(b) }};
                         }})({}, {})",
                         js(json!(id)),
                         js(json!(thread))
@@ -1431,6 +1476,12 @@ impl Run<'_> {
                 } else if button["disabled"] == Value::Bool(true) {
                     Some(format!(
                         "has its button for thread {thread} disabled at step {}",
+                        step + 1
+                    ))
+                } else if let Some(why) = button["hidden"].as_str() {
+                    Some(format!(
+                        "has its button for thread {thread} hidden at step {}: the button \
+                         {why}; a reader cannot see it: show it",
                         step + 1
                     ))
                 } else if by_keyboard && button["focused"] != Value::Bool(true) {
@@ -1468,12 +1519,29 @@ impl Run<'_> {
             if stopped {
                 break;
             }
-            let status = self.browser.evaluate(
-                &format!("({STATUS_JS})({})", js(json!(id))),
+            let read = self.browser.evaluate(
+                &format!(
+                    "((id, status) => {{
+                        const d = document.querySelector('div.puzzle[data-puzzle=\"' + CSS.escape(id) + '\"]');
+                        const s = d && d.querySelector('[role=status]');
+                        if (s) s.scrollIntoView({{ block: 'center' }});
+                        return {{ text: status(id), hidden: s ? ({HIDDEN_JS})(s) : null }};
+                    }})({}, {STATUS_JS})",
+                    js(json!(id))
+                ),
                 WAIT,
                 &label,
             )?;
-            let status = status.as_str().unwrap_or("").to_owned();
+            let status = read["text"].as_str().unwrap_or("").to_owned();
+            if let Some(why) = read["hidden"].as_str() {
+                self.problem(
+                    &label,
+                    format!(
+                        "puzzle `{id}`: after {how} the buttons its status (role=\"status\") \
+                         says \"{status}\", but a reader cannot see it: the status {why}: show it"
+                    ),
+                );
+            }
             if !is_win(&status) {
                 self.problem(
                     &label,

@@ -527,3 +527,44 @@ fn buttons_broken_in_one_puzzle_only_fail_though_it_is_not_the_first() {
         report.problems
     );
 }
+
+#[test]
+fn a_win_announced_in_a_hidden_status_fails() {
+    let html = copy("hidden-status");
+    // The status of `race` (the first on the page) is never shown; its text still changes.
+    edit(
+        &html.join("part-2/races.html"),
+        "<p role=\"status\" aria-live=\"polite\">",
+        "<p role=\"status\" aria-live=\"polite\" style=\"display: none\">",
+    );
+    let Some(report) = run(&html) else { return };
+    assert_problem(
+        &report,
+        "part-2/races.html (puzzle `race` by hand)",
+        "puzzle `race`: after clicking the buttons its status (role=\"status\") says \"You won",
+    );
+    assert_problem(
+        &report,
+        "part-2/races.html (puzzle `race` by hand)",
+        "but a reader cannot see it: the status is not rendered (display: none on it or on a \
+         parent): show it",
+    );
+}
+
+#[test]
+fn a_step_button_that_cannot_be_seen_fails_though_it_works() {
+    let html = copy("hidden-button");
+    // Button B of `race` is transparent: it can still be clicked and focused.
+    edit(
+        &html.join("part-2/races.html"),
+        "<button type=\"button\" data-thread=\"B\">",
+        "<button type=\"button\" data-thread=\"B\" style=\"opacity: 0\">",
+    );
+    let Some(report) = run(&html) else { return };
+    assert_problem(
+        &report,
+        "part-2/races.html (puzzle `race` by hand)",
+        "puzzle `race` has its button for thread B hidden at step 2: the button is \
+         transparent: it has opacity: 0",
+    );
+}
