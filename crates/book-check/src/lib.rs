@@ -1,7 +1,8 @@
 //! The built book, checked the way a reader sees it: every page is loaded in headless
 //! Chromium (Debian's `chromium`, driven over the DevTools protocol on a pipe, see [`cdp`]),
 //! served under a GitHub-Pages-like sub-path by a tiny local server, at a 1280×900 viewport.
-//! A page fails on a console error, an image or SVG that did not load, an internal link or
+//! A page fails on a console error, an image or SVG that did not load (or whose text is
+//! under 12 px on screen), an internal link or
 //! `#anchor` that leads nowhere (read from the live DOM, after mdBook's scripts built the
 //! sidebar), a code block with a scroll bar or a table wider than the content column. The
 //! search must find words the book contains and nothing for a nonsense word; every puzzle
@@ -312,6 +313,20 @@ struct Anchor {
     sidebar: bool,
 }
 
+/// The smallest text of an SVG file on screen, and where it was seen.
+struct SvgText {
+    /// In CSS pixels on screen.
+    px: f64,
+    page: String,
+    text: String,
+    font: String,
+    across: String,
+    shown: String,
+}
+
+/// The smallest SVG text a reader must read, in CSS pixels at 1280 px.
+const SVG_TEXT_PX: f64 = 12.0;
+
 /// The page a screenshot slot wants.
 #[derive(Default)]
 struct Slots {
@@ -335,6 +350,8 @@ struct Run<'a> {
     reported_sidebar: BTreeSet<String>,
     current: String,
     slots: Slots,
+    /// The smallest text of each SVG file shown with `<img>`, over the pages that show it.
+    svg_text: BTreeMap<String, SvgText>,
     puzzle_pages: BTreeMap<String, String>,
     progress: &'a mut dyn FnMut(&str),
 }
@@ -399,6 +416,7 @@ pub fn check(options: &Options, progress: &mut dyn FnMut(&str)) -> Result<Report
         reported_sidebar: BTreeSet::new(),
         current: String::new(),
         slots: Slots::default(),
+        svg_text: BTreeMap::new(),
         puzzle_pages: BTreeMap::new(),
         progress,
     };
@@ -658,6 +676,9 @@ impl Run<'_> {
                 let seen = self.inspect(page)?;
                 if page != "404.html" {
                     self.page_problems(page, &seen);
+                    if !text_list(&seen["svgImages"]).is_empty() {
+                        self.svg_text_sizes(page)?;
+                    }
                     for id in self.page_puzzles(page, &seen, &sources)? {
                         on_pages.insert(id);
                     }
@@ -682,6 +703,19 @@ impl Run<'_> {
             (self.progress)(&line);
         }
         self.check_anchors();
+        for (svg, small) in std::mem::take(&mut self.svg_text) {
+            if small.px < SVG_TEXT_PX {
+                self.problem(
+                    &svg,
+                    format!(
+                        "text at {} px on screen (\"{}\": font-size {} in {}, shown {} px wide \
+                         on {} at {WIDTH} px): make the viewBox narrower or the font larger \
+                         (at least {SVG_TEXT_PX} px on screen)",
+                        small.px, small.text, small.font, small.across, small.shown, small.page
+                    ),
+                );
+            }
+        }
         for source in puzzles {
             if !on_pages.contains(&source.id) {
                 self.problem(
@@ -857,6 +891,43 @@ impl Run<'_> {
                 ),
             );
         }
+    }
+
+    /// Measures the text of the page's `<img>` SVGs on screen; the smallest of each file
+    /// is kept for the end of the pass.
+    fn svg_text_sizes(&mut self, page: &str) -> Result<(), Error> {
+        let sizes = self.browser.evaluate(
+            include_str!("svgtext.js"),
+            WAIT,
+            &format!("measuring the SVG text of {page}"),
+        )?;
+        for item in sizes.as_array().into_iter().flatten() {
+            let Some(px) = item["px"].as_f64() else {
+                continue;
+            };
+            let url = item["url"].as_str().unwrap_or("");
+            let svg = self.show_url(url);
+            if self.svg_text.get(&svg).is_some_and(|seen| seen.px <= px) {
+                continue;
+            }
+            let field = |key: &str| {
+                item[key]
+                    .as_str()
+                    .map_or_else(|| item[key].to_string(), str::to_owned)
+            };
+            self.svg_text.insert(
+                svg,
+                SvgText {
+                    px,
+                    page: page.to_owned(),
+                    text: field("text"),
+                    font: field("font"),
+                    across: field("across"),
+                    shown: field("shown"),
+                },
+            );
+        }
+        Ok(())
     }
 
     fn check_link(&mut self, page: &str, link: &Value, html_dir: &Path) {

@@ -568,3 +568,23 @@ fn a_step_button_that_cannot_be_seen_fails_though_it_works() {
          transparent: it has opacity: 0",
     );
 }
+
+#[test]
+fn svg_text_too_small_on_screen_fails_naming_the_file_and_the_size() {
+    let html = copy("small-svg-text");
+    // The same 200 px wide picture with a viewBox three times as wide: its 16-unit text
+    // comes out at 16 × 200 / 600 px.
+    edit(
+        &html.join("part-2/img/race.svg"),
+        "viewBox=\"0 0 200 60\"",
+        "viewBox=\"0 0 600 180\"",
+    );
+    let Some(report) = run(&html) else { return };
+    assert_problem(
+        &report,
+        "part-2/img/race.svg",
+        "text at 5.3 px on screen (\"A and B race\": font-size 16 in a viewBox 600 wide, shown \
+         200 px wide on part-2/races.html at 1280 px): make the viewBox narrower or the font \
+         larger",
+    );
+}
