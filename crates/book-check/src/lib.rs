@@ -4,7 +4,8 @@
 //! A page fails on a console error, an image or SVG that did not load (or whose text is
 //! under 12 px on screen), an internal link or
 //! `#anchor` that leads nowhere (read from the live DOM, after mdBook's scripts built the
-//! sidebar), a code block with a scroll bar or a table wider than the content column. The
+//! sidebar), a code block with a scroll bar or a table wider than the content column, or
+//! (every page again at 375 px) anything that makes a phone's screen scroll sideways. The
 //! search must find words the book contains and nothing for a nonsense word; every puzzle
 //! of `book/src/puzzles/` must be on a page and be won (or proven safe) through
 //! `window.coursePuzzles`, and every "find" puzzle also by clicking its buttons and by
@@ -1394,49 +1395,37 @@ impl Run<'_> {
                 self.play_by_hand(id, solution, page)?;
             }
         }
-        // The puzzles on a phone: none may be wider than the screen.
+        // Every page on a phone: it may not scroll sideways or stick out of the screen,
+        // nor may a puzzle be wider than the screen.
         self.setup(PHONE_WIDTH, 812, true)?;
-        let mut pages: Vec<String> = self.puzzle_pages.values().cloned().collect();
-        pages.sort();
-        pages.dedup();
-        for page in &pages {
-            let url = format!("{}{}", self.base, percent_encode_path(page));
-            let label = format!("{page} at {PHONE_WIDTH} px");
-            if !self.load(&url, &label)? {
-                continue;
-            }
-            let wide = self.browser.evaluate(
-                "(() => { const width = document.documentElement.clientWidth;
-                    return [...document.querySelectorAll('div.puzzle[data-puzzle]')]
-                      .filter(d => d.scrollWidth > d.clientWidth + 1
-                                || d.getBoundingClientRect().right > width + 1
-                                || d.getBoundingClientRect().left < -1)
-                      .map(d => [d.getAttribute('data-puzzle'), Math.max(d.scrollWidth,
-                                 Math.round(d.getBoundingClientRect().width))]); })()",
-                WAIT,
-                &format!("measuring the puzzles of {label}"),
-            )?;
-            for item in wide.as_array().into_iter().flatten() {
-                self.problem(
-                    &label,
-                    format!(
-                        "puzzle `{}` is wider than the screen: {} px",
-                        item[0].as_str().unwrap_or(""),
-                        item[1]
-                    ),
-                );
-            }
-        }
         let phone_page = self
             .slots
             .puzzle
             .clone()
             .or_else(|| self.slots.chapter.clone())
             .unwrap_or_else(|| "index.html".to_owned());
-        let url = format!("{}{}", self.base, percent_encode_path(&phone_page));
-        let label = format!("{phone_page} at {PHONE_WIDTH} px");
-        if self.load(&url, &label)? {
-            self.screenshot(&format!("phone-{PHONE_WIDTH}-{phone_page}"))?;
+        let pages: Vec<String> = self
+            .report
+            .pages
+            .iter()
+            .filter(|p| *p != "404.html")
+            .cloned()
+            .collect();
+        for page in &pages {
+            let url = format!("{}{}", self.base, percent_encode_path(page));
+            let label = format!("{page} at {PHONE_WIDTH} px");
+            if !self.load(&url, &label)? {
+                continue;
+            }
+            let seen = self.browser.evaluate(
+                include_str!("phone.js"),
+                WAIT,
+                &format!("measuring {label}"),
+            )?;
+            self.phone_problems(&label, &seen);
+            if *page == phone_page {
+                self.screenshot(&format!("phone-{PHONE_WIDTH}-{phone_page}"))?;
+            }
         }
         self.setup(WIDTH, HEIGHT, false)?;
         // The dark theme: mdBook 0.5 reads it from localStorage `mdbook-theme`.
@@ -1473,6 +1462,45 @@ impl Run<'_> {
             "going back to the default theme",
         )?;
         Ok(())
+    }
+
+    fn phone_problems(&mut self, label: &str, seen: &Value) {
+        let width = &seen["width"];
+        let mut sticks_out = false;
+        for item in seen["out"].as_array().into_iter().flatten() {
+            sticks_out = true;
+            self.problem(
+                label,
+                format!(
+                    "{} sticks out of the {width} px wide screen (from {} px to {} px): a reader \
+                     must scroll the page sideways or cannot see it: let it wrap, or put it in \
+                     a box that scrolls (mdBook wraps a Markdown table in one)",
+                    item["what"].as_str().unwrap_or(""),
+                    item["left"],
+                    item["right"]
+                ),
+            );
+        }
+        if !sticks_out && seen["scroll"].as_f64() > width.as_f64().map(|w| w + 1.0) {
+            self.problem(
+                label,
+                format!(
+                    "the page scrolls sideways: it is {} px wide on a {width} px wide screen: \
+                     find what is wider than the screen and let it wrap or scroll in a box",
+                    seen["scroll"]
+                ),
+            );
+        }
+        for item in seen["puzzles"].as_array().into_iter().flatten() {
+            self.problem(
+                label,
+                format!(
+                    "puzzle `{}` is wider than the screen: {} px",
+                    item[0].as_str().unwrap_or(""),
+                    item[1]
+                ),
+            );
+        }
     }
 
     fn play_by_hand(&mut self, id: &str, solution: &[String], page: &str) -> Result<(), Error> {

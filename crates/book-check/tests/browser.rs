@@ -588,3 +588,31 @@ fn svg_text_too_small_on_screen_fails_naming_the_file_and_the_size() {
          larger",
     );
 }
+
+#[test]
+fn a_table_that_fits_at_1280_but_sticks_out_of_a_phone_fails() {
+    let html = copy("phone-table");
+    // A raw HTML table (mdBook wraps only Markdown tables in a scrolling .table-wrapper),
+    // 600 px wide: in the 750 px column at 1280 px, out of a 375 px phone's screen.
+    edit(
+        &html.join("introduction.html"),
+        "<p>This fixture book",
+        "<table style=\"min-width: 600px\"><tr><td>threads and a shared count</td></tr>\
+         </table>\n<p>This fixture book",
+    );
+    let Some(report) = run(&html) else { return };
+    assert_problem(
+        &report,
+        "introduction.html at 375 px",
+        "table with first row `threads and a shared count` sticks out of the 375 px wide \
+         screen",
+    );
+    assert!(
+        !report
+            .problems
+            .iter()
+            .any(|p| p.page == "introduction.html"),
+        "{:?}",
+        report.problems
+    );
+}
