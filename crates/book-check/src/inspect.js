@@ -75,7 +75,22 @@
   } catch (e) {
     puzzleIds = 'coursePuzzles.ids() threw ' + e;
   }
+  // For the search: the first paragraphs of the page's text, and every heading and title
+  // (a word of the body text that is in none of them shows whether the body is indexed).
+  const paragraphs = main
+    ? [...main.querySelectorAll('p')]
+      .filter(p => !p.closest('details, div.puzzle, table, blockquote, li'))
+      .map(p => p.textContent.replace(/\s+/g, ' ').trim())
+      .filter(Boolean)
+      .slice(0, 3)
+    : [];
+  const headings = [document.title]
+    .concat([...document.querySelectorAll('h1, h2, h3, h4, h5, h6')].map(h => h.textContent))
+    .concat(document.getElementById('mdbook-sidebar')
+      ? [document.getElementById('mdbook-sidebar').textContent] : [])
+    .join(' ').replace(/\s+/g, ' ');
   return {
+    paragraphs, headings,
     title: document.title, images, embeds, svgImages, links, ids, sidebar, pres, tables,
     column: column === null ? null : Math.round(column), puzzleDivs, puzzleIds,
   };

@@ -6,7 +6,8 @@
 //! `#anchor` that leads nowhere (read from the live DOM, after mdBook's scripts built the
 //! sidebar), a code block with a scroll bar or a table wider than the content column, or
 //! (every page again at 375 px) anything that makes a phone's screen scroll sideways. The
-//! search must find words the book contains and nothing for a nonsense word; every puzzle
+//! search must find words the book contains (one of them in no heading) and nothing for a
+//! nonsense word; every puzzle
 //! of `book/src/puzzles/` must be on a page and be won (or proven safe) through
 //! `window.coursePuzzles`, and every "find" puzzle also by clicking its buttons and by
 //! keyboard. `index.html` and one chapter are also loaded from `file://`. Screenshots of a
@@ -353,6 +354,10 @@ struct Run<'a> {
     slots: Slots,
     /// The smallest text of each SVG file shown with `<img>`, over the pages that show it.
     svg_text: BTreeMap<String, SvgText>,
+    /// Every heading, title and sidebar entry of the book, lowercase, for the search.
+    headings: String,
+    /// The first paragraphs of each chapter (page, text), in order, for the search.
+    paragraphs: Vec<(String, String)>,
     puzzle_pages: BTreeMap<String, String>,
     progress: &'a mut dyn FnMut(&str),
 }
@@ -418,6 +423,8 @@ pub fn check(options: &Options, progress: &mut dyn FnMut(&str)) -> Result<Report
         current: String::new(),
         slots: Slots::default(),
         svg_text: BTreeMap::new(),
+        headings: String::new(),
+        paragraphs: Vec::new(),
         puzzle_pages: BTreeMap::new(),
         progress,
     };
@@ -677,6 +684,14 @@ impl Run<'_> {
                 let seen = self.inspect(page)?;
                 if page != "404.html" {
                     self.page_problems(page, &seen);
+                    self.headings
+                        .push_str(&seen["headings"].as_str().unwrap_or("").to_lowercase());
+                    self.headings.push(' ');
+                    if !["index.html", "print.html", "toc.html"].contains(&page.as_str()) {
+                        for paragraph in text_list(&seen["paragraphs"]) {
+                            self.paragraphs.push((page.clone(), paragraph));
+                        }
+                    }
                     if !text_list(&seen["svgImages"]).is_empty() {
                         self.svg_text_sizes(page)?;
                     }
@@ -757,6 +772,33 @@ fn text_list(value: &Value) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The shortest word [`body_only_word`] takes, and the stop words of that length the
+/// search leaves out.
+const BODY_WORD_LETTERS: usize = 7;
+const STOP_WORDS: [&str; 3] = ["because", "however", "neither"];
+
+/// A word of the first paragraphs of a chapter (its longest, of the first chapter that has
+/// one) whose first six letters are in no heading, title or sidebar entry (`headings`, in
+/// lowercase), so that a search index of titles alone cannot find it (the index stems
+/// words); with the chapter's page.
+fn body_only_word(paragraphs: &[(String, String)], headings: &str) -> Option<(String, String)> {
+    for (page, text) in paragraphs {
+        let best = text
+            .split(|c: char| c.is_whitespace() || c == '-')
+            .map(|token| token.trim_matches(|c: char| !c.is_alphanumeric() && c != '_'))
+            .filter(|token| {
+                token.len() >= BODY_WORD_LETTERS && token.chars().all(|c| c.is_ascii_alphabetic())
+            })
+            .map(str::to_lowercase)
+            .filter(|word| !STOP_WORDS.contains(&word.as_str()) && !headings.contains(&word[..6]))
+            .max_by_key(|word| word.len());
+        if let Some(word) = best {
+            return Some((word, page.clone()));
+        }
+    }
+    None
 }
 
 /// A page whose file under `html_dir` matches, in book order of `pages`.
@@ -1273,6 +1315,17 @@ impl Run<'_> {
             );
             return Ok(());
         }
+        let body_word = body_only_word(&self.paragraphs, &self.headings);
+        if body_word.is_none() {
+            self.problem(
+                page,
+                format!(
+                    "no chapter's first paragraphs have a word of {BODY_WORD_LETTERS} or more \
+                     letters that is in no heading or title: the search of the body text was \
+                     not checked"
+                ),
+            );
+        }
         let index = format!("{}index.html", self.base);
         self.load(&index, page)?;
         let opened = self.browser.evaluate(
@@ -1317,6 +1370,24 @@ impl Run<'_> {
                     format!("searching for the nonsense word `{word}` found {n} results"),
                 ),
                 _ => {}
+            }
+        }
+        // A word of the body text only: an index of the headings and titles finds the words
+        // above (the book's are in headings) but not this one.
+        if let Some((word, chapter)) = body_word {
+            let found = self.search_for(&word)?;
+            self.report
+                .searches
+                .push((word.clone(), found.unwrap_or(0)));
+            if found.unwrap_or(0) == 0 {
+                self.problem(
+                    page,
+                    format!(
+                        "searching for `{word}`, a word of the body text of {chapter} that is \
+                         in no heading or title, found nothing: the search index holds the \
+                         titles only (see [output.html.search] in book.toml)"
+                    ),
+                );
             }
         }
         Ok(())

@@ -56,7 +56,9 @@ fn run_with(html: &Path, puzzles: Option<PathBuf>) -> Option<Report> {
     run_options(html, puzzles, false)
 }
 
-fn run_options(html: &Path, puzzles: Option<PathBuf>, print_page: bool) -> Option<Report> {
+/// `Some(())` when Chromium is there; `None` (the test is skipped) when it is not and CI is
+/// not set.
+fn chromium_or_skip() -> Option<()> {
     if let Err(missing) = book_check::find_chromium() {
         if std::env::var_os("CI").is_some() {
             panic!("{missing}");
@@ -64,6 +66,11 @@ fn run_options(html: &Path, puzzles: Option<PathBuf>, print_page: bool) -> Optio
         eprintln!("skipped: {missing}");
         return None;
     }
+    Some(())
+}
+
+fn run_options(html: &Path, puzzles: Option<PathBuf>, print_page: bool) -> Option<Report> {
+    chromium_or_skip()?;
     let shots = html.with_extension("shots");
     let mut options = Options::new(html, &shots);
     options.puzzles_dir = Some(puzzles.unwrap_or_else(|| fixture_root().join("puzzles")));
@@ -236,12 +243,10 @@ fn a_code_block_wider_than_the_column_fails() {
     assert_problem(&report, "part-2/races.html", "has a scroll bar at 1280 px");
 }
 
-#[test]
-fn a_search_that_finds_nothing_fails() {
-    let html = copy("search");
-    // The search index emptied as it loads (every word's entry of its inverted index
-    // removed); the pages still contain the words.
-    let index = fs::read_dir(&html)
+/// Rewrites the copy's search index as it loads: `change` is the body of a function of the
+/// parsed index, `config`, that returns it.
+fn edit_search_index(html: &Path, change: &str) {
+    let index = fs::read_dir(html)
         .expect("read the copy")
         .filter_map(Result::ok)
         .map(|e| e.path())
@@ -254,9 +259,7 @@ fn a_search_that_finds_nothing_fails() {
     edit(
         &index,
         "Object.assign(window.search, JSON.parse(",
-        "Object.assign(window.search, (config => { \
-         for (const field of Object.values(config.index.index)) field.root = { df: 0, docs: {} }; \
-         return config; })(JSON.parse(",
+        &format!("Object.assign(window.search, (config => {{ {change} }})(JSON.parse("),
     );
     let text = fs::read_to_string(&index).expect("read the index");
     let text = text
@@ -264,6 +267,18 @@ fn a_search_that_finds_nothing_fails() {
         .strip_suffix(");")
         .expect("the index ends with `);`");
     fs::write(&index, format!("{text}));")).expect("write the index");
+}
+
+#[test]
+fn a_search_that_finds_nothing_fails() {
+    let html = copy("search");
+    // The search index emptied as it loads (every word's entry of its inverted index
+    // removed); the pages still contain the words.
+    edit_search_index(
+        &html,
+        "for (const field of Object.values(config.index.index)) \
+         field.root = { df: 0, docs: {} }; return config;",
+    );
     let Some(report) = run(&html) else { return };
     assert_problem(
         &report,
@@ -614,5 +629,35 @@ fn a_table_that_fits_at_1280_but_sticks_out_of_a_phone_fails() {
             .any(|p| p.page == "introduction.html"),
         "{:?}",
         report.problems
+    );
+}
+
+#[test]
+fn a_search_index_of_the_titles_only_fails_on_a_word_of_the_body_text() {
+    let html = copy("search-titles");
+    // The body text's part of the index emptied as it loads; titles and breadcrumbs stay.
+    edit_search_index(
+        &html,
+        "config.index.index.body.root = { df: 0, docs: {} }; return config;",
+    );
+    if chromium_or_skip().is_none() {
+        return;
+    }
+    // `race` is in a heading ("The race"), as the real book's search words are.
+    let mut options = Options::new(&html, html.with_extension("shots"));
+    options.puzzles_dir = Some(fixture_root().join("puzzles"));
+    options.search_words = vec!["race".to_owned()];
+    let report = book_check::check(&options, &mut |line| eprintln!("{line}"))
+        .unwrap_or_else(|e| panic!("the check did not run: {e}"));
+    assert!(
+        report.searches.iter().any(|(w, n)| w == "race" && *n > 0),
+        "{:?}",
+        report.searches
+    );
+    assert_problem(
+        &report,
+        "index.html (search)",
+        "searching for `checker`, a word of the body text of introduction.html that is in no \
+         heading or title, found nothing: the search index holds the titles only",
     );
 }
