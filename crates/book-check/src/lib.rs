@@ -4,7 +4,8 @@
 //! A page fails on a console error, an image or SVG that did not load (or whose text is
 //! under 12 px on screen), an internal link or
 //! `#anchor` that leads nowhere (read from the live DOM, after mdBook's scripts built the
-//! sidebar), a code block with a scroll bar or a table wider than the content column, or
+//! sidebar), a code block with a scroll bar or a table wider than the content column, text
+//! that is mostly hidden, or
 //! (every page again at 375 px) anything that makes a phone's screen scroll sideways. The
 //! search must find words the book contains (one of them in no heading) and nothing for a
 //! nonsense word; every puzzle
@@ -919,6 +920,32 @@ impl Run<'_> {
                     pre["scroll"],
                     pre["client"],
                     pre["longest"].as_str().unwrap_or("")
+                ),
+            );
+        }
+        let text = &seen["text"];
+        if let (Some(total), Some(shown)) = (text["total"].as_u64(), text["shown"].as_u64())
+            && page != "toc.html"
+            && shown * 2 < total
+        {
+            let hidden = &text["hidden"];
+            let culprit = hidden["element"]
+                .as_str()
+                .map(|element| {
+                    format!(
+                        " ({} characters are in {element}, starting `{}`)",
+                        hidden["chars"],
+                        hidden["starts"].as_str().unwrap_or("")
+                    )
+                })
+                .unwrap_or_default();
+            self.problem(
+                page,
+                format!(
+                    "only {shown} of the {total} characters of the page's text (in `main`, \
+                     leaving out <details> and scripts) are shown, the rest is hidden{culprit}: \
+                     an unclosed tag or a display: none that should not be there? Show the text \
+                     or remove it"
                 ),
             );
         }

@@ -661,3 +661,22 @@ fn a_search_index_of_the_titles_only_fails_on_a_word_of_the_body_text() {
          heading or title, found nothing: the search index holds the titles only",
     );
 }
+
+#[test]
+fn a_page_whose_text_is_mostly_hidden_fails_naming_the_hidden_element() {
+    let html = copy("hidden-text");
+    // An unclosed <div style="display: none"> swallows the rest of the chapter.
+    edit(
+        &html.join("introduction.html"),
+        "<p>This fixture book",
+        "<div style=\"display: none\">\n<p>This fixture book",
+    );
+    let Some(report) = run(&html) else { return };
+    assert_problem(
+        &report,
+        "introduction.html",
+        "only 12 of the 76 characters of the page's text (in `main`, leaving out <details> and \
+         scripts) are shown, the rest is hidden (64 characters are in <div \
+         style=\"display: none\">, starting `This fixture book",
+    );
+}
