@@ -42,6 +42,13 @@ pub enum Error {
     Io(String),
     /// A bad argument or input (a book folder without index.html, a bad puzzle file).
     Input(String),
+    /// The check stopped part-way (a page whose script never returns, Chromium gone):
+    /// why, the problems it had found by then, and what it did not check.
+    Stopped {
+        error: Box<Error>,
+        problems: Vec<Problem>,
+        unchecked: Vec<String>,
+    },
 }
 
 /// What to tell a person who has no Chromium.
@@ -55,6 +62,21 @@ impl std::fmt::Display for Error {
                 write!(f, "Chromium not found ({detail}): {INSTALL_HINT}")
             }
             Error::Browser(text) | Error::Io(text) | Error::Input(text) => f.write_str(text),
+            Error::Stopped {
+                error,
+                problems,
+                unchecked,
+            } => {
+                write!(
+                    f,
+                    "{error}\nthe check stopped there; {} problems found before:",
+                    problems.len()
+                )?;
+                for problem in problems {
+                    write!(f, "\n  {problem}")?;
+                }
+                write!(f, "\nnot checked: {}", unchecked.join("; "))
+            }
         }
     }
 }
@@ -125,6 +147,17 @@ pub struct Report {
     /// How long the whole check took.
     pub elapsed: Duration,
 }
+
+/// The steps of the check, in order, as a message names them when one was not done.
+const STAGES: [&str; 7] = [
+    "every page at 1280 px",
+    "the SVG files",
+    "the search",
+    "the puzzles by hand",
+    "every page at 375 px",
+    "the navy theme",
+    "index.html and a chapter from file://",
+];
 
 /// A word no book contains: the search must find nothing for it.
 pub const NONSENSE_WORD: &str = "qzxwvjkqf";
@@ -355,6 +388,10 @@ struct Run<'a> {
     slots: Slots,
     /// The smallest text of each SVG file shown with `<img>`, over the pages that show it.
     svg_text: BTreeMap<String, SvgText>,
+    /// The step of the check under way, an index of [`STAGES`].
+    stage: usize,
+    /// The pages the step under way has still to load (the first may be loading).
+    left: Vec<String>,
     /// Every heading, title and sidebar entry of the book, lowercase, for the search.
     headings: String,
     /// The first paragraphs of each chapter (page, text), in order, for the search.
@@ -424,6 +461,8 @@ pub fn check(options: &Options, progress: &mut dyn FnMut(&str)) -> Result<Report
         current: String::new(),
         slots: Slots::default(),
         svg_text: BTreeMap::new(),
+        stage: 0,
+        left: Vec::new(),
         headings: String::new(),
         paragraphs: Vec::new(),
         puzzle_pages: BTreeMap::new(),
@@ -432,13 +471,35 @@ pub fn check(options: &Options, progress: &mut dyn FnMut(&str)) -> Result<Report
     let mut options = options.clone();
     options.html_dir = html_dir;
     run.options_html_dir_check(&options.html_dir)?;
-    run.setup(WIDTH, HEIGHT, false)?;
-    run.all_pages(&options.html_dir, &puzzles)?;
-    run.svg_files(&options.html_dir)?;
-    run.search(&options.html_dir)?;
-    run.puzzles_by_hand(&puzzles)?;
-    run.local_reading(&options.html_dir)?;
-    run.finish_console()?;
+    let steps = (|| {
+        run.setup(WIDTH, HEIGHT, false)?;
+        run.all_pages(&options.html_dir, &puzzles)?;
+        run.stage = 1;
+        run.svg_files(&options.html_dir)?;
+        run.stage = 2;
+        run.search(&options.html_dir)?;
+        run.stage = 3;
+        run.puzzles_by_hand(&puzzles)?;
+        run.stage = 6;
+        run.local_reading(&options.html_dir)?;
+        run.finish_console()
+    })();
+    if let Err(error) = steps {
+        // A hang stops the check: say what it found before and what it did not get to.
+        run.check_anchors();
+        let mut unchecked = Vec::new();
+        if run.left.is_empty() {
+            unchecked.push(format!("{} (unfinished)", STAGES[run.stage]));
+        } else {
+            unchecked.push(format!("{}: {}", STAGES[run.stage], run.left.join(", ")));
+        }
+        unchecked.extend(STAGES[run.stage + 1..].iter().map(|s| (*s).to_owned()));
+        return Err(Error::Stopped {
+            error: Box::new(error),
+            problems: run.report.problems,
+            unchecked,
+        });
+    }
     drop(server);
     let mut report = run.report;
     report.elapsed = started.elapsed();
@@ -677,6 +738,7 @@ impl Run<'_> {
         self.slots.diagram = first_page(html_dir, &pages, |page, html| {
             page.starts_with("part-6/") && (html.contains(".svg\"") || html.contains("<object"))
         });
+        self.left = pages.clone();
         for page in &pages {
             let started = Instant::now();
             let url = format!("{}{}", self.base, percent_encode_path(page));
@@ -708,6 +770,7 @@ impl Run<'_> {
                 self.screenshot(&format!("failed-{page}"))?;
             }
             self.report.pages.push(page.clone());
+            self.left.remove(0);
             let line = format!(
                 "{page}: {} ({} ms)",
                 if found == 0 {
@@ -1495,6 +1558,7 @@ impl Run<'_> {
         }
         // Every page on a phone: it may not scroll sideways or stick out of the screen,
         // nor may a puzzle be wider than the screen.
+        self.stage = 4;
         self.setup(PHONE_WIDTH, 812, true)?;
         let phone_page = self
             .slots
@@ -1509,22 +1573,24 @@ impl Run<'_> {
             .filter(|p| *p != "404.html")
             .cloned()
             .collect();
+        self.left = pages.clone();
         for page in &pages {
             let url = format!("{}{}", self.base, percent_encode_path(page));
             let label = format!("{page} at {PHONE_WIDTH} px");
-            if !self.load(&url, &label)? {
-                continue;
+            if self.load(&url, &label)? {
+                let seen = self.browser.evaluate(
+                    include_str!("phone.js"),
+                    WAIT,
+                    &format!("measuring {label}"),
+                )?;
+                self.phone_problems(&label, &seen);
+                if *page == phone_page {
+                    self.screenshot(&format!("phone-{PHONE_WIDTH}-{phone_page}"))?;
+                }
             }
-            let seen = self.browser.evaluate(
-                include_str!("phone.js"),
-                WAIT,
-                &format!("measuring {label}"),
-            )?;
-            self.phone_problems(&label, &seen);
-            if *page == phone_page {
-                self.screenshot(&format!("phone-{PHONE_WIDTH}-{phone_page}"))?;
-            }
+            self.left.remove(0);
         }
+        self.stage = 5;
         self.setup(WIDTH, HEIGHT, false)?;
         // The dark theme: mdBook 0.5 reads it from localStorage `mdbook-theme`.
         let dark_page = self

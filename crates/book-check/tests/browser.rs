@@ -680,3 +680,36 @@ fn a_page_whose_text_is_mostly_hidden_fails_naming_the_hidden_element() {
          style=\"display: none\">, starting `This fixture book",
     );
 }
+
+#[test]
+fn a_page_that_hangs_stops_the_check_with_what_it_found_and_what_it_did_not_check() {
+    let html = copy("hang");
+    edit(
+        &html.join("introduction.html"),
+        "</body>",
+        "<script>throw new Error('fixture exception before the hang')</script></body>",
+    );
+    edit(
+        &html.join("part-2/races.html"),
+        "</body>",
+        "<script>while (true) {}</script></body>",
+    );
+    if chromium_or_skip().is_none() {
+        return;
+    }
+    let mut options = Options::new(&html, html.with_extension("shots"));
+    options.puzzles_dir = Some(fixture_root().join("puzzles"));
+    let error = book_check::check(&options, &mut |line| eprintln!("{line}"))
+        .expect_err("a page that never finishes loading stops the check");
+    // The message says why, what was found before, and what was not checked.
+    let text = error.to_string();
+    for part in [
+        "possible hang: Chromium did not answer Page.loadEventFired for part-2/races.html",
+        "1 problems found before:\n  introduction.html: uncaught exception: Error: fixture \
+         exception before the hang",
+        "not checked: every page at 1280 px: part-2/races.html, part-6/diagrams.html, toc.html; \
+         the SVG files; the search; the puzzles by hand; every page at 375 px;",
+    ] {
+        assert!(text.contains(part), "no `{part}` in:\n{text}");
+    }
+}
