@@ -1,18 +1,17 @@
 //! The built book, checked the way a reader sees it: every page is loaded in headless
-//! Chromium (Debian's `chromium`, driven over the DevTools protocol on a pipe, see [`cdp`]),
-//! served under a GitHub-Pages-like sub-path by a tiny local server, at a 1280×900 viewport.
-//! A page fails on a console error, an image or SVG that did not load (or whose text is
-//! under 12 px on screen), an internal link or
-//! `#anchor` that leads nowhere (read from the live DOM, after mdBook's scripts built the
-//! sidebar), a code block with a scroll bar or a table wider than the content column, text
-//! that is mostly hidden, or
-//! (every page again at 375 px) anything that makes a phone's screen scroll sideways. The
-//! search must find words the book contains (one of them in no heading) and nothing for a
-//! nonsense word; every puzzle
-//! of `book/src/puzzles/` must be on a page and be won (or proven safe) through
-//! `window.coursePuzzles`, and every "find" puzzle also by clicking its buttons and by
-//! keyboard. `index.html` and one chapter are also loaded from `file://`. Screenshots of a
-//! few pages (and of each failing page) go to a folder for a person to look at.
+//! Chromium (Debian's `chromium`, driven over the DevTools protocol on a pipe, see
+//! [`cdp`]), served under a GitHub-Pages-like sub-path by a tiny local server, at a
+//! 1280×900 viewport. A page fails on a console error, an image or SVG that did not load
+//! (or whose text is under 12 px on screen), an internal link or `#anchor` that leads
+//! nowhere (read from the live DOM, after mdBook's scripts built the sidebar), a code block
+//! with a scroll bar or a table wider than the content column, text that is mostly hidden,
+//! or (every page again at 375 px) anything that makes a phone's screen scroll sideways.
+//! The search must find words the book contains (one of them in no heading) and nothing for
+//! a nonsense word; every puzzle of `book/src/puzzles/` must be on a page and be won (or
+//! proven safe) through `window.coursePuzzles`, and every "find" puzzle also by clicking
+//! its buttons and by keyboard. `index.html` and one chapter are also loaded from
+//! `file://`. Screenshots of a few pages (and of each failing page) go to a folder for a
+//! person to look at.
 //!
 //! `cargo run -p book-check -- BOOK_HTML_DIR` runs it; `tests/book.rs` of the course calls
 //! [`check`].
