@@ -60,6 +60,7 @@
     const right = box.right - parseFloat(style.borderRightWidth) - parseFloat(style.paddingRight);
     column = right - left;
     for (const table of main.querySelectorAll('table')) {
+      if (!table.getClientRects().length) continue; // not rendered: hidden text, not width
       const r = table.getBoundingClientRect();
       if (r.width > column + 1 || r.left < left - 1 || r.right > right + 1) {
         const row = table.querySelector('tr');
@@ -75,7 +76,67 @@
   } catch (e) {
     puzzleIds = 'coursePuzzles.ids() threw ' + e;
   }
+  // How much of main's text a reader is shown: every text node's characters (not counting
+  // white space), left out of both counts inside <script> (a puzzle's JSON), <style>,
+  // <template>, <noscript> and <details> (answers are closed on purpose); shown when its
+  // element is rendered and visible, as innerText counts. The largest hidden element is
+  // named.
+  let text = null;
+  if (main) {
+    let total = 0, shown = 0;
+    const rendered = new Map();
+    const hidden = new Map();
+    const isShown = e => {
+      if (!rendered.has(e)) {
+        rendered.set(e, e.getClientRects().length > 0 && getComputedStyle(e).visibility === 'visible');
+      }
+      return rendered.get(e);
+    };
+    const walker = document.createTreeWalker(main, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const n = node.data.replace(/\s+/g, '').length;
+      const parent = node.parentElement;
+      if (!n || !parent || parent.closest('script, style, template, noscript, details')) continue;
+      total += n;
+      if (isShown(parent)) {
+        shown += n;
+        continue;
+      }
+      // The outermost element of main that is not shown holds this text.
+      let top = parent;
+      while (top.parentElement && top.parentElement !== main && !isShown(top.parentElement)) {
+        top = top.parentElement;
+      }
+      hidden.set(top, (hidden.get(top) || 0) + n);
+    }
+    let largest = null;
+    for (const [e, n] of hidden) if (!largest || n > largest[1]) largest = [e, n];
+    const name = e => '<' + e.localName + (e.id ? '#' + e.id : '')
+      + (e.classList.length ? '.' + [...e.classList].join('.') : '')
+      + (e.getAttribute('style') ? ` style="${short(e.getAttribute('style'), 40)}"` : '') + '>';
+    text = {
+      total, shown,
+      hidden: largest && {
+        element: name(largest[0]), chars: largest[1], starts: short(largest[0].textContent, 50),
+      },
+    };
+  }
+  // For the search: the first paragraphs of the page's text, and every heading and title
+  // (a word of the body text that is in none of them shows whether the body is indexed).
+  const paragraphs = main
+    ? [...main.querySelectorAll('p')]
+      .filter(p => !p.closest('details, div.puzzle, table, blockquote, li'))
+      .map(p => p.textContent.replace(/\s+/g, ' ').trim())
+      .filter(Boolean)
+      .slice(0, 3)
+    : [];
+  const headings = [document.title]
+    .concat([...document.querySelectorAll('h1, h2, h3, h4, h5, h6')].map(h => h.textContent))
+    .concat(document.getElementById('mdbook-sidebar')
+      ? [document.getElementById('mdbook-sidebar').textContent] : [])
+    .join(' ').replace(/\s+/g, ' ');
   return {
+    paragraphs, headings, text,
     title: document.title, images, embeds, svgImages, links, ids, sidebar, pres, tables,
     column: column === null ? null : Math.round(column), puzzleDivs, puzzleIds,
   };

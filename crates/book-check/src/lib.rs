@@ -1,14 +1,17 @@
 //! The built book, checked the way a reader sees it: every page is loaded in headless
-//! Chromium (Debian's `chromium`, driven over the DevTools protocol on a pipe, see [`cdp`]),
-//! served under a GitHub-Pages-like sub-path by a tiny local server, at a 1280×900 viewport.
-//! A page fails on a console error, an image or SVG that did not load, an internal link or
-//! `#anchor` that leads nowhere (read from the live DOM, after mdBook's scripts built the
-//! sidebar), a code block with a scroll bar or a table wider than the content column. The
-//! search must find words the book contains and nothing for a nonsense word; every puzzle
-//! of `book/src/puzzles/` must be on a page and be won (or proven safe) through
-//! `window.coursePuzzles`, one of them by clicking its buttons and by keyboard. `index.html`
-//! and one chapter are also loaded from `file://`. Screenshots of a few pages (and of each
-//! failing page) go to a folder for a person to look at.
+//! Chromium (Debian's `chromium`, driven over the DevTools protocol on a pipe, see
+//! [`cdp`]), served under a GitHub-Pages-like sub-path by a tiny local server, at a
+//! 1280×900 viewport. A page fails on a console error, an image or SVG that did not load
+//! (or whose text is under 12 px on screen), an internal link or `#anchor` that leads
+//! nowhere (read from the live DOM, after mdBook's scripts built the sidebar), a code block
+//! with a scroll bar or a table wider than the content column, text that is mostly hidden,
+//! or (every page again at 375 px) anything that makes a phone's screen scroll sideways.
+//! The search must find words the book contains (one of them in no heading) and nothing for
+//! a nonsense word; every puzzle of `book/src/puzzles/` must be on a page and be won (or
+//! proven safe) through `window.coursePuzzles`, and every "find" puzzle also by clicking
+//! its buttons and by keyboard. `index.html` and one chapter are also loaded from
+//! `file://`. Screenshots of a few pages (and of each failing page) go to a folder for a
+//! person to look at.
 //!
 //! `cargo run -p book-check -- BOOK_HTML_DIR` runs it; `tests/book.rs` of the course calls
 //! [`check`].
@@ -38,6 +41,13 @@ pub enum Error {
     Io(String),
     /// A bad argument or input (a book folder without index.html, a bad puzzle file).
     Input(String),
+    /// The check stopped part-way (a page whose script never returns, Chromium gone):
+    /// why, the problems it had found by then, and what it did not check.
+    Stopped {
+        error: Box<Error>,
+        problems: Vec<Problem>,
+        unchecked: Vec<String>,
+    },
 }
 
 /// What to tell a person who has no Chromium.
@@ -51,6 +61,21 @@ impl std::fmt::Display for Error {
                 write!(f, "Chromium not found ({detail}): {INSTALL_HINT}")
             }
             Error::Browser(text) | Error::Io(text) | Error::Input(text) => f.write_str(text),
+            Error::Stopped {
+                error,
+                problems,
+                unchecked,
+            } => {
+                write!(
+                    f,
+                    "{error}\nthe check stopped there; {} problems found before:",
+                    problems.len()
+                )?;
+                for problem in problems {
+                    write!(f, "\n  {problem}")?;
+                }
+                write!(f, "\nnot checked: {}", unchecked.join("; "))
+            }
         }
     }
 }
@@ -121,6 +146,17 @@ pub struct Report {
     /// How long the whole check took.
     pub elapsed: Duration,
 }
+
+/// The steps of the check, in order, as a message names them when one was not done.
+const STAGES: [&str; 7] = [
+    "every page at 1280 px",
+    "the SVG files",
+    "the search",
+    "the puzzles by hand",
+    "every page at 375 px",
+    "the navy theme",
+    "index.html and a chapter from file://",
+];
 
 /// A word no book contains: the search must find nothing for it.
 pub const NONSENSE_WORD: &str = "qzxwvjkqf";
@@ -312,6 +348,20 @@ struct Anchor {
     sidebar: bool,
 }
 
+/// The smallest text of an SVG file on screen, and where it was seen.
+struct SvgText {
+    /// In CSS pixels on screen.
+    px: f64,
+    page: String,
+    text: String,
+    font: String,
+    across: String,
+    shown: String,
+}
+
+/// The smallest SVG text a reader must read, in CSS pixels at 1280 px.
+const SVG_TEXT_PX: f64 = 12.0;
+
 /// The page a screenshot slot wants.
 #[derive(Default)]
 struct Slots {
@@ -335,6 +385,16 @@ struct Run<'a> {
     reported_sidebar: BTreeSet<String>,
     current: String,
     slots: Slots,
+    /// The smallest text of each SVG file shown with `<img>`, over the pages that show it.
+    svg_text: BTreeMap<String, SvgText>,
+    /// The step of the check under way, an index of [`STAGES`].
+    stage: usize,
+    /// The pages the step under way has still to load (the first may be loading).
+    left: Vec<String>,
+    /// Every heading, title and sidebar entry of the book, lowercase, for the search.
+    headings: String,
+    /// The first paragraphs of each chapter (page, text), in order, for the search.
+    paragraphs: Vec<(String, String)>,
     puzzle_pages: BTreeMap<String, String>,
     progress: &'a mut dyn FnMut(&str),
 }
@@ -399,19 +459,46 @@ pub fn check(options: &Options, progress: &mut dyn FnMut(&str)) -> Result<Report
         reported_sidebar: BTreeSet::new(),
         current: String::new(),
         slots: Slots::default(),
+        svg_text: BTreeMap::new(),
+        stage: 0,
+        left: Vec::new(),
+        headings: String::new(),
+        paragraphs: Vec::new(),
         puzzle_pages: BTreeMap::new(),
         progress,
     };
     let mut options = options.clone();
     options.html_dir = html_dir;
     run.options_html_dir_check(&options.html_dir)?;
-    run.setup(WIDTH, HEIGHT, false)?;
-    run.all_pages(&options.html_dir, &puzzles)?;
-    run.svg_files(&options.html_dir)?;
-    run.search(&options.html_dir)?;
-    run.puzzles_by_hand(&puzzles)?;
-    run.local_reading(&options.html_dir)?;
-    run.finish_console()?;
+    let steps = (|| {
+        run.setup(WIDTH, HEIGHT, false)?;
+        run.all_pages(&options.html_dir, &puzzles)?;
+        run.stage = 1;
+        run.svg_files(&options.html_dir)?;
+        run.stage = 2;
+        run.search(&options.html_dir)?;
+        run.stage = 3;
+        run.puzzles_by_hand(&puzzles)?;
+        run.stage = 6;
+        run.local_reading(&options.html_dir)?;
+        run.finish_console()
+    })();
+    if let Err(error) = steps {
+        // A hang stops the check: say what it found before and what it did not get to.
+        run.check_anchors();
+        let mut unchecked = Vec::new();
+        if run.left.is_empty() {
+            unchecked.push(format!("{} (unfinished)", STAGES[run.stage]));
+        } else {
+            unchecked.push(format!("{}: {}", STAGES[run.stage], run.left.join(", ")));
+        }
+        unchecked.extend(STAGES[run.stage + 1..].iter().map(|s| (*s).to_owned()));
+        return Err(Error::Stopped {
+            error: Box::new(error),
+            problems: run.report.problems,
+            unchecked,
+        });
+    }
     drop(server);
     let mut report = run.report;
     report.elapsed = started.elapsed();
@@ -650,6 +737,7 @@ impl Run<'_> {
         self.slots.diagram = first_page(html_dir, &pages, |page, html| {
             page.starts_with("part-6/") && (html.contains(".svg\"") || html.contains("<object"))
         });
+        self.left = pages.clone();
         for page in &pages {
             let started = Instant::now();
             let url = format!("{}{}", self.base, percent_encode_path(page));
@@ -658,6 +746,17 @@ impl Run<'_> {
                 let seen = self.inspect(page)?;
                 if page != "404.html" {
                     self.page_problems(page, &seen);
+                    self.headings
+                        .push_str(&seen["headings"].as_str().unwrap_or("").to_lowercase());
+                    self.headings.push(' ');
+                    if !["index.html", "print.html", "toc.html"].contains(&page.as_str()) {
+                        for paragraph in text_list(&seen["paragraphs"]) {
+                            self.paragraphs.push((page.clone(), paragraph));
+                        }
+                    }
+                    if !text_list(&seen["svgImages"]).is_empty() {
+                        self.svg_text_sizes(page)?;
+                    }
                     for id in self.page_puzzles(page, &seen, &sources)? {
                         on_pages.insert(id);
                     }
@@ -670,6 +769,7 @@ impl Run<'_> {
                 self.screenshot(&format!("failed-{page}"))?;
             }
             self.report.pages.push(page.clone());
+            self.left.remove(0);
             let line = format!(
                 "{page}: {} ({} ms)",
                 if found == 0 {
@@ -682,6 +782,19 @@ impl Run<'_> {
             (self.progress)(&line);
         }
         self.check_anchors();
+        for (svg, small) in std::mem::take(&mut self.svg_text) {
+            if small.px < SVG_TEXT_PX {
+                self.problem(
+                    &svg,
+                    format!(
+                        "text at {} px on screen (\"{}\": font-size {} in {}, shown {} px wide \
+                         on {} at {WIDTH} px): make the viewBox narrower or the font larger \
+                         (at least {SVG_TEXT_PX} px on screen)",
+                        small.px, small.text, small.font, small.across, small.shown, small.page
+                    ),
+                );
+            }
+        }
         for source in puzzles {
             if !on_pages.contains(&source.id) {
                 self.problem(
@@ -724,6 +837,33 @@ fn text_list(value: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The shortest word [`body_only_word`] takes, and the stop words of that length the
+/// search leaves out.
+const BODY_WORD_LETTERS: usize = 7;
+const STOP_WORDS: [&str; 3] = ["because", "however", "neither"];
+
+/// A word of the first paragraphs of a chapter (its longest, of the first chapter that has
+/// one) whose first six letters are in no heading, title or sidebar entry (`headings`, in
+/// lowercase), so that a search index of titles alone cannot find it (the index stems
+/// words); with the chapter's page.
+fn body_only_word(paragraphs: &[(String, String)], headings: &str) -> Option<(String, String)> {
+    for (page, text) in paragraphs {
+        let best = text
+            .split(|c: char| c.is_whitespace() || c == '-')
+            .map(|token| token.trim_matches(|c: char| !c.is_alphanumeric() && c != '_'))
+            .filter(|token| {
+                token.len() >= BODY_WORD_LETTERS && token.chars().all(|c| c.is_ascii_alphabetic())
+            })
+            .map(str::to_lowercase)
+            .filter(|word| !STOP_WORDS.contains(&word.as_str()) && !headings.contains(&word[..6]))
+            .max_by_key(|word| word.len());
+        if let Some(word) = best {
+            return Some((word, page.clone()));
+        }
+    }
+    None
+}
+
 /// A page whose file under `html_dir` matches, in book order of `pages`.
 fn first_page(
     html_dir: &Path,
@@ -738,6 +878,50 @@ fn first_page(
         })
         .cloned()
 }
+
+/// Why an element of the page cannot be seen (`null` when it can): not rendered, hidden,
+/// of no size, transparent, or clipped to nothing by itself or a parent.
+const HIDDEN_JS: &str = "(e => {
+    if (!e.getClientRects().length) return 'is not rendered (display: none on it or on a parent)';
+    const style = getComputedStyle(e);
+    if (style.visibility !== 'visible') return 'has visibility: ' + style.visibility;
+    const r = e.getBoundingClientRect();
+    if (r.width < 1 || r.height < 1)
+        return 'has no size (' + Math.round(r.width) + '×' + Math.round(r.height) + ' px)';
+    const name = a => '<' + a.localName + (a.id ? '#' + a.id : '')
+        + (a.classList.length ? '.' + [...a.classList].join('.') : '') + '>';
+    let [left, top, right, bottom] = [r.left, r.top, r.right, r.bottom];
+    for (let a = e; a && a !== document.body && a !== document.documentElement; a = a.parentElement) {
+        const s = getComputedStyle(a);
+        const who = a === e ? 'it' : 'its parent ' + name(a);
+        if (parseFloat(s.opacity) === 0) return 'is transparent: ' + who + ' has opacity: 0';
+        if (/^inset\\(\\s*(5\\d|[6-9]\\d|100)(\\.\\d+)?%/.test(s.clipPath))
+            return 'is clipped to nothing: ' + who + ' has clip-path: ' + s.clipPath;
+        const box = a.getBoundingClientRect();
+        const clip = /^rect\\(([^)]*)\\)/.exec(s.clip);
+        if (clip && (s.position === 'absolute' || s.position === 'fixed')) {
+            const [t, rr, b, l] = clip[1].split(/[\\s,]+/)
+                .map((v, i) => v === 'auto' ? [0, box.width, box.height, 0][i] : parseFloat(v));
+            left = Math.max(left, box.left + l); right = Math.min(right, box.left + rr);
+            top = Math.max(top, box.top + t); bottom = Math.min(bottom, box.top + b);
+            if (right - left < 1 || bottom - top < 1)
+                return 'is clipped to nothing: ' + who + ' has clip: ' + s.clip;
+        }
+        if (a === e) continue;
+        if (s.overflowX !== 'visible') {
+            left = Math.max(left, box.left + a.clientLeft);
+            right = Math.min(right, box.left + a.clientLeft + a.clientWidth);
+        }
+        if (s.overflowY !== 'visible') {
+            top = Math.max(top, box.top + a.clientTop);
+            bottom = Math.min(bottom, box.top + a.clientTop + a.clientHeight);
+        }
+        if (right - left < 1 || bottom - top < 1)
+            return 'is clipped to nothing: ' + who + ' has overflow: ' + s.overflow + ' and is '
+                + Math.round(box.width) + '×' + Math.round(box.height) + ' px';
+    }
+    return null;
+})";
 
 const STATUS_JS: &str = "(id => { const d = document.querySelector('div.puzzle[data-puzzle=\"' + CSS.escape(id) + '\"]'); const s = d && d.querySelector('[role=status]'); return s ? s.textContent.replace(/\\s+/g, ' ').trim() : null; })";
 
@@ -801,6 +985,32 @@ impl Run<'_> {
                 ),
             );
         }
+        let text = &seen["text"];
+        if let (Some(total), Some(shown)) = (text["total"].as_u64(), text["shown"].as_u64())
+            && page != "toc.html"
+            && shown * 2 < total
+        {
+            let hidden = &text["hidden"];
+            let culprit = hidden["element"]
+                .as_str()
+                .map(|element| {
+                    format!(
+                        " ({} characters are in {element}, starting `{}`)",
+                        hidden["chars"],
+                        hidden["starts"].as_str().unwrap_or("")
+                    )
+                })
+                .unwrap_or_default();
+            self.problem(
+                page,
+                format!(
+                    "only {shown} of the {total} characters of the page's text (in `main`, \
+                     leaving out <details> and scripts) are shown, the rest is hidden{culprit}: \
+                     an unclosed tag or a display: none that should not be there? Show the text \
+                     or remove it"
+                ),
+            );
+        }
         for table in seen["tables"].as_array().into_iter().flatten() {
             self.problem(
                 page,
@@ -813,6 +1023,43 @@ impl Run<'_> {
                 ),
             );
         }
+    }
+
+    /// Measures the text of the page's `<img>` SVGs on screen; the smallest of each file
+    /// is kept for the end of the pass.
+    fn svg_text_sizes(&mut self, page: &str) -> Result<(), Error> {
+        let sizes = self.browser.evaluate(
+            include_str!("svgtext.js"),
+            WAIT,
+            &format!("measuring the SVG text of {page}"),
+        )?;
+        for item in sizes.as_array().into_iter().flatten() {
+            let Some(px) = item["px"].as_f64() else {
+                continue;
+            };
+            let url = item["url"].as_str().unwrap_or("");
+            let svg = self.show_url(url);
+            if self.svg_text.get(&svg).is_some_and(|seen| seen.px <= px) {
+                continue;
+            }
+            let field = |key: &str| {
+                item[key]
+                    .as_str()
+                    .map_or_else(|| item[key].to_string(), str::to_owned)
+            };
+            self.svg_text.insert(
+                svg,
+                SvgText {
+                    px,
+                    page: page.to_owned(),
+                    text: field("text"),
+                    font: field("font"),
+                    across: field("across"),
+                    shown: field("shown"),
+                },
+            );
+        }
+        Ok(())
     }
 
     fn check_link(&mut self, page: &str, link: &Value, html_dir: &Path) {
@@ -1157,6 +1404,17 @@ impl Run<'_> {
             );
             return Ok(());
         }
+        let body_word = body_only_word(&self.paragraphs, &self.headings);
+        if body_word.is_none() {
+            self.problem(
+                page,
+                format!(
+                    "no chapter's first paragraphs have a word of {BODY_WORD_LETTERS} or more \
+                     letters that is in no heading or title: the search of the body text was \
+                     not checked"
+                ),
+            );
+        }
         let index = format!("{}index.html", self.base);
         self.load(&index, page)?;
         let opened = self.browser.evaluate(
@@ -1201,6 +1459,24 @@ impl Run<'_> {
                     format!("searching for the nonsense word `{word}` found {n} results"),
                 ),
                 _ => {}
+            }
+        }
+        // A word of the body text only: an index of the headings and titles finds the words
+        // above (the book's are in headings) but not this one.
+        if let Some((word, chapter)) = body_word {
+            let found = self.search_for(&word)?;
+            self.report
+                .searches
+                .push((word.clone(), found.unwrap_or(0)));
+            if found.unwrap_or(0) == 0 {
+                self.problem(
+                    page,
+                    format!(
+                        "searching for `{word}`, a word of the body text of {chapter} that is \
+                         in no heading or title, found nothing: the search index holds the \
+                         titles only (see [output.html.search] in book.toml)"
+                    ),
+                );
             }
         }
         Ok(())
@@ -1257,63 +1533,63 @@ impl Run<'_> {
     }
 
     fn puzzles_by_hand(&mut self, puzzles: &[PuzzleSource]) -> Result<(), Error> {
-        let first_find = puzzles.iter().find_map(|p| match &p.kind {
-            PuzzleKind::Find { solution } => self
-                .puzzle_pages
-                .get(&p.id)
-                .map(|page| (p.id.clone(), solution.clone(), page.clone())),
-            PuzzleKind::Safe => None,
-        });
-        if let Some((id, solution, page)) = first_find {
-            let url = format!("{}{}", self.base, percent_encode_path(&page));
-            if self.load(&url, &page)? {
-                self.play_by_hand(&id, &solution, &page)?;
+        // Every "find" puzzle, once, on the first page that has it: its buttons are clicked
+        // and pressed (a widget may break in one puzzle only, or with three threads).
+        let mut by_page: BTreeMap<String, Vec<(String, Vec<String>)>> = BTreeMap::new();
+        for puzzle in puzzles {
+            if let PuzzleKind::Find { solution } = &puzzle.kind
+                && let Some(page) = self.puzzle_pages.get(&puzzle.id)
+            {
+                by_page
+                    .entry(page.clone())
+                    .or_default()
+                    .push((puzzle.id.clone(), solution.clone()));
             }
         }
-        // The puzzles on a phone: none may be wider than the screen.
-        self.setup(PHONE_WIDTH, 812, true)?;
-        let mut pages: Vec<String> = self.puzzle_pages.values().cloned().collect();
-        pages.sort();
-        pages.dedup();
-        for page in &pages {
+        for (page, on_page) in &by_page {
             let url = format!("{}{}", self.base, percent_encode_path(page));
-            let label = format!("{page} at {PHONE_WIDTH} px");
-            if !self.load(&url, &label)? {
+            if !self.load(&url, page)? {
                 continue;
             }
-            let wide = self.browser.evaluate(
-                "(() => { const width = document.documentElement.clientWidth;
-                    return [...document.querySelectorAll('div.puzzle[data-puzzle]')]
-                      .filter(d => d.scrollWidth > d.clientWidth + 1
-                                || d.getBoundingClientRect().right > width + 1
-                                || d.getBoundingClientRect().left < -1)
-                      .map(d => [d.getAttribute('data-puzzle'), Math.max(d.scrollWidth,
-                                 Math.round(d.getBoundingClientRect().width))]); })()",
-                WAIT,
-                &format!("measuring the puzzles of {label}"),
-            )?;
-            for item in wide.as_array().into_iter().flatten() {
-                self.problem(
-                    &label,
-                    format!(
-                        "puzzle `{}` is wider than the screen: {} px",
-                        item[0].as_str().unwrap_or(""),
-                        item[1]
-                    ),
-                );
+            for (id, solution) in on_page {
+                self.play_by_hand(id, solution, page)?;
             }
         }
+        // Every page on a phone: it may not scroll sideways or stick out of the screen,
+        // nor may a puzzle be wider than the screen.
+        self.stage = 4;
+        self.setup(PHONE_WIDTH, 812, true)?;
         let phone_page = self
             .slots
             .puzzle
             .clone()
             .or_else(|| self.slots.chapter.clone())
             .unwrap_or_else(|| "index.html".to_owned());
-        let url = format!("{}{}", self.base, percent_encode_path(&phone_page));
-        let label = format!("{phone_page} at {PHONE_WIDTH} px");
-        if self.load(&url, &label)? {
-            self.screenshot(&format!("phone-{PHONE_WIDTH}-{phone_page}"))?;
+        let pages: Vec<String> = self
+            .report
+            .pages
+            .iter()
+            .filter(|p| *p != "404.html")
+            .cloned()
+            .collect();
+        self.left = pages.clone();
+        for page in &pages {
+            let url = format!("{}{}", self.base, percent_encode_path(page));
+            let label = format!("{page} at {PHONE_WIDTH} px");
+            if self.load(&url, &label)? {
+                let seen = self.browser.evaluate(
+                    include_str!("phone.js"),
+                    WAIT,
+                    &format!("measuring {label}"),
+                )?;
+                self.phone_problems(&label, &seen);
+                if *page == phone_page {
+                    self.screenshot(&format!("phone-{PHONE_WIDTH}-{phone_page}"))?;
+                }
+            }
+            self.left.remove(0);
         }
+        self.stage = 5;
         self.setup(WIDTH, HEIGHT, false)?;
         // The dark theme: mdBook 0.5 reads it from localStorage `mdbook-theme`.
         let dark_page = self
@@ -1349,6 +1625,45 @@ impl Run<'_> {
             "going back to the default theme",
         )?;
         Ok(())
+    }
+
+    fn phone_problems(&mut self, label: &str, seen: &Value) {
+        let width = &seen["width"];
+        let mut sticks_out = false;
+        for item in seen["out"].as_array().into_iter().flatten() {
+            sticks_out = true;
+            self.problem(
+                label,
+                format!(
+                    "{} sticks out of the {width} px wide screen (from {} px to {} px): a reader \
+                     must scroll the page sideways or cannot see it: let it wrap, or put it in \
+                     a box that scrolls (mdBook wraps a Markdown table in one)",
+                    item["what"].as_str().unwrap_or(""),
+                    item["left"],
+                    item["right"]
+                ),
+            );
+        }
+        if !sticks_out && seen["scroll"].as_f64() > width.as_f64().map(|w| w + 1.0) {
+            self.problem(
+                label,
+                format!(
+                    "the page scrolls sideways: it is {} px wide on a {width} px wide screen: \
+                     find what is wider than the screen and let it wrap or scroll in a box",
+                    seen["scroll"]
+                ),
+            );
+        }
+        for item in seen["puzzles"].as_array().into_iter().flatten() {
+            self.problem(
+                label,
+                format!(
+                    "puzzle `{}` is wider than the screen: {} px",
+                    item[0].as_str().unwrap_or(""),
+                    item[1]
+                ),
+            );
+        }
     }
 
     fn play_by_hand(&mut self, id: &str, solution: &[String], page: &str) -> Result<(), Error> {
@@ -1409,7 +1724,8 @@ impl Run<'_> {
                             b.focus();
                             const r = b.getBoundingClientRect();
                             return {{ x: r.left + r.width / 2, y: r.top + r.height / 2,
-                                     disabled: b.disabled, focused: document.activeElement === b }};
+                                     disabled: b.disabled, focused: document.activeElement === b,
+                                     hidden: ({HIDDEN_JS})(b) }};
                         }})({}, {})",
                         js(json!(id)),
                         js(json!(thread))
@@ -1422,6 +1738,12 @@ impl Run<'_> {
                 } else if button["disabled"] == Value::Bool(true) {
                     Some(format!(
                         "has its button for thread {thread} disabled at step {}",
+                        step + 1
+                    ))
+                } else if let Some(why) = button["hidden"].as_str() {
+                    Some(format!(
+                        "has its button for thread {thread} hidden at step {}: the button \
+                         {why}; a reader cannot see it: show it",
                         step + 1
                     ))
                 } else if by_keyboard && button["focused"] != Value::Bool(true) {
@@ -1459,12 +1781,29 @@ impl Run<'_> {
             if stopped {
                 break;
             }
-            let status = self.browser.evaluate(
-                &format!("({STATUS_JS})({})", js(json!(id))),
+            let read = self.browser.evaluate(
+                &format!(
+                    "((id, status) => {{
+                        const d = document.querySelector('div.puzzle[data-puzzle=\"' + CSS.escape(id) + '\"]');
+                        const s = d && d.querySelector('[role=status]');
+                        if (s) s.scrollIntoView({{ block: 'center' }});
+                        return {{ text: status(id), hidden: s ? ({HIDDEN_JS})(s) : null }};
+                    }})({}, {STATUS_JS})",
+                    js(json!(id))
+                ),
                 WAIT,
                 &label,
             )?;
-            let status = status.as_str().unwrap_or("").to_owned();
+            let status = read["text"].as_str().unwrap_or("").to_owned();
+            if let Some(why) = read["hidden"].as_str() {
+                self.problem(
+                    &label,
+                    format!(
+                        "puzzle `{id}`: after {how} the buttons its status (role=\"status\") \
+                         says \"{status}\", but a reader cannot see it: the status {why}: show it"
+                    ),
+                );
+            }
             if !is_win(&status) {
                 self.problem(
                     &label,

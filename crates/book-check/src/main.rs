@@ -81,6 +81,22 @@ fn main() -> ExitCode {
     options.print_page = print_page;
     let report = match book_check::check(&options, &mut |line| println!("{line}")) {
         Ok(report) => report,
+        Err(book_check::Error::Stopped {
+            error,
+            problems,
+            unchecked,
+        }) => {
+            // What it found before it stopped, then what it did not check, then why.
+            for problem in &problems {
+                eprintln!("problem: {problem}");
+            }
+            eprintln!("not checked: {}", unchecked.join("; "));
+            eprintln!(
+                "error: {error}\nthe check stopped there, with {} problems found before",
+                problems.len()
+            );
+            return ExitCode::from(1);
+        }
         Err(error) => {
             eprintln!("error: {error}");
             return ExitCode::from(1);

@@ -107,9 +107,18 @@ fn serve(stream: TcpStream, root: &Path, sub_path: &str) -> std::io::Result<()> 
             b"GET only\n".to_vec(),
         ),
     };
+    // A file is kept by the browser for the run (each run has a new server on a new port
+    // and a new browser profile): every page is loaded at 1280 px, again at 375 px, and the
+    // puzzle pages once more, and each load would fetch the same scripts, styles and fonts.
+    // A missing file is asked for again each time, so each page that wants it shows it.
+    let cache = if status.starts_with("200") {
+        "max-age=3600"
+    } else {
+        "no-store"
+    };
     let head = format!(
         "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
-         Cache-Control: no-cache\r\nConnection: close\r\n\r\n",
+         Cache-Control: {cache}\r\nConnection: close\r\n\r\n",
         body.len()
     );
     stream.write_all(head.as_bytes())?;

@@ -56,7 +56,9 @@ fn run_with(html: &Path, puzzles: Option<PathBuf>) -> Option<Report> {
     run_options(html, puzzles, false)
 }
 
-fn run_options(html: &Path, puzzles: Option<PathBuf>, print_page: bool) -> Option<Report> {
+/// `Some(())` when Chromium is there; `None` (the test is skipped) when it is not and CI is
+/// not set.
+fn chromium_or_skip() -> Option<()> {
     if let Err(missing) = book_check::find_chromium() {
         if std::env::var_os("CI").is_some() {
             panic!("{missing}");
@@ -64,6 +66,11 @@ fn run_options(html: &Path, puzzles: Option<PathBuf>, print_page: bool) -> Optio
         eprintln!("skipped: {missing}");
         return None;
     }
+    Some(())
+}
+
+fn run_options(html: &Path, puzzles: Option<PathBuf>, print_page: bool) -> Option<Report> {
+    chromium_or_skip()?;
     let shots = html.with_extension("shots");
     let mut options = Options::new(html, &shots);
     options.puzzles_dir = Some(puzzles.unwrap_or_else(|| fixture_root().join("puzzles")));
@@ -236,12 +243,10 @@ fn a_code_block_wider_than_the_column_fails() {
     assert_problem(&report, "part-2/races.html", "has a scroll bar at 1280 px");
 }
 
-#[test]
-fn a_search_that_finds_nothing_fails() {
-    let html = copy("search");
-    // The search index emptied as it loads (every word's entry of its inverted index
-    // removed); the pages still contain the words.
-    let index = fs::read_dir(&html)
+/// Rewrites the copy's search index as it loads: `change` is the body of a function of the
+/// parsed index, `config`, that returns it.
+fn edit_search_index(html: &Path, change: &str) {
+    let index = fs::read_dir(html)
         .expect("read the copy")
         .filter_map(Result::ok)
         .map(|e| e.path())
@@ -254,9 +259,7 @@ fn a_search_that_finds_nothing_fails() {
     edit(
         &index,
         "Object.assign(window.search, JSON.parse(",
-        "Object.assign(window.search, (config => { \
-         for (const field of Object.values(config.index.index)) field.root = { df: 0, docs: {} }; \
-         return config; })(JSON.parse(",
+        &format!("Object.assign(window.search, (config => {{ {change} }})(JSON.parse("),
     );
     let text = fs::read_to_string(&index).expect("read the index");
     let text = text
@@ -264,6 +267,18 @@ fn a_search_that_finds_nothing_fails() {
         .strip_suffix(");")
         .expect("the index ends with `);`");
     fs::write(&index, format!("{text}));")).expect("write the index");
+}
+
+#[test]
+fn a_search_that_finds_nothing_fails() {
+    let html = copy("search");
+    // The search index emptied as it loads (every word's entry of its inverted index
+    // removed); the pages still contain the words.
+    edit_search_index(
+        &html,
+        "for (const field of Object.values(config.index.index)) \
+         field.root = { df: 0, docs: {} }; return config;",
+    );
     let Some(report) = run(&html) else { return };
     assert_problem(
         &report,
@@ -463,4 +478,238 @@ fn the_print_page_with_a_puzzle_twice_is_not_a_mismatch_of_ids() {
         .map(ToString::to_string)
         .collect();
     assert!(ids.is_empty(), "{ids:?}");
+}
+
+/// Writes the fixture's puzzle sources, plus `extra` ("id", "toml text"), into a folder
+/// next to `html`.
+fn sources_with(html: &Path, extra: &[(&str, &str)]) -> PathBuf {
+    let sources = html.with_extension("puzzles");
+    let _ = fs::remove_dir_all(&sources);
+    copy_dir(&fixture_root().join("puzzles"), &sources);
+    for (id, text) in extra {
+        fs::write(sources.join(format!("{id}.toml")), text).expect("write a puzzle source");
+    }
+    sources
+}
+
+/// A second "find" puzzle, `second-race`, on part-6/diagrams.html (the fake widget plays it
+/// like `race`).
+fn add_second_find_puzzle(html: &Path) -> PathBuf {
+    edit(
+        &html.join("part-6/diagrams.html"),
+        "<h1 id=\"diagrams\">",
+        "<div class=\"puzzle\" id=\"puzzle-second-race\" data-puzzle=\"second-race\">\n\
+         <p>The race once more.</p>\n\
+         <button type=\"button\" data-thread=\"A\">Step A</button>\n\
+         <button type=\"button\" data-thread=\"B\">Step B</button>\n\
+         <p role=\"status\" aria-live=\"polite\"></p>\n</div>\n<h1 id=\"diagrams\">",
+    );
+    sources_with(
+        html,
+        &[(
+            "second-race",
+            "id = \"second-race\"\nkind = \"find\"\nsolution = [\"A\", \"B\", \"A\", \"B\"]\n",
+        )],
+    )
+}
+
+#[test]
+fn buttons_broken_in_one_puzzle_only_fail_though_it_is_not_the_first() {
+    let html = copy("one-puzzle-broken");
+    let sources = add_second_find_puzzle(&html);
+    // The widget's buttons do nothing in `second-race` only; `race` (the first) works.
+    edit(
+        &widget_script(&html),
+        "button.addEventListener('click'",
+        "if (id !== 'second-race') button.addEventListener('click'",
+    );
+    let Some(report) = run_with(&html, Some(sources)) else {
+        return;
+    };
+    let page = "part-6/diagrams.html (puzzle `second-race` by hand)";
+    assert_problem(
+        &report,
+        page,
+        "clicking the buttons [A, B, A, B] of puzzle `second-race` did not win",
+    );
+    assert_problem(&report, page, "pressing Enter on the buttons [A, B, A, B]");
+    assert!(
+        !report
+            .problems
+            .iter()
+            .any(|p| p.page.contains("puzzle `race` by hand")),
+        "{:?}",
+        report.problems
+    );
+}
+
+#[test]
+fn a_win_announced_in_a_hidden_status_fails() {
+    let html = copy("hidden-status");
+    // The status of `race` (the first on the page) is never shown; its text still changes.
+    edit(
+        &html.join("part-2/races.html"),
+        "<p role=\"status\" aria-live=\"polite\">",
+        "<p role=\"status\" aria-live=\"polite\" style=\"display: none\">",
+    );
+    let Some(report) = run(&html) else { return };
+    assert_problem(
+        &report,
+        "part-2/races.html (puzzle `race` by hand)",
+        "puzzle `race`: after clicking the buttons its status (role=\"status\") says \"You won",
+    );
+    assert_problem(
+        &report,
+        "part-2/races.html (puzzle `race` by hand)",
+        "but a reader cannot see it: the status is not rendered (display: none on it or on a \
+         parent): show it",
+    );
+}
+
+#[test]
+fn a_step_button_that_cannot_be_seen_fails_though_it_works() {
+    let html = copy("hidden-button");
+    // Button B of `race` is transparent: it can still be clicked and focused.
+    edit(
+        &html.join("part-2/races.html"),
+        "<button type=\"button\" data-thread=\"B\">",
+        "<button type=\"button\" data-thread=\"B\" style=\"opacity: 0\">",
+    );
+    let Some(report) = run(&html) else { return };
+    assert_problem(
+        &report,
+        "part-2/races.html (puzzle `race` by hand)",
+        "puzzle `race` has its button for thread B hidden at step 2: the button is \
+         transparent: it has opacity: 0",
+    );
+}
+
+#[test]
+fn svg_text_too_small_on_screen_fails_naming_the_file_and_the_size() {
+    let html = copy("small-svg-text");
+    // The same 200 px wide picture with a viewBox three times as wide: its 16-unit text
+    // comes out at 16 × 200 / 600 px.
+    edit(
+        &html.join("part-2/img/race.svg"),
+        "viewBox=\"0 0 200 60\"",
+        "viewBox=\"0 0 600 180\"",
+    );
+    let Some(report) = run(&html) else { return };
+    assert_problem(
+        &report,
+        "part-2/img/race.svg",
+        "text at 5.3 px on screen (\"A and B race\": font-size 16 in a viewBox 600 wide, shown \
+         200 px wide on part-2/races.html at 1280 px): make the viewBox narrower or the font \
+         larger",
+    );
+}
+
+#[test]
+fn a_table_that_fits_at_1280_but_sticks_out_of_a_phone_fails() {
+    let html = copy("phone-table");
+    // A raw HTML table (mdBook wraps only Markdown tables in a scrolling .table-wrapper),
+    // 600 px wide: in the 750 px column at 1280 px, out of a 375 px phone's screen.
+    edit(
+        &html.join("introduction.html"),
+        "<p>This fixture book",
+        "<table style=\"min-width: 600px\"><tr><td>threads and a shared count</td></tr>\
+         </table>\n<p>This fixture book",
+    );
+    let Some(report) = run(&html) else { return };
+    assert_problem(
+        &report,
+        "introduction.html at 375 px",
+        "table with first row `threads and a shared count` sticks out of the 375 px wide \
+         screen",
+    );
+    assert!(
+        !report
+            .problems
+            .iter()
+            .any(|p| p.page == "introduction.html"),
+        "{:?}",
+        report.problems
+    );
+}
+
+#[test]
+fn a_search_index_of_the_titles_only_fails_on_a_word_of_the_body_text() {
+    let html = copy("search-titles");
+    // The body text's part of the index emptied as it loads; titles and breadcrumbs stay.
+    edit_search_index(
+        &html,
+        "config.index.index.body.root = { df: 0, docs: {} }; return config;",
+    );
+    if chromium_or_skip().is_none() {
+        return;
+    }
+    // `race` is in a heading ("The race"), as the real book's search words are.
+    let mut options = Options::new(&html, html.with_extension("shots"));
+    options.puzzles_dir = Some(fixture_root().join("puzzles"));
+    options.search_words = vec!["race".to_owned()];
+    let report = book_check::check(&options, &mut |line| eprintln!("{line}"))
+        .unwrap_or_else(|e| panic!("the check did not run: {e}"));
+    assert!(
+        report.searches.iter().any(|(w, n)| w == "race" && *n > 0),
+        "{:?}",
+        report.searches
+    );
+    assert_problem(
+        &report,
+        "index.html (search)",
+        "searching for `checker`, a word of the body text of introduction.html that is in no \
+         heading or title, found nothing: the search index holds the titles only",
+    );
+}
+
+#[test]
+fn a_page_whose_text_is_mostly_hidden_fails_naming_the_hidden_element() {
+    let html = copy("hidden-text");
+    // An unclosed <div style="display: none"> swallows the rest of the chapter.
+    edit(
+        &html.join("introduction.html"),
+        "<p>This fixture book",
+        "<div style=\"display: none\">\n<p>This fixture book",
+    );
+    let Some(report) = run(&html) else { return };
+    assert_problem(
+        &report,
+        "introduction.html",
+        "only 12 of the 76 characters of the page's text (in `main`, leaving out <details> and \
+         scripts) are shown, the rest is hidden (64 characters are in <div \
+         style=\"display: none\">, starting `This fixture book",
+    );
+}
+
+#[test]
+fn a_page_that_hangs_stops_the_check_with_what_it_found_and_what_it_did_not_check() {
+    let html = copy("hang");
+    edit(
+        &html.join("introduction.html"),
+        "</body>",
+        "<script>throw new Error('fixture exception before the hang')</script></body>",
+    );
+    edit(
+        &html.join("part-2/races.html"),
+        "</body>",
+        "<script>while (true) {}</script></body>",
+    );
+    if chromium_or_skip().is_none() {
+        return;
+    }
+    let mut options = Options::new(&html, html.with_extension("shots"));
+    options.puzzles_dir = Some(fixture_root().join("puzzles"));
+    let error = book_check::check(&options, &mut |line| eprintln!("{line}"))
+        .expect_err("a page that never finishes loading stops the check");
+    // The message says why, what was found before, and what was not checked.
+    let text = error.to_string();
+    for part in [
+        "possible hang: Chromium did not answer Page.loadEventFired for part-2/races.html",
+        "1 problems found before:\n  introduction.html: uncaught exception: Error: fixture \
+         exception before the hang",
+        "not checked: every page at 1280 px: part-2/races.html, part-6/diagrams.html, toc.html; \
+         the SVG files; the search; the puzzles by hand; every page at 375 px;",
+    ] {
+        assert!(text.contains(part), "no `{part}` in:\n{text}");
+    }
 }
