@@ -290,12 +290,7 @@ fn a_search_that_finds_nothing_fails() {
 #[test]
 fn puzzle_buttons_that_do_nothing_fail_the_check_by_hand() {
     let html = copy("buttons");
-    let script = fs::read_dir(html.join("theme"))
-        .expect("read theme/")
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .find(|p| p.to_string_lossy().contains("puzzles"))
-        .expect("theme/puzzles-*.js");
+    let script = widget_script(&html);
     edit(
         &script,
         "addEventListener('click'",
@@ -314,24 +309,20 @@ fn puzzle_buttons_that_do_nothing_fail_the_check_by_hand() {
 #[test]
 fn a_wrong_solution_and_a_puzzle_on_no_page_fail() {
     let html = copy("puzzles");
-    let sources = html.with_extension("puzzles");
-    let _ = fs::remove_dir_all(&sources);
-    fs::create_dir_all(&sources).expect("create the sources");
-    fs::write(
-        sources.join("race.toml"),
-        "id = \"race\"\nkind = \"find\"\nsolution = [\"A\", \"A\", \"B\", \"B\"]\n",
-    )
-    .expect("write");
-    fs::write(
-        sources.join("fixed.toml"),
-        "id = \"fixed\"\nkind = \"find\"\nsolution = [\"A\", \"B\"]\n",
-    )
-    .expect("write");
-    fs::write(
-        sources.join("elsewhere.toml"),
-        "id = \"elsewhere\"\nkind = \"safe\"\n",
-    )
-    .expect("write");
+    let sources = sources_with(
+        &html,
+        &[
+            (
+                "race",
+                "id = \"race\"\nkind = \"find\"\nsolution = [\"A\", \"A\", \"B\", \"B\"]\n",
+            ),
+            (
+                "fixed",
+                "id = \"fixed\"\nkind = \"find\"\nsolution = [\"A\", \"B\"]\n",
+            ),
+            ("elsewhere", "id = \"elsewhere\"\nkind = \"safe\"\n"),
+        ],
+    );
     let Some(report) = run_with(&html, Some(sources.clone())) else {
         return;
     };
@@ -352,27 +343,11 @@ fn a_wrong_solution_and_a_puzzle_on_no_page_fail() {
 #[test]
 fn a_safe_puzzle_whose_search_stops_early_is_not_called_safe() {
     let html = copy("short-search");
-    let script = fs::read_dir(html.join("theme"))
-        .expect("read theme/")
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .find(|p| p.to_string_lossy().contains("puzzles"))
-        .expect("theme/puzzles-*.js");
+    let script = widget_script(&html);
     // A search that gives up after one state has not shown that the bad state is unreachable.
     edit(&script, "(limit || 1000)", "1");
-    let sources = html.with_extension("puzzles");
-    let _ = fs::remove_dir_all(&sources);
-    fs::create_dir_all(&sources).expect("create the sources");
-    fs::write(
-        sources.join("race.toml"),
-        "id = \"race\"\nkind = \"find\"\nsolution = [\"A\", \"B\", \"A\", \"B\"]\n",
-    )
-    .expect("write");
-    fs::write(
-        sources.join("fixed.toml"),
-        "id = \"fixed\"\nkind = \"safe\"\n",
-    )
-    .expect("write");
+    // The fixture's own sources: `race` wins, `fixed` is safe.
+    let sources = sources_with(&html, &[]);
     let Some(report) = run_with(&html, Some(sources)) else {
         return;
     };
