@@ -5,7 +5,7 @@ use std::process::{Command, Stdio};
 
 use super::Outcome;
 use crate::book;
-use crate::cargo::cargo_program;
+use crate::cargo::{self, Invocation};
 use crate::error::{Error, Result};
 use crate::say;
 use crate::ui::Ui;
@@ -43,16 +43,19 @@ pub fn run(ui: &Ui, root: &Path, open: bool, check: bool) -> Result<Outcome> {
 fn check_in_a_browser(ui: &Ui, root: &Path, html: &Path) -> Result<Outcome> {
     let screenshots = root.join("target").join("book-check");
     say!("Checking every page in headless Chromium (cargo run -p book-check) ...");
-    let status = Command::new(cargo_program())
-        .current_dir(root)
-        .args(["run", "--quiet", "--package", "book-check", "--"])
-        .arg(html)
-        .arg("--screenshots")
-        .arg(&screenshots)
-        .stdin(Stdio::null())
-        .status()
-        .map_err(|e| Error::new(format!("cannot run cargo to check the book: {e}")))?;
-    if status.success() {
+    let args: Vec<std::ffi::OsString> = vec![
+        "run".into(),
+        "--quiet".into(),
+        "--package".into(),
+        "book-check".into(),
+        "--".into(),
+        html.into(),
+        "--screenshots".into(),
+        screenshots.clone().into(),
+    ];
+    // The checker's lines (a page each, then the problems) are shown as they come.
+    let ran = cargo::run(&Invocation::new(root, args), &mut |line| say!("{line}"))?;
+    if ran.success() {
         say!(
             "{} Every page of the book passed the browser check.",
             ui.tick()
