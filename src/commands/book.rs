@@ -53,8 +53,13 @@ fn check_in_a_browser(ui: &Ui, root: &Path, html: &Path) -> Result<Outcome> {
         "--screenshots".into(),
         screenshots.clone().into(),
     ];
-    // The checker's lines (a page each, then the problems) are shown as they come.
-    let ran = cargo::run(&Invocation::new(root, args), &mut |line| say!("{line}"))?;
+    // The checker's lines (a page each, then the problems) are shown as they come; its last
+    // `error: ...` line becomes this command's error below instead.
+    let ran = cargo::run(&Invocation::new(root, args), &mut |line| {
+        if !line.starts_with("error: ") {
+            say!("{line}");
+        }
+    })?;
     if ran.success() {
         say!(
             "{} Every page of the book passed the browser check.",
@@ -62,10 +67,26 @@ fn check_in_a_browser(ui: &Ui, root: &Path, html: &Path) -> Result<Outcome> {
         );
         Ok(Outcome::Success)
     } else {
-        Err(Error::new(format!(
-            "the browser check found problems (above); screenshots are in {}",
-            screenshots.display()
-        )))
+        // The checker ends with `error: N problems in the book ...` when it ran; any other
+        // last error (no Chromium, a bad folder) means it could not check at all.
+        let last_error = ran
+            .text
+            .lines()
+            .rev()
+            .find_map(|line| line.strip_prefix("error: "));
+        match last_error {
+            Some(reason) if !reason.contains("problems in the book") => Err(Error::new(format!(
+                "the browser check could not run: {reason}"
+            ))),
+            Some(reason) => Err(Error::new(format!(
+                "the browser check found {reason}; screenshots are in {}",
+                screenshots.display()
+            ))),
+            None => Err(Error::new(format!(
+                "the browser check failed without saying why (the whole output: {})",
+                ran.text.trim()
+            ))),
+        }
     }
 }
 
