@@ -12,8 +12,8 @@ use crate::CHILD_ARG;
 
 /// The modes, with what each does (for the error message of a bad one).
 const MODES: &str = "exit (exit at once), echo [BYTES] (send back every byte read, after \
-                     reading BYTES of memory of its own), sink (read until the end of stdin, \
-                     then print how many bytes came)";
+                     reading BYTES of memory of its own), sink (echo the first byte, then read \
+                     until the end of stdin and print how many bytes came after it)";
 
 /// `main` of a child: `--child exit`, `--child echo` or `--child sink`.
 pub fn main(args: &[String]) -> ExitCode {
@@ -85,8 +85,12 @@ fn echo(bytes: usize) -> io::Result<()> {
     }
 }
 
+/// Echoes the first byte (so the parent knows it is running), then counts the rest.
 fn sink() -> io::Result<()> {
     let (mut input, mut output) = raw_stdio()?;
+    let mut byte = [0u8; 1];
+    input.read_exact(&mut byte)?;
+    output.write_all(&byte)?;
     let mut buffer = vec![0u8; 1 << 16];
     let mut total: u64 = 0;
     loop {

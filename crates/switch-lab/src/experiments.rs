@@ -613,16 +613,10 @@ impl Lab<'_> {
             }
         };
         let input: Arc<Vec<u64>> = Arc::new(job_input(n));
-        let threads =
-            [1, 2].map(|k| self.job_run(&format!("run_in_threads, {k}"), k, &input, false));
-        let processes =
-            [1, 2].map(|k| self.job_run(&format!("run_in_processes, {k}"), k, &input, true));
-        let tiny = self.job_run(
-            "run_in_processes, 1 number",
-            1,
-            &Arc::new(vec![input[0]]),
-            true,
-        );
+        let turns = self.job_turns(&input);
+        let tiny = self.job_run_once(&Arc::new(vec![input[0]]));
+        let threads = [turns.runs[0].clone(), turns.runs[1].clone()];
+        let processes = [turns.runs[2].clone(), turns.runs[3].clone()];
         for k in 0..2 {
             if let (Ok((_, a)), Ok((_, b))) = (&threads[k], &processes[k])
                 && a != b
@@ -638,15 +632,13 @@ impl Lab<'_> {
         }
         let bytes: Arc<Vec<u8>> = Arc::new(input.iter().flat_map(|x| x.to_le_bytes()).collect());
         let send = {
-            let (full, empty) = (bytes.clone(), Arc::new(Vec::new()));
+            let full = bytes.clone();
             let outcome = within(LIMIT, "sending the input to a child", move || {
                 let mut with = Vec::new();
-                let mut without = Vec::new();
                 for _ in 0..3 {
                     with.push(measure::send_to_child(&full, LIMIT)?.as_secs_f64());
-                    without.push(measure::send_to_child(&empty, LIMIT)?.as_secs_f64());
                 }
-                Ok::<_, String>(middle(with) - middle(without))
+                Ok::<_, String>(middle(with))
             })
             .and_then(|inner| inner);
             if let Err(error) = &outcome {
@@ -668,6 +660,7 @@ impl Lab<'_> {
             })
         };
         let time = |r: &Result<(f64, Vec<u64>), String>| r.clone().map(|(t, _)| t);
+        let (thread_speedup, process_speedup) = (turns.speedups[0], turns.speedups[1]);
         let (t1, t2) = (time(&threads[0]), time(&threads[1]));
         let (p1, p2) = (time(&processes[0]), time(&processes[1]));
         let (pt1, pt2) = (py_field("threads_1"), py_field("threads_2"));
@@ -676,19 +669,19 @@ impl Lab<'_> {
             "threads (run_in_threads)".into(),
             cell(&t1),
             cell(&t2),
-            ratio_cell(&t1, &t2),
+            speedup_cell(&thread_speedup),
             py_cell(&pt1),
             py_cell(&pt2),
-            py_ratio(&pt1, &pt2),
+            py_times(&py_field("threads_speedup")),
         ]);
         table.row(vec![
             "processes (run_in_processes)".into(),
             cell(&p1),
             cell(&p2),
-            ratio_cell(&p1, &p2),
+            speedup_cell(&process_speedup),
             py_cell(&pp1),
             py_cell(&pp2),
-            py_ratio(&pp1, &pp2),
+            py_times(&py_field("processes_speedup")),
         ]);
         let py_send = self.py_seconds(&format!("send({n}, 3)"));
         table.row(vec![
@@ -700,7 +693,7 @@ impl Lab<'_> {
             "".into(),
             "".into(),
         ]);
-        let tiny_time = time(&tiny);
+        let tiny_time = tiny;
         table.row(vec![
             "a process with a one-number job".into(),
             cell(&tiny_time),
@@ -714,8 +707,9 @@ impl Lab<'_> {
             "Rust: your `work` over {n} numbers ({:.1} MB as 8-byte integers), sized to take \
              about {} on one thread here; {}. The processes are this program started \
              with `{WORKER_ARG}` (your worker_main), fed by your run_in_processes. Sending the \
-             input: the lab's own child reading the same numbers as raw bytes from a pipe, \
-             minus a child that gets nothing (your request format may be bigger). A one-number \
+             input: the same numbers as raw bytes through a pipe to a running child of the \
+             lab's own, until it has read them all (median of 3; exercise 01's request is \
+             the same 8 bytes a number). A one-number \
              job: your run_in_processes with one worker and one number: starting, asking, \
              answering, reaping.",
             bytes.len() as f64 / 1e6,
@@ -727,23 +721,23 @@ impl Lab<'_> {
                 "Python: its own CPU-bound `work` (Collatz steps) over {} numbers, in \
                  `threading.Thread`s and in a `multiprocessing.Pool` started inside the timing \
                  (its times are not comparable to Rust's, its speed-ups are). Sending: the \
-                 same {n} numbers as a list, pickled through a `multiprocessing.Pipe` to a new \
-                 process, minus an empty list.",
+                 same {n} numbers as a list, pickled through a `multiprocessing.Pipe` to a \
+                 running process, until it has them all (median of 3).",
                 self.sizes.py_job
             ));
         }
         self.python_note(&mut table);
         todo_note(&mut table, &[&t1, &p1]);
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        if let (Ok(t1), Ok(t2)) = (&t1, &t2)
+        if let Some(speedup) = thread_speedup
             && cores >= 2
         {
             table.check(
                 format!(
                     "2 threads do the job faster than 1 (at least 1.5× on {cores} cores): {}",
-                    times(t1 / t2)
+                    times(speedup)
                 ),
-                t1 / t2 >= 1.5,
+                speedup >= 1.5,
             );
         }
         if let (Ok(t1), Ok(p1)) = (&t1, &p1) {
@@ -757,18 +751,18 @@ impl Lab<'_> {
                 p1 > t1,
             );
         }
-        if let (Some(Ok(pt1)), Some(Ok(pt2)), Some(Ok(pp1)), Some(Ok(pp2))) =
-            (&pt1, &pt2, &pp1, &pp2)
+        if let (Some(Ok(threads)), Some(Ok(processes))) =
+            (py_field("threads_speedup"), py_field("processes_speedup"))
             && cores >= 2
         {
             table.check(
                 format!(
                     "in Python, 2 processes speed the job up and 2 threads do not (the GIL, \
-                         Part 6): processes {}, threads {}",
-                    times(pp1 / pp2),
-                    times(pt1 / pt2)
+                     Part 6): processes {}, threads {}",
+                    times(processes),
+                    times(threads)
                 ),
-                pp1 / pp2 >= 1.3 && pt1 / pt2 < 1.3,
+                processes >= 1.3 && threads < 1.3,
             );
         }
         let results = |r: &Result<(f64, Vec<u64>), String>| match r {
@@ -791,49 +785,138 @@ impl Lab<'_> {
         table
     }
 
-    /// The median time of exercise 01's runner over `input` with `k` workers, and its
-    /// results (all of them, or the first error).
-    fn job_run(
-        &self,
-        what: &str,
-        k: usize,
-        input: &Arc<Vec<u64>>,
-        processes: bool,
-    ) -> Result<(f64, Vec<u64>), String> {
+    /// Exercise 01's runners over `input`: in threads and in processes, with 1 and 2
+    /// workers, in turns (after one turn not counted), so that a burst of load from elsewhere
+    /// hits all four alike. A runner that fails is left out of the later turns; the others go
+    /// on (a reader may finish `run_in_threads` before `run_in_processes`).
+    fn job_turns(&self, input: &Arc<Vec<u64>>) -> JobTurns {
+        const WHAT: [&str; 4] = [
+            "run_in_threads, 1 worker",
+            "run_in_threads, 2 workers",
+            "run_in_processes, 1 worker",
+            "run_in_processes, 2 workers",
+        ];
         let (in_threads, in_processes) = (self.kit.run_in_threads, self.kit.run_in_processes);
         let input = input.clone();
         let repeats = self.sizes.repeats;
-        let outcome = within(LIMIT, what, move || {
-            let once = || -> Result<(f64, Vec<u64>), String> {
-                let start = Instant::now();
-                let results = if processes {
-                    in_processes(&worker_command, &input, k, LIMIT)
-                } else {
-                    in_threads(&input, k)
-                };
-                let elapsed = start.elapsed().as_secs_f64();
-                if results.len() != k {
-                    return Err(format!(
-                        "{k} workers gave {} results, not one per chunk (book: \
-                         part-1/work-in-processes.md#exercise)",
-                        results.len()
-                    ));
+        let outcome = within(LIMIT, "the job in threads and processes", move || {
+            let mut times: [Result<Vec<f64>, String>; 4] = std::array::from_fn(|_| Ok(Vec::new()));
+            let mut results: [Vec<u64>; 4] = Default::default();
+            for turn in 0..=repeats {
+                for (i, time) in times.iter_mut().enumerate() {
+                    if time.is_err() {
+                        continue;
+                    }
+                    let (processes, k) = (i >= 2, 1 + i % 2);
+                    let outcome = run::guarded(|| {
+                        let start = Instant::now();
+                        let results = if processes {
+                            in_processes(&worker_command, &input, k, LIMIT)
+                        } else {
+                            in_threads(&input, k)
+                        };
+                        (start.elapsed().as_secs_f64(), results)
+                    })
+                    .and_then(|(elapsed, got)| {
+                        if got.len() != k {
+                            return Err(format!(
+                                "{k} workers gave {} results, not one per chunk (book: \
+                                 part-1/work-in-processes.md#exercise)",
+                                got.len()
+                            ));
+                        }
+                        Ok((elapsed, got.into_iter().collect::<Result<Vec<_>, _>>()?))
+                    });
+                    match (outcome, time.as_mut()) {
+                        (Ok((_, got)), Ok(_)) if turn == 0 => results[i] = got,
+                        (Ok((elapsed, _)), Ok(each)) => each.push(elapsed),
+                        (Err(error), _) => *time = Err(format!("{}: {error}", WHAT[i])),
+                        (Ok(_), Err(_)) => {}
+                    }
                 }
-                Ok((elapsed, results.into_iter().collect::<Result<Vec<_>, _>>()?))
-            };
-            let (_, first) = once()?;
-            let mut each = Vec::new();
-            for _ in 0..repeats {
-                each.push(once()?.0);
             }
-            Ok((middle(each), first))
+            (times, results)
+        });
+        let (times, results) = match outcome {
+            Ok(both) => both,
+            Err(error) => {
+                let all = || Err(error.clone());
+                ([all(), all(), all(), all()], Default::default())
+            }
+        };
+        // The speed-up of 2 workers over 1, turn by turn.
+        let speedup =
+            |one: &Result<Vec<f64>, String>, two: &Result<Vec<f64>, String>| match (one, two) {
+                (Ok(one), Ok(two)) if !one.is_empty() && one.len() == two.len() => {
+                    Some(middle(one.iter().zip(two).map(|(a, b)| a / b).collect()))
+                }
+                _ => None,
+            };
+        let speedups = [speedup(&times[0], &times[1]), speedup(&times[2], &times[3])];
+        let runs: Vec<Result<(f64, Vec<u64>), String>> = times
+            .into_iter()
+            .zip(results)
+            .map(|(time, got)| match time {
+                Ok(each) if each.is_empty() => Err("no turn was timed".to_owned()),
+                Ok(each) => Ok((middle(each), got)),
+                Err(error) => Err(error),
+            })
+            .collect();
+        let mut reported: Vec<&String> = Vec::new();
+        for error in runs.iter().filter_map(|r| r.as_ref().err()) {
+            if !reported.contains(&error) {
+                self.failed(error);
+                reported.push(error);
+            }
+        }
+        JobTurns { runs, speedups }
+    }
+
+    /// The median time of `run_in_processes` with one worker over `input` (one number).
+    fn job_run_once(&self, input: &Arc<Vec<u64>>) -> Measured {
+        let in_processes = self.kit.run_in_processes;
+        let input = input.clone();
+        let repeats = self.sizes.repeats;
+        let outcome = within(LIMIT, "run_in_processes with one number", move || {
+            let mut each = Vec::new();
+            for turn in 0..=repeats {
+                let start = Instant::now();
+                let results = in_processes(&worker_command, &input, 1, LIMIT);
+                let elapsed = start.elapsed().as_secs_f64();
+                match results.as_slice() {
+                    [Ok(_)] => {}
+                    [Err(error)] => return Err(error.clone()),
+                    other => {
+                        return Err(format!(
+                            "one worker gave {} results, not one (book: \
+                             part-1/work-in-processes.md#exercise)",
+                            other.len()
+                        ));
+                    }
+                }
+                if turn > 0 {
+                    each.push(elapsed);
+                }
+            }
+            Ok(middle(each))
         })
         .and_then(|inner| inner);
         if let Err(error) = &outcome {
-            self.failed(&format!("{what}: {error}"));
+            self.failed(&format!("run_in_processes with one number: {error}"));
         }
         outcome
     }
+}
+
+/// The four runs of the job: the median time and the results of each, and the speed-ups of
+/// 2 workers over 1 (threads, processes), the medians of the turns' ratios.
+struct JobTurns {
+    runs: Vec<Result<(f64, Vec<u64>), String>>,
+    speedups: [Option<f64>; 2],
+}
+
+fn speedup_cell(speedup: &Option<f64>) -> String {
+    speedup.map_or_else(|| "—".to_owned(), times)
 }
 
 /// Starts this program as a worker of exercise 01.
@@ -899,17 +982,12 @@ fn py_cell(measured: &Option<Measured>) -> String {
     }
 }
 
-fn ratio_cell(one: &Measured, two: &Measured) -> String {
-    match (one, two) {
-        (Ok(a), Ok(b)) => times(a / b),
-        _ => "—".to_owned(),
-    }
-}
-
-fn py_ratio(one: &Option<Measured>, two: &Option<Measured>) -> String {
-    match (one, two) {
-        (Some(a), Some(b)) => ratio_cell(a, b),
-        _ => "—".to_owned(),
+/// A Python ratio, as `1.97×`.
+fn py_times(measured: &Option<Measured>) -> String {
+    match measured {
+        None => "—".to_owned(),
+        Some(Ok(ratio)) => times(*ratio),
+        Some(Err(error)) => cell(&Err(error.clone())),
     }
 }
 

@@ -233,20 +233,22 @@ pub fn process_ping_pong(
     Ok(elapsed)
 }
 
-/// Writes `bytes` to a child (`--child sink`) that reads them all and says how many came:
-/// the time from starting the child to its answer.
+/// Writes `bytes` to a running child (`--child sink`) that reads them all and says how
+/// many came: the time from the first byte written to its answer. The child's start is not
+/// in it: the child first echoes a byte, and the clock starts when that byte is back.
 pub fn send_to_child(bytes: &[u8], limit: Duration) -> Result<Duration, String> {
     let deadline = Deadline::new(limit);
     let mut command = child::command("sink").map_err(|e| e.to_string())?;
     command.stdin(Stdio::piped()).stdout(Stdio::piped());
-    let start = Instant::now();
     let (index, pipes) = deadline
         .spawn(&mut command)
         .map_err(|e| format!("could not start the lab as a child: {e}"))?;
     let (Some(mut to_child), Some(mut from_child)) = (pipes.stdin, pipes.stdout) else {
         return Err("the child's pipes are missing".to_owned());
     };
-    let sent = to_child.write_all(bytes);
+    let started = exchange(&mut to_child, &mut from_child, &[]);
+    let start = Instant::now();
+    let sent = started.and_then(|()| to_child.write_all(bytes));
     drop(to_child);
     let mut answer = String::new();
     let read = from_child.read_to_string(&mut answer);

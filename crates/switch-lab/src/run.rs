@@ -41,6 +41,12 @@ pub fn limit_text(limit: Duration) -> String {
     format!("{} s", limit.as_secs_f64())
 }
 
+/// Runs `f` on this thread, turning its panic into an error message (as [`within`] does).
+pub fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    quiet_panics();
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|p| panic_message(p.as_ref()))
+}
+
 fn panic_message(panic: &(dyn Any + Send)) -> String {
     let text = payload_text(panic);
     match place_of(&text) {
