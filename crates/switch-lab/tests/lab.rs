@@ -88,7 +88,9 @@ fn the_quick_lab_measures_every_row_on_the_standins() {
         "threads and processes computed the same chunks"
     );
     assert!(
-        job["send"].is_number() && job["one_number"].is_number(),
+        job["send"].is_number()
+            && job["one_number"]["thread"].is_number()
+            && job["one_number"]["process"].is_number(),
         "{job}"
     );
     if document["machine"]["python"].is_string() {
