@@ -1074,9 +1074,14 @@ fn machine(lab: &Lab) -> Json {
 
 fn machine_text(machine: &Json) -> String {
     let mut text = format!(
-        "Code: {}. Machine: {} cores, {}, {}. Build: {}. Python: {}.",
+        "Code: {}. Machine: {} {}, {}, {}. Build: {}. Python: {}.",
         machine["code"].as_str().unwrap_or(""),
         machine["cores"],
+        if machine["cores"] == 1 {
+            "core"
+        } else {
+            "cores"
+        },
         machine["cpu"].as_str().unwrap_or(""),
         machine["os"].as_str().unwrap_or(""),
         machine["build"].as_str().unwrap_or(""),

@@ -166,11 +166,9 @@ impl Table {
             out += &line(row);
             out += "\n";
         }
+        // A paragraph per note, for the same reason.
         for note in &self.notes {
-            out += &format!("\n{note}");
-        }
-        if !self.notes.is_empty() {
-            out += "\n";
+            out += &format!("\n{note}\n");
         }
         // One list item per check: in the book, lines that merely follow each other are
         // one paragraph.
