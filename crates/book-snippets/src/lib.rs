@@ -30,6 +30,7 @@ chapters! {
     thread_models => "part-1/thread-models.md",
     work_in_processes => "part-1/work-in-processes.md",
     throughput_latency_blocking => "part-1/throughput-latency-blocking.md",
+    part_1_lab => "part-1/lab.md",
     part_2 => "part-2/index.md",
     shared_state => "part-2/shared-state.md",
     lost_update => "part-2/lost-update.md",
