@@ -74,8 +74,16 @@ const QUICK: Sizes = Sizes {
     py_job: 200,
 };
 
-/// No measurement waits longer than this for the code under test, a child or python3.
-const LIMIT: Duration = Duration::from_secs(60);
+/// No measurement waits longer than this for the code under test, a child or python3: a
+/// minute, times `COURSE_DEADLINE_SCALE` if it is set (as for the graded tests' deadlines).
+fn limit() -> Duration {
+    let scale = std::env::var("COURSE_DEADLINE_SCALE")
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .unwrap_or(1.0);
+    Duration::from_secs(60).mul_f64(scale)
+}
 
 /// How much bigger "≫" means in the checks.
 const MUCH: f64 = 5.0;
@@ -87,6 +95,9 @@ struct Lab<'a> {
     options: &'a Options,
     /// Every measurement that failed, for the advice at the end.
     errors: std::cell::RefCell<Vec<String>>,
+    /// The measurement of the reader's code that did not finish, if one did not: its
+    /// thread may still be running, so the reader's code is not measured again.
+    stuck: std::cell::RefCell<Option<String>>,
 }
 
 /// A measurement: seconds per operation, or why there is none.
@@ -105,6 +116,7 @@ pub fn run_all(kit: &Kit, options: &Options) -> ExitCode {
         sizes: if options.quick { &QUICK } else { &FULL },
         options,
         errors: Default::default(),
+        stuck: Default::default(),
     };
     let machine = machine(&lab);
     if !options.json {
@@ -168,7 +180,7 @@ impl Lab<'_> {
 
     /// The median over `repeats` runs (after one run not counted: the first run pays for
     /// cold caches and a CPU clock that has not ramped up) of the seconds per operation, for
-    /// a measurement of `n` operations that runs on a thread of its own under [`LIMIT`].
+    /// a measurement of `n` operations that runs on a thread of its own under [`limit`].
     fn per_op(
         &self,
         what: &str,
@@ -176,17 +188,44 @@ impl Lab<'_> {
         measure: impl Fn(u64) -> Result<Duration, String> + Send + Clone + 'static,
     ) -> Measured {
         let repeats = self.sizes.repeats;
-        let outcome = within(LIMIT, what, move || {
-            measure(n)?;
-            let mut each = Vec::new();
-            for _ in 0..repeats {
-                each.push(measure(n)?.as_secs_f64() / n as f64);
-            }
-            Ok(middle(each))
-        })
-        .and_then(|inner| inner);
+        let outcome = self
+            .within(what, move || {
+                measure(n)?;
+                let mut each = Vec::new();
+                for _ in 0..repeats {
+                    each.push(measure(n)?.as_secs_f64() / n as f64);
+                }
+                Ok(middle(each))
+            })
+            .and_then(|inner| inner);
         if let Err(error) = &outcome {
             self.failed(&format!("{what}: {error}"));
+        }
+        outcome
+    }
+
+    /// [`within`] under [`limit`], except after a measurement of the reader's code (the
+    /// ones whose `what` says "your", or names an exercise function) did not finish: then
+    /// the reader's code is not run again, since the stuck thread may still be running it.
+    fn within<T: Send + 'static>(
+        &self,
+        what: &str,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, String> {
+        let reader = ["your", "run_in_", "`work`"]
+            .iter()
+            .any(|w| what.contains(w));
+        if reader && let Some(earlier) = self.stuck.borrow().as_ref() {
+            return Err(format!(
+                "not run: {earlier} did not finish, and its thread may still be running"
+            ));
+        }
+        let outcome = within(limit(), what, f);
+        if reader
+            && let Err(error) = &outcome
+            && error.starts_with("possible deadlock")
+        {
+            *self.stuck.borrow_mut() = Some(what.to_owned());
         }
         outcome
     }
@@ -194,7 +233,7 @@ impl Lab<'_> {
     /// A Python measurement: `None` without python3.
     fn py(&self, call: &str) -> Option<Result<Json, String>> {
         let python = self.python()?;
-        let outcome = python.run(call, LIMIT);
+        let outcome = python.run(call, limit());
         if let Err(error) = &outcome {
             self.failed(&format!("python3 {call}: {error}"));
         }
@@ -233,7 +272,7 @@ impl Lab<'_> {
         );
         let thread = self.per_op("starting threads", s.thread_starts, measure::thread_starts);
         let process = self.per_op("starting processes", s.process_starts, |n| {
-            measure::process_starts(n, LIMIT)
+            measure::process_starts(n, limit())
         });
         let runs = s.repeats;
         let py_task = self.py_seconds(&format!("task_start({}, {runs})", s.py_task_starts));
@@ -557,12 +596,12 @@ impl Lab<'_> {
         bytes: usize,
     ) -> (Measured, Measured, Measured) {
         let turns = 2 * self.sizes.repeats - 1;
-        let outcome = within(LIMIT, "the ping-pongs over pipes", move || {
+        let outcome = within(limit(), "the ping-pongs over pipes", move || {
             let data = Arc::new(measure::working_set(bytes));
             let turn = || -> Result<(f64, f64), String> {
                 let t =
                     measure::pipe_ping_pong(threads, data.clone())?.as_secs_f64() / threads as f64;
-                let p = measure::process_ping_pong(processes, data.clone(), LIMIT)?.as_secs_f64()
+                let p = measure::process_ping_pong(processes, data.clone(), limit())?.as_secs_f64()
                     / processes as f64;
                 Ok((t, p))
             };
@@ -602,7 +641,8 @@ impl Lab<'_> {
         );
         let work = self.kit.work;
         let target = self.sizes.job;
-        let size = within(LIMIT, "calibrating `work`", move || calibrate(work, target))
+        let size = self
+            .within("calibrating `work`", move || calibrate(work, target))
             .and_then(|inner| inner);
         let n = match size {
             Ok(n) => n,
@@ -635,10 +675,10 @@ impl Lab<'_> {
         let bytes: Arc<Vec<u8>> = Arc::new(input.iter().flat_map(|x| x.to_le_bytes()).collect());
         let send = {
             let full = bytes.clone();
-            let outcome = within(LIMIT, "sending the input to a child", move || {
+            let outcome = within(limit(), "sending the input to a child", move || {
                 let mut with = Vec::new();
                 for _ in 0..3 {
-                    with.push(measure::send_to_child(&full, LIMIT)?.as_secs_f64());
+                    with.push(measure::send_to_child(&full, limit())?.as_secs_f64());
                 }
                 Ok::<_, String>(middle(with))
             })
@@ -806,7 +846,7 @@ impl Lab<'_> {
         let (in_threads, in_processes) = (self.kit.run_in_threads, self.kit.run_in_processes);
         let input = input.clone();
         let repeats = self.sizes.repeats;
-        let outcome = within(LIMIT, "the job in threads and processes", move || {
+        let outcome = self.within("run_in_threads and run_in_processes", move || {
             let mut times: [Result<Vec<f64>, String>; 4] = std::array::from_fn(|_| Ok(Vec::new()));
             let mut results: [Vec<u64>; 4] = Default::default();
             for turn in 0..=repeats {
@@ -818,7 +858,7 @@ impl Lab<'_> {
                     let outcome = run::guarded(|| {
                         let start = Instant::now();
                         let results = if processes {
-                            in_processes(&worker_command, &input, k, LIMIT)
+                            in_processes(&worker_command, &input, k, limit())
                         } else {
                             in_threads(&input, k)
                         };
@@ -890,34 +930,35 @@ impl Lab<'_> {
         };
         let input = input.clone();
         let repeats = 4 * self.sizes.repeats;
-        let outcome = within(LIMIT, what, move || {
-            let mut each = Vec::new();
-            for turn in 0..=repeats {
-                let start = Instant::now();
-                let results = if processes {
-                    in_processes(&worker_command, &input, 1, LIMIT)
-                } else {
-                    in_threads(&input, 1)
-                };
-                let elapsed = start.elapsed().as_secs_f64();
-                match results.as_slice() {
-                    [Ok(_)] => {}
-                    [Err(error)] => return Err(error.clone()),
-                    other => {
-                        return Err(format!(
-                            "one worker gave {} results, not one (book: \
+        let outcome = self
+            .within(what, move || {
+                let mut each = Vec::new();
+                for turn in 0..=repeats {
+                    let start = Instant::now();
+                    let results = if processes {
+                        in_processes(&worker_command, &input, 1, limit())
+                    } else {
+                        in_threads(&input, 1)
+                    };
+                    let elapsed = start.elapsed().as_secs_f64();
+                    match results.as_slice() {
+                        [Ok(_)] => {}
+                        [Err(error)] => return Err(error.clone()),
+                        other => {
+                            return Err(format!(
+                                "one worker gave {} results, not one (book: \
                              part-1/work-in-processes.md#exercise)",
-                            other.len()
-                        ));
+                                other.len()
+                            ));
+                        }
+                    }
+                    if turn > 0 {
+                        each.push(elapsed);
                     }
                 }
-                if turn > 0 {
-                    each.push(elapsed);
-                }
-            }
-            Ok(middle(each))
-        })
-        .and_then(|inner| inner);
+                Ok(middle(each))
+            })
+            .and_then(|inner| inner);
         if let Err(error) = &outcome {
             self.failed(&format!("{what}: {error}"));
         }
@@ -1066,6 +1107,7 @@ fn machine(lab: &Lab) -> Json {
         "os": kernel,
         "build": if cfg!(debug_assertions) { "debug" } else { "release" },
         "python": lab.python().map(|p| p.version()),
+        "python_not_run": lab.python.as_ref().err(),
         "python_start_method": lab.python().map(|p| p.default_start_method().to_owned()),
         "quick": lab.options.quick,
         "command": std::env::args().collect::<Vec<_>>().join(" "),
@@ -1085,9 +1127,17 @@ fn machine_text(machine: &Json) -> String {
         machine["cpu"].as_str().unwrap_or(""),
         machine["os"].as_str().unwrap_or(""),
         machine["build"].as_str().unwrap_or(""),
-        machine["python"]
-            .as_str()
-            .unwrap_or("not run (install python3 for the Python column)"),
+        match (
+            machine["python"].as_str(),
+            machine["python_not_run"].as_str()
+        ) {
+            (Some(version), _) => version.to_owned(),
+            (None, Some("--no-python")) => "not run (--no-python)".to_owned(),
+            (None, reason) => format!(
+                "not run ({}; install python3 for the Python column)",
+                reason.unwrap_or("not found")
+            ),
+        },
     );
     if machine["build"] == "debug" {
         text +=

@@ -217,3 +217,58 @@ fn on_the_stubs_the_lab_measures_the_rest_and_says_what_to_finish_first() {
         "a raw panic got out:\n{stderr}"
     );
 }
+
+#[test]
+fn an_executor_that_never_returns_is_given_up_on_once_at_the_deadline() {
+    let output = Command::new(env!("CARGO_BIN_EXE_switch-lab-stubs"))
+        .args(["--quick", "--no-python", "start", "ping-pong"])
+        .env("SWITCH_LAB_STUB_HANG", "1")
+        .env("COURSE_DEADLINE_SCALE", "0.02")
+        .output()
+        .expect("the stubs run");
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert_eq!(
+        stdout
+            .matches(
+                "failed: possible deadlock: starting green tasks on your executor did not \
+                 finish within 1.2 s"
+            )
+            .count(),
+        1,
+        "the hang is reported where it happened:\n{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "failed: not run: starting green tasks on your executor did not finish, and its \
+             thread may still be running"
+        ),
+        "the green ping-pong is not started on a stuck executor:\n{stdout}"
+    );
+    assert!(
+        stdout.contains("| a thread: spawn, join"),
+        "the rest is measured:\n{stdout}"
+    );
+}
+
+#[test]
+fn without_python_the_lab_says_so_and_measures_the_rest() {
+    let output = Command::new(env!("CARGO_BIN_EXE_switch-lab-standins"))
+        .args(["--quick", "start"])
+        .env("SWITCH_LAB_PYTHON", "no-such-python-for-the-lab")
+        .output()
+        .expect("the stand-ins run");
+    let stdout = text(&output.stdout);
+    assert!(
+        output.status.success(),
+        "a missing python3 is no failure:\n{stdout}"
+    );
+    assert!(
+        stdout.contains("Python: not run (could not start no-such-python-for-the-lab"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("install python3 for the Python column"),
+        "{stdout}"
+    );
+}

@@ -1,6 +1,8 @@
 //! The Part 1 lab on stubs: exercises 01 and 02 as a learner first finds them, with
 //! `todo!()` where the work is. The crate's tests run it to check that the lab then still
-//! measures what needs no exercise (std, Python), and says in one block what to finish.
+//! measures what needs no exercise (std, Python), and says in one block what to finish; and,
+//! with `SWITCH_LAB_STUB_HANG` set, an executor that never returns, to check that the lab
+//! gives up on it at its deadline.
 
 switch_lab::lab_main!(
     threads: stub_threads,
@@ -52,7 +54,14 @@ mod stub_green {
             Executor
         }
 
+        /// With `SWITCH_LAB_STUB_HANG` set, never returns (a lost wake-up, as far as the
+        /// lab can tell), so that the tests see the lab give up on it.
         pub fn block_on<F: Future>(&self, _future: F) -> F::Output {
+            if std::env::var_os("SWITCH_LAB_STUB_HANG").is_some() {
+                loop {
+                    std::thread::park();
+                }
+            }
             todo!("poll the future and the tasks it spawns until it is ready")
         }
     }
