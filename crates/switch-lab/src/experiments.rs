@@ -750,7 +750,7 @@ impl Lab<'_> {
             ]);
         }
         table.notes.push(format!(
-            "Rust: your `work` over {n} numbers ({:.1} MB as 8-byte integers), sized to take \
+            "Rust: your `work` over {n} numbers ({} as 8-byte integers), sized to take \
              about {} on one thread here; {}. The processes are this program started \
              with `{WORKER_ARG}` (your worker_main), fed by your run_in_processes. Sending the \
              input: the same numbers as raw bytes through a pipe to a running child of the \
@@ -759,7 +759,7 @@ impl Lab<'_> {
              job: your run_in_threads or run_in_processes with one worker and one number, so \
              nearly all of its time is the fixed cost: starting the worker, handing it the \
              job, getting the answer back, waiting for its end.",
-            bytes.len() as f64 / 1e6,
+            size_text(bytes.len()),
             seconds(target.as_secs_f64()),
             medians(self.sizes.repeats)
         ));
@@ -1144,6 +1144,15 @@ fn machine_text(machine: &Json) -> String {
             "\nThis is a debug build: times are not representative. Add --release to cargo run.";
     }
     text
+}
+
+/// Bytes, in kB or MB.
+fn size_text(bytes: usize) -> String {
+    if bytes >= 1_000_000 {
+        format!("{:.1}\u{a0}MB", bytes as f64 / 1e6)
+    } else {
+        format!("{:.1}\u{a0}kB", bytes as f64 / 1e3)
+    }
 }
 
 /// "medians of 5 runs", or "1 run" in --quick.
