@@ -301,6 +301,28 @@ fn processes_run_each_chunk_in_a_child_process_of_its_own() {
 }
 
 #[test]
+fn processes_run_all_workers_at_the_same_time() {
+    let workers = Workers::new("meet");
+    // Each worker replies only once all three have started (or exits with 1 after 3 s).
+    let command = workers.binary("meet:3");
+    let waiting = "run_in_processes(1..=9, 3 workers that each wait until all 3 have started)";
+    let (input, results) = deadline::within_secs(20, waiting, move || {
+        let input = numbers(9);
+        let results = run(command, &input, 3, ENOUGH);
+        (input, results)
+    });
+    assert_eq!(
+        values(&results),
+        expected(&input, 3),
+        "each of the 3 workers replies only once all 3 are running, and run_in_processes \
+         gave {results:?}: start every worker (and send it its job) before you wait for any. \
+         Waiting for each worker before starting the next runs the chunks one after the \
+         other, and the processes buy nothing ({CHAPTER}#exercise)"
+    );
+    assert_all_reaped(&workers.pids(), "three workers replied");
+}
+
+#[test]
 fn processes_keep_input_order_when_the_first_worker_finishes_last() {
     let workers = Workers::new("slow-first");
     // The worker of the chunk holding 1 (the first) sleeps before it replies.

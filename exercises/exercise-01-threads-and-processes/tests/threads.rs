@@ -6,6 +6,7 @@
 //! one, or no text), and jobs that wait for each other at a barrier.
 
 use std::collections::HashSet;
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::Barrier;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::{self, ThreadId};
@@ -19,6 +20,30 @@ fn numbers(n: u64) -> Vec<u64> {
     (1..=n).collect()
 }
 
+/// `run_in_threads`, with a panic that escapes it turned into the course's message (a
+/// `todo!()` stays as it is: not written yet, not wrong).
+fn run<R: Send>(
+    input: &[u64],
+    threads: usize,
+    job: impl Fn(&[u64]) -> R + Sync,
+) -> Vec<Result<R, ThreadPanicked>> {
+    match panic::catch_unwind(AssertUnwindSafe(|| run_in_threads(input, threads, job))) {
+        Ok(results) => results,
+        Err(payload) => {
+            let text = deadline::panic_text(payload.as_ref());
+            if text.contains("not yet implemented") {
+                panic::resume_unwind(payload);
+            }
+            panic!(
+                "run_in_threads itself panicked: {text}. A job that panics on one chunk must \
+                 cost only that chunk: join every handle yourself and turn its Err into \
+                 ThreadPanicked for that chunk (an unwrap or expect on join passes the panic \
+                 on to the caller) ({CHAPTER}#isolation)"
+            )
+        }
+    }
+}
+
 fn values<R: Clone>(results: &[Result<R, ThreadPanicked>]) -> Vec<Option<R>> {
     results.iter().map(|r| r.as_ref().ok().cloned()).collect()
 }
@@ -30,7 +55,7 @@ fn threads_give_one_result_per_chunk_in_input_order() {
         "run_in_threads(1..=10, 3 threads, a job that returns its chunk)",
         || {
             let input = numbers(10);
-            let results = run_in_threads(&input, 3, <[u64]>::to_vec);
+            let results = run(&input, 3, <[u64]>::to_vec);
             let want = vec![
                 Some(vec![1, 2, 3, 4]),
                 Some(vec![5, 6, 7]),
@@ -45,7 +70,7 @@ fn threads_give_one_result_per_chunk_in_input_order() {
                  order the threads finished, or chunks cut by hand, give something else \
                  ({CHAPTER}#exercise)"
             );
-            let sums = run_in_threads(&input, 2, |chunk| chunk.iter().sum::<u64>());
+            let sums = run(&input, 2, |chunk| chunk.iter().sum::<u64>());
             assert_eq!(
                 values(&sums),
                 [Some(15), Some(40)],
@@ -61,11 +86,11 @@ fn threads_run_every_chunk_on_a_thread_of_its_own_at_the_same_time() {
                    all 4 chunks have reached it (do the 4 threads run at the same time? \
                    spawning one, joining it, then spawning the next makes the first wait \
                    for ever)";
-    deadline::within_secs(10, waiting, || {
+    deadline::within_secs(5, waiting, || {
         let caller = thread::current().id();
         let input = numbers(8);
         let barrier = Barrier::new(4);
-        let results = run_in_threads(&input, 4, |_| {
+        let results = run(&input, 4, |_| {
             barrier.wait();
             thread::current().id()
         });
@@ -101,7 +126,7 @@ fn threads_borrow_the_input_instead_of_copying_it() {
         || {
             let input = numbers(100);
             let start = input.as_ptr() as usize;
-            let results = run_in_threads(&input, 4, |chunk| {
+            let results = run(&input, 4, |chunk| {
                 (chunk.as_ptr() as usize).wrapping_sub(start) / size_of::<u64>()
             });
             // Where each chunk of split() starts in the input, counted in numbers.
@@ -129,7 +154,7 @@ fn threads_a_panicking_chunk_is_reported_and_the_others_finish() {
     let waiting = "run_in_threads(1..=8, 4 threads) with a job that panics on the chunk [3, 4]";
     deadline::within_secs(10, waiting, || {
         let input = numbers(8);
-        let results = run_in_threads(&input, 4, |chunk| {
+        let results = run(&input, 4, |chunk| {
             if chunk.contains(&3) {
                 panic!("bad chunk starting at {}", chunk[0]);
             }
@@ -165,7 +190,7 @@ fn threads_keep_the_message_of_a_literal_panic_and_of_a_formatted_one() {
     let waiting = "run_in_threads(1..=3, 3 threads) with a job that panics on every chunk";
     deadline::within_secs(10, waiting, || {
         let input = numbers(3);
-        let results = run_in_threads(&input, 3, |chunk| -> u64 {
+        let results = run(&input, 3, |chunk| -> u64 {
             match chunk[0] {
                 1 => panic!("a literal message"),
                 2 => panic!("a formatted message: {}", chunk[0] * 21),
@@ -214,7 +239,7 @@ fn threads_keep_the_message_of_a_literal_panic_and_of_a_formatted_one() {
 fn threads_given_no_input_give_no_results() {
     deadline::within_secs(10, "run_in_threads(&[], 4 threads, job)", || {
         let calls = AtomicUsize::new(0);
-        let results = run_in_threads(&[], 4, |chunk| {
+        let results = run(&[], 4, |chunk| {
             calls.fetch_add(1, Ordering::Relaxed);
             chunk.len()
         });
@@ -232,7 +257,7 @@ fn threads_given_no_input_give_no_results() {
 fn threads_more_than_numbers_give_one_result_per_number() {
     deadline::within_secs(10, "run_in_threads(1..=3, 8 threads, job)", || {
         let input = numbers(3);
-        let results = run_in_threads(&input, 8, <[u64]>::to_vec);
+        let results = run(&input, 8, <[u64]>::to_vec);
         assert_eq!(
             values(&results),
             [Some(vec![1]), Some(vec![2]), Some(vec![3])],
@@ -247,7 +272,7 @@ fn threads_more_than_numbers_give_one_result_per_number() {
 fn threads_zero_is_taken_as_one() {
     deadline::within_secs(10, "run_in_threads(1..=5, 0 threads, job)", || {
         let input = numbers(5);
-        let results = run_in_threads(&input, 0, <[u64]>::to_vec);
+        let results = run(&input, 0, <[u64]>::to_vec);
         assert_eq!(
             values(&results),
             [Some(vec![1, 2, 3, 4, 5])],
