@@ -30,6 +30,10 @@ const ENOUGH: Duration = Duration::from_secs(5);
 /// The deadline of the tests where a worker runs away.
 const SHORT: Duration = Duration::from_millis(500);
 
+/// `work` of the numbers 0..40_000 as src/job.rs ships it (the chunks' results add up to
+/// it, wrapping, however the input is cut).
+const WORK_OF_0_TO_40_000: u64 = 12_798_804_299_903_743_162;
+
 /// A program that does not exist.
 const MISSING_PROGRAM: &str = "/nonexistent/exercise-01/no-such-worker";
 
@@ -262,6 +266,16 @@ fn processes_give_one_result_per_chunk_in_input_order() {
              All TimedOut? The worker waits for a next job until its stdin is closed: drop \
              the stdin you took out of the Child once the job is written \
              ({CHAPTER}#sending-data)"
+        );
+        let total = values(&results)
+            .into_iter()
+            .flatten()
+            .fold(0, u64::wrapping_add);
+        assert_eq!(
+            total, WORK_OF_0_TO_40_000,
+            "the workers' results add up (wrapping) to {total}, but work(0..40_000) as \
+             shipped gives {WORK_OF_0_TO_40_000}: src/job.rs and src/worker_process.rs are \
+             provided, put them back as they were shipped ({CHAPTER}#exercise)"
         );
     });
 }
