@@ -19,12 +19,12 @@
 //
 // (a worker must print nothing else to stdout: stdout carries its replies).
 //
-// How a worker misbehaves (or waits for the others) on purpose, for the graded tests: the environment variable
-// `EXERCISE_01_WORKER` holds rules, separated by commas, each `WHAT` (for every job) or
-// `WHAT@N` (only for a job that contains the number N); the first rule that applies says
-// what the worker does once it has read a job, and with none it replies as it should.
-// `abort@5,pid` aborts on the chunk that holds 5 and replies its pid for the others. WHAT is
-// one of (see `Behaviour`):
+// How a worker misbehaves (or waits for the others) on purpose, for the graded tests: the
+// environment variable `EXERCISE_01_WORKER` holds rules, separated by commas, each `WHAT`
+// (for every job) or `WHAT@N` (only for a job that contains the number N); the first rule
+// that applies says what the worker does once it has read a job, and with none it replies
+// as it should. `abort@5,pid` aborts on the chunk that holds 5 and replies its pid for the
+// others. WHAT is one of (see `Behaviour`):
 //
 //     reply             replies as it should (the default)
 //     abort             dies of SIGABRT (std::process::abort), a crash

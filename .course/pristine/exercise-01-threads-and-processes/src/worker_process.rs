@@ -19,12 +19,12 @@
 //
 // (a worker must print nothing else to stdout: stdout carries its replies).
 //
-// How a worker misbehaves on purpose, for the graded tests: the environment variable
-// `EXERCISE_01_WORKER` holds rules, separated by commas, each `WHAT` (for every job) or
-// `WHAT@N` (only for a job that contains the number N); the first rule that applies says
-// what the worker does once it has read a job, and with none it replies as it should.
-// `abort@5,pid` aborts on the chunk that holds 5 and replies its pid for the others. WHAT is
-// one of (see `Misbehaviour`):
+// How a worker misbehaves (or waits for the others) on purpose, for the graded tests: the
+// environment variable `EXERCISE_01_WORKER` holds rules, separated by commas, each `WHAT`
+// (for every job) or `WHAT@N` (only for a job that contains the number N); the first rule
+// that applies says what the worker does once it has read a job, and with none it replies
+// as it should. `abort@5,pid` aborts on the chunk that holds 5 and replies its pid for the
+// others. WHAT is one of (see `Behaviour`):
 //
 //     reply             replies as it should (the default)
 //     abort             dies of SIGABRT (std::process::abort), a crash
@@ -34,6 +34,9 @@
 //     hang              never replies, never exits (sleeps for HANG)
 //     sleep:MS          sleeps MS milliseconds, then replies as usual
 //     pid               replies its process id instead of the result of `work`
+//     meet:N            waits until N workers have noted their pid (below), then replies
+//                       as usual; after MEET_TIMEOUT it gives up and exits with code 1. N
+//                       workers that all `meet:N` only reply if they run at the same time
 //     reply-then-abort  replies, then dies of SIGABRT
 //     reply-then-hang   replies, then never exits
 //
@@ -43,16 +46,19 @@
 use std::io::{self, Write};
 use std::process::{Command, ExitCode};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::{job, protocol};
 
 /// How long a worker told to `hang` sleeps: far longer than any test waits.
 pub const HANG: Duration = Duration::from_secs(60);
 
+/// How long a worker told to `meet:N` waits for the others (times `COURSE_DEADLINE_SCALE`).
+pub const MEET_TIMEOUT: Duration = Duration::from_secs(3);
+
 /// What a worker does after reading a job, from `EXERCISE_01_WORKER` (by default `Reply`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Misbehaviour {
+pub enum Behaviour {
     /// `reply`: replies with `work(chunk)`, a worker that works.
     Reply,
     /// `abort`
@@ -69,29 +75,33 @@ pub enum Misbehaviour {
     Sleep(u64),
     /// `pid`
     Pid,
+    /// `meet:N`
+    Meet(usize),
     /// `reply-then-abort`
     ReplyThenAbort,
     /// `reply-then-hang`
     ReplyThenHang,
 }
 
-impl Misbehaviour {
+impl Behaviour {
     /// Reads one `WHAT` of `EXERCISE_01_WORKER`; `None` if it is none of them.
-    pub fn parse(text: &str) -> Option<Misbehaviour> {
+    pub fn parse(text: &str) -> Option<Behaviour> {
         Some(match text {
-            "reply" => Misbehaviour::Reply,
-            "abort" => Misbehaviour::Abort,
-            "silent" => Misbehaviour::Silent,
-            "garbage" => Misbehaviour::Garbage,
-            "hang" => Misbehaviour::Hang,
-            "pid" => Misbehaviour::Pid,
-            "reply-then-abort" => Misbehaviour::ReplyThenAbort,
-            "reply-then-hang" => Misbehaviour::ReplyThenHang,
+            "reply" => Behaviour::Reply,
+            "abort" => Behaviour::Abort,
+            "silent" => Behaviour::Silent,
+            "garbage" => Behaviour::Garbage,
+            "hang" => Behaviour::Hang,
+            "pid" => Behaviour::Pid,
+            "reply-then-abort" => Behaviour::ReplyThenAbort,
+            "reply-then-hang" => Behaviour::ReplyThenHang,
             _ => {
                 if let Some(code) = text.strip_prefix("exit:") {
-                    Misbehaviour::Exit(code.parse().ok()?)
+                    Behaviour::Exit(code.parse().ok()?)
+                } else if let Some(n) = text.strip_prefix("meet:") {
+                    Behaviour::Meet(n.parse().ok()?)
                 } else {
-                    Misbehaviour::Sleep(text.strip_prefix("sleep:")?.parse().ok()?)
+                    Behaviour::Sleep(text.strip_prefix("sleep:")?.parse().ok()?)
                 }
             }
         })
@@ -122,14 +132,14 @@ pub fn worker_main() -> ExitCode {
 }
 
 /// One rule of `EXERCISE_01_WORKER`: what to do, and for which jobs (`None`: all).
-type Rule = (Misbehaviour, Option<u64>);
+type Rule = (Behaviour, Option<u64>);
 
 fn parse_rules(text: &str) -> Option<Vec<Rule>> {
     text.split(',')
         .filter(|rule| !rule.trim().is_empty())
         .map(|rule| match rule.trim().split_once('@') {
-            Some((what, n)) => Some((Misbehaviour::parse(what)?, Some(n.parse().ok()?))),
-            None => Some((Misbehaviour::parse(rule.trim())?, None)),
+            Some((what, n)) => Some((Behaviour::parse(what)?, Some(n.parse().ok()?))),
+            None => Some((Behaviour::parse(rule.trim())?, None)),
         })
         .collect()
 }
@@ -141,33 +151,37 @@ fn serve(rules: &[Rule]) -> io::Result<()> {
         let misbehaviour = rules
             .iter()
             .find(|(_, only)| only.is_none_or(|n| chunk.contains(&n)))
-            .map_or(Misbehaviour::Reply, |&(what, _)| what);
+            .map_or(Behaviour::Reply, |&(what, _)| what);
         let value = match misbehaviour {
-            Misbehaviour::Abort => std::process::abort(),
-            Misbehaviour::Exit(code) => std::process::exit(code),
-            Misbehaviour::Silent => std::process::exit(0),
-            Misbehaviour::Garbage => {
+            Behaviour::Abort => std::process::abort(),
+            Behaviour::Exit(code) => std::process::exit(code),
+            Behaviour::Silent => std::process::exit(0),
+            Behaviour::Garbage => {
                 output.write_all(b"this is not a reply\n")?;
                 output.flush()?;
                 std::process::exit(0)
             }
-            Misbehaviour::Hang => {
+            Behaviour::Hang => {
                 thread::sleep(HANG);
                 std::process::exit(0)
             }
-            Misbehaviour::Sleep(ms) => {
+            Behaviour::Sleep(ms) => {
                 thread::sleep(Duration::from_millis(ms));
                 job::work(&chunk)
             }
-            Misbehaviour::Pid => u64::from(std::process::id()),
-            Misbehaviour::Reply | Misbehaviour::ReplyThenAbort | Misbehaviour::ReplyThenHang => {
+            Behaviour::Pid => u64::from(std::process::id()),
+            Behaviour::Meet(n) => {
+                meet(n);
+                job::work(&chunk)
+            }
+            Behaviour::Reply | Behaviour::ReplyThenAbort | Behaviour::ReplyThenHang => {
                 job::work(&chunk)
             }
         };
         protocol::write_reply(&mut output, value)?;
         match misbehaviour {
-            Misbehaviour::ReplyThenAbort => std::process::abort(),
-            Misbehaviour::ReplyThenHang => {
+            Behaviour::ReplyThenAbort => std::process::abort(),
+            Behaviour::ReplyThenHang => {
                 thread::sleep(HANG);
                 std::process::exit(0)
             }
@@ -175,6 +189,32 @@ fn serve(rules: &[Rule]) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Waits until `n` workers have noted their pid in `EXERCISE_01_PID_DIR`; exits with code 1
+/// if they have not after [`MEET_TIMEOUT`].
+fn meet(n: usize) {
+    let dir = std::env::var_os("EXERCISE_01_PID_DIR").unwrap_or_default();
+    let scale = std::env::var("COURSE_DEADLINE_SCALE")
+        .ok()
+        .and_then(|text| text.parse::<f64>().ok())
+        .filter(|factor| factor.is_finite() && *factor >= 1.0)
+        .unwrap_or(1.0);
+    let give_up = Instant::now() + MEET_TIMEOUT.mul_f64(scale);
+    loop {
+        let here = std::fs::read_dir(&dir).map_or(0, Iterator::count);
+        if here >= n {
+            return;
+        }
+        if Instant::now() > give_up {
+            eprintln!(
+                "worker {}: meet({n}): only {here} workers had started after {MEET_TIMEOUT:?}",
+                std::process::id()
+            );
+            std::process::exit(1);
+        }
+        thread::sleep(Duration::from_millis(2));
+    }
 }
 
 /// A command factory for `run_in_processes` that starts this very program again with
