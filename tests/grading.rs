@@ -113,6 +113,7 @@ fn fixture(name: &str) -> Fixture {
 }
 
 const ALL: &[&str] = &[
+    "exercise-01-threads-and-processes",
     "exercise-03-atomics",
     "exercise-04-spin-lock",
     "exercise-05-ticket-lock",

@@ -184,6 +184,12 @@ fn cargo_mutants(
         .join("sweep")
         .join(ex.package())
         .join("cargo-mutants");
+    // cargo-mutants creates its output folder but not the folders above it, which only the
+    // ordering half makes, and only when the solution has an ordering to weaken.
+    if let Some(parent) = out.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| Error::new(format!("cannot create {}: {e}", parent.display())))?;
+    }
     let package = ex.solution_package();
     let mut invocation = Invocation::new(
         &checker.root,
