@@ -1,45 +1,40 @@
-// The executor: the tasks, the run loop of `block_on`, `spawn`, and the futures that talk to
-// it (`yield_now`, `sleep`); and `spawn_blocking`, which hands blocking work to a thread.
+// Exercise 02 · Green threads, part 4: the executor. Book: book/src/part-1/thread-models.md
+//
+// A task is a future the executor owns, boxed and pinned (`Pin<Box<dyn Future<Output = ()>>>`:
+// wrap the spawned future in an `async move` block that awaits it and hands its result to
+// the join handle's completer). The executor keeps its tasks by id, a `ReadyQueue` (in a
+// `crate::sync::Arc`, since every waker holds it too), the `Timers`, and the next id. Its run
+// loop, in `block_on` (book: thread-models.md#the-run-loop):
+//
+//     wake the timers that are due;
+//     take one id from the ready queue and poll that task (or block_on's own future, which
+//     has an id of its own), with its waker (`crate::waker::task_waker(id, &ready)`);
+//     if none was ready, wait on the ready queue until the earliest timer's deadline.
+//
+// Poll only tasks taken from the ready queue; a task that returned Ready is finished and
+// never polled again. While a task runs, it may call `spawn` or `sleep`, which need the
+// executor but get no argument: keep the running executor in a `thread_local!` while
+// `block_on` runs (a `RefCell<Option<...>>`), set on the way in and cleared on the way out,
+// even when a panic unwinds (a guard with a `Drop`).
+//
+// Useful: std::rc::Rc and std::cell::{Cell, RefCell} (the executor is used on one thread
+// only), std::collections::HashMap, std::future::poll_fn, std::pin::pin!,
+// std::panic::{catch_unwind, AssertUnwindSafe}, crate::sync::{Arc, thread}.
 
-use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
-use std::future::{Future, poll_fn};
-use std::panic::{self, AssertUnwindSafe};
-use std::pin::{Pin, pin};
+use std::future::Future;
+use std::marker::PhantomData;
 use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::join::{JoinError, JoinHandle, join_pair};
-use crate::ready_queue::{ReadyQueue, TaskId};
-use crate::sync::{Arc, thread};
-use crate::timers::Timers;
-use crate::waker::task_waker;
+use crate::join::JoinHandle;
 
 /// Runs tasks (futures) on the one thread that calls [`Executor::block_on`], taking turns at
-/// their `.await` points: green threads, M:1. Not `Send`: its tasks never leave that thread.
+/// their `.await` points: green threads, M:1.
+///
+/// Not `Send`: its tasks need not be `Send`, so they must never leave that thread.
 pub struct Executor {
-    shared: Rc<Shared>,
-}
-
-struct Shared {
-    ready: Arc<ReadyQueue>,
-    tasks: RefCell<HashMap<TaskId, Task>>,
-    timers: RefCell<Timers>,
-    next_id: Cell<TaskId>,
-}
-
-struct Task {
-    future: Pin<Box<dyn Future<Output = ()>>>,
-    waker: Waker,
-}
-
-/// The id of `block_on`'s own future; spawned tasks count from 1.
-const MAIN: TaskId = 0;
-
-thread_local! {
-    // The executor whose `block_on` runs on this thread, for `spawn` and `sleep`.
-    static CURRENT: RefCell<Option<Rc<Shared>>> = const { RefCell::new(None) };
+    // Replace with your fields (an `Rc` of them, so that the thread-local can share it).
+    _todo: PhantomData<Rc<()>>,
 }
 
 impl Default for Executor {
@@ -51,183 +46,84 @@ impl Default for Executor {
 impl Executor {
     /// An executor with no tasks.
     pub fn new() -> Self {
-        Executor {
-            shared: Rc::new(Shared {
-                ready: Arc::new(ReadyQueue::new()),
-                tasks: RefCell::new(HashMap::new()),
-                timers: RefCell::new(Timers::new()),
-                next_id: Cell::new(MAIN + 1),
-            }),
-        }
-    }
-
-    /// Adds a task; it runs (first after those already ready) once `block_on` runs.
-    pub fn spawn<F: Future + 'static>(&self, future: F) -> JoinHandle<F::Output> {
-        self.shared.spawn(future)
-    }
-
-    /// Runs `future`, and the spawned tasks beside it, until `future` completes.
-    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
-        let _inside = Inside::enter(&self.shared);
-        let shared = &*self.shared;
-        let mut future = pin!(future);
-        let waker = task_waker(MAIN, &shared.ready);
-        shared.ready.wake(MAIN);
-        loop {
-            // Due timers first, so that tasks that keep yielding cannot starve the sleepers.
-            shared.wake_due_timers();
-            match shared.ready.pop() {
-                Some(MAIN) => {
-                    if let Poll::Ready(output) = future.as_mut().poll(&mut Context::from_waker(&waker))
-                    {
-                        return output;
-                    }
-                }
-                Some(id) => shared.poll_task(id),
-                None => {
-                    let next = shared.timers.borrow().next_deadline();
-                    shared.ready.wait_until(next);
-                }
-            }
-        }
-    }
-}
-
-impl Shared {
-    fn spawn<F: Future + 'static>(&self, future: F) -> JoinHandle<F::Output> {
-        let (handle, completer) = join_pair();
-        let task = async move {
-            let mut future = pin!(future);
-            // A panic ends this task only: it becomes the handle's error.
-            let result = poll_fn(|cx| {
-                match panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
-                    Ok(Poll::Pending) => Poll::Pending,
-                    Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
-                    Err(payload) => Poll::Ready(Err(JoinError::panicked(payload))),
-                }
-            })
-            .await;
-            completer.complete(result);
-        };
-        let id = self.next_id.get();
-        self.next_id.set(id + 1);
-        let task = Task {
-            future: Box::pin(task),
-            waker: task_waker(id, &self.ready),
-        };
-        self.tasks.borrow_mut().insert(id, task);
-        self.ready.wake(id);
-        handle
-    }
-
-    fn poll_task(&self, id: TaskId) {
-        // Out of the map while it runs, so that it may spawn. A finished task is not put
-        // back: a late wake-up then finds nothing, and it is never polled again.
-        let Some(mut task) = self.tasks.borrow_mut().remove(&id) else {
-            return;
-        };
-        let poll = task.future.as_mut().poll(&mut Context::from_waker(&task.waker));
-        if poll.is_pending() {
-            self.tasks.borrow_mut().insert(id, task);
-        }
-    }
-
-    fn wake_due_timers(&self) {
-        let now = Instant::now();
-        // One at a time, so no borrow of the timers is held while a waker runs.
-        while let Some(waker) = self.pop_due(now) {
-            waker.wake();
-        }
-    }
-
-    fn pop_due(&self, now: Instant) -> Option<Waker> {
-        self.timers.borrow_mut().pop_due(now)
-    }
-}
-
-/// Marks this thread as inside `block_on` for as long as it lives, even if a panic unwinds.
-struct Inside;
-
-impl Inside {
-    fn enter(shared: &Rc<Shared>) -> Inside {
-        CURRENT.with_borrow_mut(|current| {
-            assert!(
-                current.is_none(),
-                "block_on() was called inside block_on() on the same thread: the inner call \
-                 would block the thread that runs every task of the outer one. Await the future \
-                 instead (book: part-1/thread-models.md#exercise)"
-            );
-            *current = Some(Rc::clone(shared));
-        });
-        Inside
-    }
-}
-
-impl Drop for Inside {
-    fn drop(&mut self) {
-        CURRENT.set(None);
-    }
-}
-
-/// The executor running on this thread; panics with `what` outside `block_on`.
-fn current(what: &str) -> Rc<Shared> {
-    CURRENT.with_borrow(Clone::clone).unwrap_or_else(|| {
-        panic!(
-            "{what} was called outside an executor: call it from a task, inside \
-             Executor::block_on, or spawn with Executor::spawn \
-             (book: part-1/thread-models.md#exercise)"
+        todo!(
+            "no tasks, an empty ready queue, no timers (book: part-1/thread-models.md#the-run-loop)"
         )
-    })
+    }
+
+    /// Adds a task, which runs once `block_on` runs, after the tasks already ready (it goes
+    /// to the back of the ready queue). Works inside and outside `block_on`.
+    pub fn spawn<F: Future + 'static>(&self, future: F) -> JoinHandle<F::Output> {
+        todo!(
+            "give the task the next id, box and pin it inside an async block that hands its \
+             result to the join handle, store it, and wake it \
+             (book: part-1/thread-models.md#the-run-loop)"
+        )
+    }
+
+    /// Runs `future` on this thread, and the spawned tasks beside it, until `future`
+    /// completes; returns its output.
+    ///
+    /// Returns as soon as `future` is ready, even if spawned tasks remain: they stay in the
+    /// executor, unfinished, go on at the next `block_on` of the same executor, and are
+    /// dropped (never finished) when the executor is dropped.
+    ///
+    /// A task that panics fails only its own handle. A panic of `future` itself comes out of
+    /// `block_on`, and leaves the thread able to `block_on` again.
+    ///
+    /// # Panics
+    /// When called inside another `block_on` on this thread: the inner call would block the
+    /// one thread every task of the outer one needs.
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        todo!(
+            "mark this thread as inside block_on (a thread-local; panic if it already is), then \
+             loop: wake due timers, pop one ready id and poll it, or wait until the next \
+             deadline (book: part-1/thread-models.md#the-run-loop)"
+        )
+    }
 }
 
-/// Spawns a task on the executor whose `block_on` runs on this thread.
+/// Spawns a task on the executor whose `block_on` runs on this thread; see
+/// [`Executor::spawn`].
 ///
 /// # Panics
-/// Outside `block_on`.
+/// Outside `block_on`, with a message that says so.
 pub fn spawn<F: Future + 'static>(future: F) -> JoinHandle<F::Output> {
-    current("spawn()").spawn(future)
+    todo!(
+        "the executor in the thread-local, or a clear panic (book: part-1/thread-models.md#the-run-loop)"
+    )
 }
 
-/// Lets every task that is ready run once before this one goes on.
+/// Lets every task that is ready now run once before this one goes on: the first poll
+/// wakes its own task (to the back of the ready queue) and returns `Pending`; the second
+/// returns `Ready`.
 pub async fn yield_now() {
-    let mut yielded = false;
-    poll_fn(|cx| {
-        if yielded {
-            return Poll::Ready(());
-        }
-        yielded = true;
-        // Back of the queue: the tasks that are ready now run first.
-        cx.waker().wake_by_ref();
-        Poll::Pending
-    })
-    .await;
+    todo!(
+        "std::future::poll_fn with a flag: first poll, cx.waker().wake_by_ref() and Pending; \
+         then Ready (book: part-1/thread-models.md#the-run-loop)"
+    )
 }
 
-/// Waits until `duration` has passed since the first poll, without keeping the thread busy.
+/// Waits until `duration` has passed since its first poll, without keeping the thread busy:
+/// the task is polled when it starts and again once its deadline has passed, not in
+/// between. Tasks wake in the order of their deadlines.
 ///
 /// # Panics
 /// When polled outside `block_on`.
 pub async fn sleep(duration: Duration) {
-    let deadline = Instant::now() + duration;
-    poll_fn(|cx| {
-        if Instant::now() >= deadline {
-            return Poll::Ready(());
-        }
-        current("sleep()")
-            .timers
-            .borrow_mut()
-            .add(deadline, cx.waker().clone());
-        Poll::Pending
-    })
-    .await;
+    todo!(
+        "compute the deadline, then poll_fn: past the deadline, Ready; otherwise add a timer \
+         with cx.waker() to the current executor's Timers and return Pending \
+         (book: part-1/thread-models.md#sleeping-without-spinning)"
+    )
 }
 
-/// Runs `f` on a thread of its own, so that it may block without stalling the tasks; the
-/// handle resolves to its value (or to the panic's error) and wakes its awaiting task.
+/// Runs `f` on a thread of its own, so that it may block (sleep, wait for I/O, compute for
+/// long) without stalling the other tasks; the handle gives its value, or a `JoinError` if
+/// it panicked, and wakes the task that awaits it. Needs no executor.
 pub fn spawn_blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> JoinHandle<T> {
-    let (handle, completer) = join_pair();
-    thread::spawn(move || {
-        completer.complete(panic::catch_unwind(AssertUnwindSafe(f)).map_err(JoinError::panicked));
-    });
-    handle
+    todo!(
+        "a join pair; a thread (crate::sync::thread::spawn) that runs f under catch_unwind and \
+         completes the pair (book: part-1/thread-models.md#blocking-calls)"
+    )
 }

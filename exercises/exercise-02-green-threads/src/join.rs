@@ -1,68 +1,67 @@
-// Join handles: the slot where a task's result waits for whoever awaits its handle.
+// Exercise 02 · Green threads, part 3: join handles. Book: book/src/part-1/thread-models.md
+//
+// `spawn` returns a `JoinHandle`, and the task keeps the other end, a `Completer`, to deliver
+// its result once it is done. Both ends share one slot, which is in one of three states:
+// the task is still running (with the waker of whoever last polled the handle, if anyone
+// did), the task finished (with its result), or the handle has taken the result. The
+// completer may be on another thread (`spawn_blocking`'s), so the slot is shared with
+// `crate::sync::Arc` and `crate::sync::Mutex` (book: thread-models.md#join-handles).
+//
+// `JoinError` at the bottom is provided.
 
 use std::any::Any;
 use std::fmt;
 use std::future::Future;
-use std::mem;
+use std::marker::PhantomData;
 use std::pin::Pin;
-use std::task::{Context, Poll, Waker};
-
-use crate::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 
 /// The result of a task, to be awaited: `handle.await` gives `Ok(value)` once the task has
-/// returned `value`, or `Err(JoinError)` if it panicked. Dropping the handle does not cancel
-/// the task: it runs to the end, and its value is dropped.
+/// returned `value`, or `Err(JoinError)` if it panicked. Awaited after the task finished, it
+/// returns the value at once.
+///
+/// Dropping the handle does not cancel the task: it runs to its end, and its value is
+/// dropped. A handle may go to another thread when its value may (`JoinHandle<T>: Send`
+/// exactly when `T: Send`).
 pub struct JoinHandle<T> {
-    slot: Arc<Mutex<Slot<T>>>,
+    // Replace with your field: the slot shared with the completer.
+    _todo: PhantomData<T>,
 }
 
 /// The task's end of a join handle: delivers the result, once.
 pub(crate) struct Completer<T> {
-    slot: Arc<Mutex<Slot<T>>>,
-}
-
-enum Slot<T> {
-    /// Not finished; the waker of the last poll of the handle, if it was polled.
-    Running(Option<Waker>),
-    Finished(Result<T, JoinError>),
-    /// The handle has returned the result.
-    Taken,
+    // Replace with your field: the same slot.
+    _todo: PhantomData<T>,
 }
 
 /// A new join handle and the completer that fills it.
 pub(crate) fn join_pair<T>() -> (JoinHandle<T>, Completer<T>) {
-    let slot = Arc::new(Mutex::new(Slot::Running(None)));
-    let completer = Completer {
-        slot: Arc::clone(&slot),
-    };
-    (JoinHandle { slot }, completer)
+    todo!(
+        "one slot, shared by both ends, starting as 'running, nobody waiting' (book: part-1/thread-models.md#join-handles)"
+    )
 }
 
 impl<T> Completer<T> {
-    /// Stores the task's result and wakes whoever awaits the handle.
+    /// Stores the task's result and wakes whoever awaits the handle, if anyone does.
     pub(crate) fn complete(self, result: Result<T, JoinError>) {
-        let previous = mem::replace(&mut *self.slot.lock().unwrap(), Slot::Finished(result));
-        // Woken outside the lock: the waker is the awaiting task's business.
-        if let Slot::Running(Some(waker)) = previous {
-            waker.wake();
-        }
+        todo!(
+            "store the result; if a waker was left by a poll of the handle, wake it, after \
+             letting go of the lock (book: part-1/thread-models.md#join-handles)"
+        )
     }
 }
 
 impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
+    /// `Ready` with the result once the task has finished; otherwise `Pending`, after
+    /// keeping `cx.waker()` so that the completer can wake the awaiting task.
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut slot = self.slot.lock().unwrap();
-        match mem::replace(&mut *slot, Slot::Taken) {
-            Slot::Finished(result) => Poll::Ready(result),
-            Slot::Running(_) => {
-                // The waker of this poll replaces the last one: wake whoever awaits now.
-                *slot = Slot::Running(Some(cx.waker().clone()));
-                Poll::Pending
-            }
-            Slot::Taken => panic!("a JoinHandle was polled again after it returned its result"),
-        }
+        todo!(
+            "finished: take the result out and return it. Still running: keep a clone of \
+             cx.waker() (replacing an older one) and return Pending, or nobody will poll \
+             this again (book: part-1/thread-models.md#join-handles)"
+        )
     }
 }
 

@@ -1,7 +1,13 @@
-// The timer queue: the wakers of sleeping tasks, earliest deadline first.
+// Exercise 02 · Green threads, part 2: the timer queue. Book: book/src/part-1/thread-models.md
+//
+// A sleeping task is not in the ready queue: it is here, as the waker to call once its
+// deadline has passed. The executor asks for the earliest deadline to know how long it may
+// wait when nothing is ready, and takes out the due timers each time round its loop
+// (book: thread-models.md#sleeping-without-spinning).
+//
+// Useful: std::collections::BinaryHeap (a max-heap: std::cmp::Reverse makes it a min-heap)
+// or a Vec kept sorted; std::task::Waker; std::time::Instant.
 
-use std::cmp::{Ordering, Reverse};
-use std::collections::BinaryHeap;
 use std::task::Waker;
 use std::time::Instant;
 
@@ -9,71 +15,36 @@ use std::time::Instant;
 /// in the order they were added.
 #[derive(Default)]
 pub struct Timers {
-    // A min-heap on (deadline, added): `Reverse` turns std's max-heap around.
-    heap: BinaryHeap<Reverse<Timer>>,
-    added: u64,
+    // Your fields: the timers, ordered by deadline, and whatever breaks ties between equal
+    // deadlines in the order the timers were added.
 }
-
-struct Timer {
-    deadline: Instant,
-    // Breaks ties between equal deadlines: the timer added first fires first.
-    added: u64,
-    waker: Waker,
-}
-
-impl Timer {
-    fn key(&self) -> (Instant, u64) {
-        (self.deadline, self.added)
-    }
-}
-
-impl Ord for Timer {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.key().cmp(&other.key())
-    }
-}
-
-impl PartialOrd for Timer {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl PartialEq for Timer {
-    fn eq(&self, other: &Self) -> bool {
-        self.key() == other.key()
-    }
-}
-
-impl Eq for Timer {}
 
 impl Timers {
     /// No timers.
     pub fn new() -> Self {
-        Self::default()
+        todo!("no timers yet (book: part-1/thread-models.md#sleeping-without-spinning)")
     }
 
-    /// Adds a timer that will hand back `waker` once `deadline` has passed.
+    /// Adds a timer that hands back `waker` once `deadline` has passed.
     pub fn add(&mut self, deadline: Instant, waker: Waker) {
-        let added = self.added;
-        self.added += 1;
-        self.heap.push(Reverse(Timer {
-            deadline,
-            added,
-            waker,
-        }));
+        todo!(
+            "keep it in deadline order; equal deadlines in the order added (book: part-1/thread-models.md#sleeping-without-spinning)"
+        )
     }
 
-    /// The earliest deadline of all timers, if there are any.
+    /// The earliest deadline of all timers, or `None` when there are none.
     pub fn next_deadline(&self) -> Option<Instant> {
-        self.heap.peek().map(|Reverse(timer)| timer.deadline)
+        todo!(
+            "the deadline the executor may wait until (book: part-1/thread-models.md#sleeping-without-spinning)"
+        )
     }
 
-    /// Removes the earliest timer whose deadline is `now` or earlier, and returns its waker.
+    /// Removes the earliest timer whose deadline is `now` or earlier and returns its waker;
+    /// `None` when no timer is due. Call it until it returns `None` to take every due timer,
+    /// earliest first.
     pub fn pop_due(&mut self, now: Instant) -> Option<Waker> {
-        if self.next_deadline()? > now {
-            return None;
-        }
-        self.heap.pop().map(|Reverse(timer)| timer.waker)
+        todo!(
+            "only a timer whose deadline <= now (book: part-1/thread-models.md#sleeping-without-spinning)"
+        )
     }
 }

@@ -96,26 +96,24 @@ fn loom_ready_queue_two_wakers_on_two_threads_both_reach_the_executor() {
 
 #[test]
 fn loom_ready_queue_a_task_woken_from_two_threads_is_queued_once() {
-    Model::new(
-        "task 1 is woken from two threads at once; afterwards the queue holds it once",
-    )
-    .explain(&EXPLAIN)
-    .check(|| {
-        let queue = Arc::new(ReadyQueue::new());
-        let other = {
-            let queue = Arc::clone(&queue);
-            thread::spawn(move || queue.wake(1))
-        };
-        queue.wake(1);
-        other.join().unwrap();
-        let popped = [queue.pop(), queue.pop()];
-        assert_eq!(
-            popped,
-            [Some(1), None],
-            "task 1 was woken twice at the same time and pop() then gave {popped:?}: it must \
+    Model::new("task 1 is woken from two threads at once; afterwards the queue holds it once")
+        .explain(&EXPLAIN)
+        .check(|| {
+            let queue = Arc::new(ReadyQueue::new());
+            let other = {
+                let queue = Arc::clone(&queue);
+                thread::spawn(move || queue.wake(1))
+            };
+            queue.wake(1);
+            other.join().unwrap();
+            let popped = [queue.pop(), queue.pop()];
+            assert_eq!(
+                popped,
+                [Some(1), None],
+                "task 1 was woken twice at the same time and pop() then gave {popped:?}: it must \
              be queued once ({CHAPTER}#the-ready-queue)"
-        );
-    });
+            );
+        });
 }
 
 #[test]

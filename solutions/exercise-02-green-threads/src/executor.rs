@@ -78,7 +78,8 @@ impl Executor {
             shared.wake_due_timers();
             match shared.ready.pop() {
                 Some(MAIN) => {
-                    if let Poll::Ready(output) = future.as_mut().poll(&mut Context::from_waker(&waker))
+                    if let Poll::Ready(output) =
+                        future.as_mut().poll(&mut Context::from_waker(&waker))
                     {
                         return output;
                     }
@@ -126,7 +127,10 @@ impl Shared {
         let Some(mut task) = self.tasks.borrow_mut().remove(&id) else {
             return;
         };
-        let poll = task.future.as_mut().poll(&mut Context::from_waker(&task.waker));
+        let poll = task
+            .future
+            .as_mut()
+            .poll(&mut Context::from_waker(&task.waker));
         if poll.is_pending() {
             self.tasks.borrow_mut().insert(id, task);
         }

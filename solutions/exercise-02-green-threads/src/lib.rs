@@ -5,16 +5,16 @@
 
 use sync_shim::std_sync as sync;
 
+/// The executor, `spawn`, `yield_now`, `sleep` and `spawn_blocking`.
+mod executor;
+/// Join handles and the error of a task that panicked.
+mod join;
 /// The hand-off between wakers on any thread and the executor: ready tasks, and the wait.
 mod ready_queue;
 /// The timer queue: the wakers of sleeping tasks, earliest deadline first.
 mod timers;
-/// Join handles and the error of a task that panicked.
-mod join;
 /// The waker of a task (provided).
 mod waker;
-/// The executor, `spawn`, `yield_now`, `sleep` and `spawn_blocking`.
-mod executor;
 
 pub use executor::{Executor, sleep, spawn, spawn_blocking, yield_now};
 pub use join::{JoinError, JoinHandle};
