@@ -1039,8 +1039,10 @@ fn sleep_while_every_task_sleeps_the_executor_does_not_spin() {
         eprintln!("no per-thread CPU time on this system: the spin check is skipped");
         return;
     };
+    // A waiting executor uses well under a millisecond of CPU here; a spinning one uses the
+    // whole wait, or (on a machine busy with other work) at least a good share of it.
     assert!(
-        cpu < wall / 4,
+        cpu < wall / 20,
         "while every task slept for {wall:?}, the executor's thread was busy on the CPU for \
          {cpu:?}: it spins instead of waiting. When nothing is ready, wait on the ready queue \
          until the earliest timer's deadline (wait_until(next_deadline)), so the OS can run \
