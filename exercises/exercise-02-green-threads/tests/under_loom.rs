@@ -79,6 +79,11 @@ fn loom_ready_queue_two_wakers_on_two_threads_both_reach_the_executor() {
             queue.wait_until(None);
             while let Some(id) = queue.pop() {
                 seen.push(id);
+                assert!(
+                    seen.len() <= 2,
+                    "pop() handed out {seen:?} after two wake-ups: a task is popped once per \
+                     time it was queued, and then pop() returns None ({CHAPTER}#the-ready-queue)"
+                );
             }
         }
         seen.sort_unstable();
