@@ -114,6 +114,7 @@ fn fixture(name: &str) -> Fixture {
 
 const ALL: &[&str] = &[
     "exercise-01-threads-and-processes",
+    "exercise-02-green-threads",
     "exercise-03-atomics",
     "exercise-04-spin-lock",
     "exercise-05-ticket-lock",
