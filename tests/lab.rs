@@ -1,10 +1,13 @@
-//! The Part 6 lab, smoke-tested: `--quick` on the reference GIL and pool finishes, every
-//! experiment produces its table (with the CPython column when python3 is installed), the
-//! timeline files are written, and bad arguments get a clear error, not a panic. On the
-//! stubs it says in one block what to finish first and how to run the reference.
+//! The labs, smoke-tested. Part 6's: `--quick` on the reference GIL and pool finishes,
+//! every experiment produces its table (with the CPython column when python3 is installed),
+//! the timeline files are written, and bad arguments get a clear error, not a panic. On the
+//! stubs it says in one block what to finish first and how to run the reference. Part 1's
+//! (crates/switch-lab): the same, on exercise 01's threads and processes and exercise 02's
+//! executor; on the stubs it still measures the rows that need no exercise.
 //!
-//! The lab is an example of solution-18, built in target/course-check so that this nested
-//! cargo never waits for the lock of the `cargo test` that runs it.
+//! Each lab is an example of an exercise and of its solution (solution-18, solution-01),
+//! built in target/course-check so that this nested cargo never waits for the lock of the
+//! `cargo test` that runs it. No test looks at a time.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -13,7 +16,8 @@ fn lab(args: &[&str]) -> Output {
     lab_of("solution-18", args)
 }
 
-/// The lab built with `package`: `solution-18` (the reference) or `exercise-18` (the stubs).
+/// The lab built with `package`: `solution-18` (the reference) or `exercise-18` (the stubs),
+/// or Part 1's with `solution-01` or `exercise-01`.
 fn lab_of(package: &str, args: &[&str]) -> Output {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
@@ -151,6 +155,114 @@ fn on_the_stubs_the_lab_says_what_to_finish_first() {
     assert!(
         stdout.contains("cargo run --release -p solution-18 --example lab"),
         "how to see the shapes now:\n{stdout}"
+    );
+    assert!(
+        !stderr.contains("panicked at"),
+        "a raw panic got out:\n{stderr}"
+    );
+}
+
+// The Part 1 lab (crates/switch-lab), an example of exercise 01 and of solution 01.
+
+/// The Part 1 lab built with `package`: `solution-01` (the reference, with solution-02's
+/// executor) or `exercise-01` (the stubs, with exercise-02's).
+fn part_1_lab(package: &str, args: &[&str]) -> Output {
+    lab_of(package, args)
+}
+
+#[test]
+fn the_quick_part_1_lab_runs_every_experiment_on_the_reference() {
+    let output = part_1_lab("solution-01", &["--quick", "--json"]);
+    let stdout = text(&output.stdout);
+    let stderr = text(&output.stderr);
+    assert!(
+        output.status.success(),
+        "the Part 1 lab failed ({}):\n{stdout}\n{stderr}",
+        output.status
+    );
+    let document: serde_json::Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("--json printed something that is not JSON ({e}):\n{stdout}"));
+    assert_eq!(document["errors"], serde_json::json!([]), "{document:#}");
+    let experiments = document["experiments"]
+        .as_array()
+        .expect("an experiments array");
+    let ids: Vec<&str> = experiments
+        .iter()
+        .filter_map(|e| e["id"].as_str())
+        .collect();
+    assert_eq!(ids, ["start", "ping-pong", "job"]);
+    let start = &experiments[0]["data"]["rust"];
+    assert!(
+        start["green_task"].is_number() && start["process"].is_number(),
+        "the reference's executor and processes were measured: {start}"
+    );
+    let job = &experiments[2]["data"]["rust"];
+    assert_eq!(
+        job["results"]["threads"], job["results"]["processes"],
+        "run_in_threads and run_in_processes computed the same chunks"
+    );
+    if document["machine"]["python"].is_string() {
+        let python = &experiments[0]["data"]["python"]["thread"];
+        assert!(
+            python.is_number(),
+            "python3 is installed but the Python column is empty: {python}"
+        );
+    }
+}
+
+#[test]
+fn the_part_1_lab_refuses_bad_arguments_clearly() {
+    for args in [
+        &["--bogus"][..],
+        &["no-such-experiment"],
+        &["--child", "nonsense"],
+    ] {
+        let output = part_1_lab("solution-01", args);
+        let stderr = text(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?} should exit with 2:\n{stderr}"
+        );
+        assert!(
+            stderr.starts_with("error: "),
+            "{args:?}: first line should be the error:\n{stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{args:?} panicked:\n{stderr}");
+    }
+}
+
+#[test]
+fn on_the_stubs_the_part_1_lab_says_what_to_finish_first() {
+    let output = part_1_lab("exercise-01", &["--quick", "--no-python"]);
+    let stdout = text(&output.stdout);
+    let stderr = text(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "rows were not measured, so the lab fails:\n{stdout}\n{stderr}"
+    );
+    assert_eq!(
+        stdout.matches("Finish these first").count(),
+        1,
+        "one block on what to finish:\n{stdout}"
+    );
+    for folder in [
+        "exercises/exercise-01-threads-and-processes/src/",
+        "exercises/exercise-02-green-threads/src/",
+    ] {
+        assert!(
+            stdout.contains(folder),
+            "the todos to finish, with where they are ({folder}):\n{stdout}"
+        );
+    }
+    assert!(
+        stdout.contains("`cargo run -- check 01` and `cargo run -- check 02` show"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("cargo run --release -p solution-01 --example lab"),
+        "how to see every row now:\n{stdout}"
     );
     assert!(
         !stderr.contains("panicked at"),
