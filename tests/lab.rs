@@ -11,6 +11,13 @@
 
 use std::path::Path;
 use std::process::{Command, Output};
+use std::sync::{Mutex, PoisonError};
+
+/// Held by each lab's build and run: the four labs are all examples named `lab`, which cargo
+/// copies to the same `examples/lab` of the target directory, so building one while another
+/// runs would replace the running lab's program under it (and it starts itself again as its
+/// workers and children).
+static ONE_LAB_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 fn lab(args: &[&str]) -> Output {
     lab_of("solution-18", args)
@@ -19,6 +26,9 @@ fn lab(args: &[&str]) -> Output {
 /// The lab built with `package`: `solution-18` (the reference) or `exercise-18` (the stubs),
 /// or Part 1's with `solution-01` or `exercise-01`.
 fn lab_of(package: &str, args: &[&str]) -> Output {
+    let _alone = ONE_LAB_AT_A_TIME
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     Command::new(cargo)

@@ -105,7 +105,7 @@ fn sink() -> io::Result<()> {
 
 /// The command that starts this program as a child in `mode`.
 pub fn command(mode: &str) -> io::Result<Command> {
-    let mut command = Command::new(std::env::current_exe()?);
+    let mut command = Command::new(crate::this_program()?);
     command.arg(CHILD_ARG).arg(mode);
     Ok(command)
 }

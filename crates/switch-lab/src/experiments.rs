@@ -979,7 +979,7 @@ fn speedup_cell(speedup: &Option<f64>) -> String {
 
 /// Starts this program as a worker of exercise 01.
 fn worker_command() -> Command {
-    let program = std::env::current_exe().unwrap_or_else(|_| "lab".into());
+    let program = crate::this_program().unwrap_or_else(|_| "lab".into());
     let mut command = Command::new(program);
     command.arg(WORKER_ARG);
     command

@@ -39,6 +39,17 @@ pub const WORKER_ARG: &str = "--worker";
 /// (`--child exit`, `--child echo`, `--child sink`).
 pub const CHILD_ARG: &str = "--child";
 
+/// The path that starts this program again, for its children and workers. On Linux,
+/// `/proc/self/exe`: it names the running program even after its file has been replaced (a
+/// rebuild while the lab runs, or another example named `lab` copied over it by cargo).
+pub(crate) fn this_program() -> std::io::Result<std::path::PathBuf> {
+    let proc_self = std::path::Path::new("/proc/self/exe");
+    if cfg!(target_os = "linux") && proc_self.exists() {
+        return Ok(proc_self.to_path_buf());
+    }
+    std::env::current_exe()
+}
+
 /// What the lab needs from exercise 02's executor, as associated functions so that the
 /// futures stay unboxed (a box per `yield_now` would be measured with the switch).
 /// [`lab_main!`] implements it for the crate it is given.
