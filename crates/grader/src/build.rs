@@ -71,6 +71,10 @@ pub fn hash_file(path: &Path) -> std::io::Result<String> {
 }
 
 /// Builds the tests (and binaries) of `package` in `work`, into `target_dir`.
+///
+/// `--tests` leaves the examples out: they are not graded, and two packages with an example
+/// of the same name (the labs of exercises 01 and 18 are both `lab`) share one file in
+/// `examples/`, so building one would change the other's executable between build and run.
 pub fn build(
     work: &Path,
     target_dir: &Path,
@@ -81,6 +85,7 @@ pub fn build(
         .args([
             "test",
             "--no-run",
+            "--tests",
             "--no-fail-fast",
             "--message-format=json",
             "--package",
