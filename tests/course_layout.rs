@@ -654,3 +654,33 @@ fn todos_in_course_toml_match_the_stubs() {
     }
     report("todos", &problems);
 }
+
+/// The root's plain `cargo run` starts the course tool: cargo takes the one `default-run` it
+/// finds among the workspace's default members, so a second one in `crates/*` or
+/// `solutions/*` makes it ask which binary to run (`could not determine which binary`).
+#[test]
+fn only_the_course_tool_sets_default_run_among_the_default_members() {
+    let root = root();
+    let mut problems = Vec::new();
+    for dir in ["crates", "solutions"] {
+        for folder in folders(&root.join(dir)) {
+            let path = root.join(dir).join(&folder).join("Cargo.toml");
+            if !path.is_file() {
+                continue;
+            }
+            match manifest(&path) {
+                Err(e) => problems.push(e),
+                Ok(m) => {
+                    if let Some(run) = m.get("package").and_then(|p| p.get("default-run")) {
+                        problems.push(format!(
+                            "{dir}/{folder}/Cargo.toml sets default-run = {run}: the root's \
+                             `cargo run` would no longer know to start the course tool; \
+                             name the binary with --bin instead"
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    report("default-run outside the course tool", &problems);
+}

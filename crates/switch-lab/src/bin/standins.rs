@@ -6,7 +6,7 @@
 //! let the lab be run and tested without the exercises:
 //!
 //! ```text
-//! cargo run --release -p switch-lab -- --help
+//! cargo run --release -p switch-lab --bin switch-lab-standins -- --help
 //! ```
 //!
 //! The lab the reader runs is an example of exercise 01 instead, on the reader's own code.
