@@ -882,11 +882,21 @@ fn pool_new_returns_the_error_of_a_worker_that_cannot_start_and_reaps_the_others
             made.err().map(|e| e.to_string())
         },
     );
-    let started: Vec<u32> = std::fs::read_to_string(&pid_file)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|line| line.trim().parse().ok())
-        .collect();
+    // The two workers that started write their pid as their first step; a pool that did
+    // not wait for them may return before they have: wait for both lines (up to 5 s).
+    let read_pids = || -> Vec<u32> {
+        std::fs::read_to_string(&pid_file)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|line| line.trim().parse().ok())
+            .collect()
+    };
+    let waited = std::time::Instant::now();
+    let mut started = read_pids();
+    while started.len() < 2 && waited.elapsed() < std::time::Duration::from_secs(5) {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        started = read_pids();
+    }
     let fates: Vec<(u32, Fate)> = started.iter().map(|&pid| (pid, fate(pid))).collect();
     kill_leftovers(&started);
     let _ = pid_file.parent().map(std::fs::remove_dir_all);
