@@ -140,7 +140,9 @@ fn run(
                 "run_in_processes panicked: {text}. A worker that cannot start, dies, \
                  replies garbage or runs away is an Err for its own chunk, never a panic of \
                  the parent (a write to a worker that died fails with a broken pipe: that \
-                 is no reason to panic either) ({CHAPTER}#isolation)"
+                 is no reason to panic either). A panic in your own code, such as a division \
+                 by zero when processes is 0, comes from cutting the chunks by hand: \
+                 split(input, processes) takes 0 as 1 ({CHAPTER}#isolation)"
             )
         }
     }
@@ -592,6 +594,36 @@ fn processes_a_runaway_worker_is_killed_at_the_deadline_and_reaped() {
          must still give work(chunk) ({CHAPTER}#killing)"
     );
     assert_all_reaped(&started, "one worker was killed at the deadline");
+}
+
+#[test]
+fn processes_one_deadline_for_all_counted_from_the_start() {
+    let workers = Workers::new("one-deadline");
+    // Five workers never end; the sixth replies after 1.5 s, three deadlines too late.
+    let command = workers.binary("hang@1,hang@2,hang@3,hang@4,hang@5,sleep:1500@6");
+    let waiting = "run_in_processes(1..=6, 6 workers, deadline 0.5 s): five that never end, \
+                   one that replies after 1.5 s";
+    let results = deadline::within_secs(15, waiting, move || run(command, &numbers(6), 6, SHORT));
+    assert_len(&results, 6);
+    let started = workers.pids();
+    assert!(
+        results[..5]
+            .iter()
+            .all(|r| matches!(r, Err(WorkerError::TimedOut { .. }))),
+        "five workers of six never end, and run_in_processes gave {results:?}: each must be \
+         killed at the deadline and TimedOut ({CHAPTER}#killing)"
+    );
+    assert!(
+        matches!(&results[5], Err(WorkerError::TimedOut { .. })),
+        "the worker of chunk 5 replies only 1.5 s after it was started, and with a deadline \
+         of 0.5 s its result is {:?}: it was still running 0.5 s after the workers were \
+         started, so it must be killed and TimedOut. The deadline is one instant for all the \
+         workers, counted from when you started them (take Instant::now() once), not from \
+         when you began waiting for each: waiting for the five runaways one after the other, \
+         each for 0.5 s, let the sixth run for 2.5 s ({CHAPTER}#killing)",
+        results[5]
+    );
+    assert_all_reaped(&started, "six workers were killed at the deadline");
 }
 
 #[test]

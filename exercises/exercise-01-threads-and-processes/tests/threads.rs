@@ -10,6 +10,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::Barrier;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::{self, ThreadId};
+use std::time::{Duration, Instant};
 
 use crate::job::split;
 use crate::with_threads::{ThreadPanicked, run_in_threads};
@@ -38,7 +39,9 @@ fn run<R: Send>(
                 "run_in_threads itself panicked: {text}. A job that panics on one chunk must \
                  cost only that chunk: join every handle yourself and turn its Err into \
                  ThreadPanicked for that chunk (an unwrap or expect on join passes the panic \
-                 on to the caller) ({CHAPTER}#isolation)"
+                 on to the caller). A panic in your own code, such as a division by zero \
+                 when threads is 0, comes from cutting the chunks by hand: split(input, \
+                 threads) takes 0 as 1 ({CHAPTER}#isolation)"
             )
         }
     }
@@ -78,6 +81,39 @@ fn threads_give_one_result_per_chunk_in_input_order() {
             );
         },
     );
+}
+
+#[test]
+fn threads_keep_input_order_when_the_first_chunk_finishes_last() {
+    let waiting = "run_in_threads(1..=4, 4 threads) with a job whose first chunk waits until \
+                   the other three have finished";
+    deadline::within_secs(10, waiting, || {
+        let input = numbers(4);
+        let finished = AtomicUsize::new(0);
+        let results = run(&input, 4, |chunk| {
+            if chunk.first() == Some(&1) {
+                // Wait for the other three (give up after 5 s, should they never run), then
+                // a little longer, so that their results are surely handed back first.
+                let give_up = Instant::now() + Duration::from_secs(5);
+                while finished.load(Ordering::SeqCst) < 3 && Instant::now() < give_up {
+                    thread::sleep(Duration::from_millis(1));
+                }
+                thread::sleep(Duration::from_millis(200));
+            } else {
+                finished.fetch_add(1, Ordering::SeqCst);
+            }
+            chunk.to_vec()
+        });
+        assert_eq!(
+            values(&results),
+            [Some(vec![1]), Some(vec![2]), Some(vec![3]), Some(vec![4])],
+            "the job on the first chunk ([1]) returned last, after the three others, and \
+             run_in_threads gave {results:?}: results come back in input order, whatever \
+             order the threads finish in. Results sent over a channel, or collected as the \
+             threads finish, arrive in finishing order: join the handles in chunk order, or \
+             put each result at its chunk's index ({CHAPTER}#exercise)"
+        );
+    });
 }
 
 #[test]
