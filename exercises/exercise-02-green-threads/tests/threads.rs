@@ -229,6 +229,32 @@ fn ready_queue_wait_lasts_until_the_deadline_when_nothing_is_woken() {
     });
 }
 
+#[test]
+fn ready_queue_wait_with_a_deadline_ends_when_another_thread_wakes_a_task() {
+    deadline::within_secs(
+        10,
+        "wait_until(now + 60 s) while another thread calls wake(7) after 50 ms (does a wake-up \
+         end a wait that has a deadline, or does it wait out the whole timeout?)",
+        || {
+            let queue = Arc::new(ReadyQueue::new());
+            let waker = Arc::clone(&queue);
+            let other = thread::spawn(move || {
+                thread::sleep(Duration::from_millis(50));
+                waker.wake(7);
+            });
+            queue.wait_until(Some(Instant::now() + Duration::from_secs(60)));
+            assert_eq!(
+                queue.pop(),
+                Some(7),
+                "wait_until(now + 60 s) returned, but pop() found no task: with a deadline too, \
+                 it waits until a task is ready or the deadline passed \
+                 ({CHAPTER}#the-ready-queue)"
+            );
+            other.join().unwrap();
+        },
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // Spawning and running
 
@@ -561,6 +587,45 @@ fn join_handle_awaited_before_the_task_finishes_waits_for_its_value() {
         Ok(Ok("done")),
         "a handle awaited before its task finished must give the task's value \
          ({CHAPTER}#join-handles)"
+    );
+}
+
+#[test]
+fn join_handle_polled_by_one_task_then_awaited_by_another_wakes_the_second() {
+    let value = deadline::within_secs(
+        5,
+        "a handle polled once by one task, then awaited by another until its task finishes \
+         (does the handle keep the waker of its latest poll, replacing the older one?)",
+        || {
+            Executor::new().block_on(async {
+                let target = spawn(async {
+                    for _ in 0..3 {
+                        yield_now().await;
+                    }
+                    5
+                });
+                let slot = Rc::new(RefCell::new(Some(target)));
+                // The first task polls the handle once (Pending: the target still yields),
+                // then finishes, leaving the handle to the second.
+                let first = spawn({
+                    let slot = Rc::clone(&slot);
+                    poll_fn(move |cx| {
+                        let mut slot = slot.borrow_mut();
+                        let handle = slot.as_mut().expect("the handle is still here");
+                        let _ = Pin::new(handle).poll(cx);
+                        Poll::Ready(())
+                    })
+                });
+                first.await.unwrap();
+                let handle = slot.borrow_mut().take().expect("the handle is still here");
+                spawn(handle).await
+            })
+        },
+    );
+    assert_eq!(
+        value,
+        Ok(Ok(5)),
+        "the handle's value, awaited by the task that polled it last ({CHAPTER}#join-handles)"
     );
 }
 
@@ -974,6 +1039,53 @@ fn sleep_a_sleeper_wakes_even_while_other_tasks_keep_yielding() {
                 }
             });
         },
+    );
+}
+
+#[test]
+fn sleep_timers_due_together_all_wake_in_the_same_turn() {
+    let log = deadline::within_secs(
+        10,
+        "two tasks sleeping 10 ms while a third blocks the thread for 100 ms, so that both \
+         timers are due at the same turn of the loop",
+        || {
+            let log = Rc::new(RefCell::new(Vec::new()));
+            Executor::new().block_on({
+                let log = Rc::clone(&log);
+                async move {
+                    let a = spawn({
+                        let log = Rc::clone(&log);
+                        async move {
+                            sleep(Duration::from_millis(10)).await;
+                            log.borrow_mut().push("a woke");
+                            yield_now().await;
+                            log.borrow_mut().push("a again");
+                        }
+                    });
+                    let b = spawn({
+                        let log = Rc::clone(&log);
+                        async move {
+                            sleep(Duration::from_millis(10)).await;
+                            log.borrow_mut().push("b woke");
+                        }
+                    });
+                    // A blocking call (on purpose): both deadlines pass while it runs. Nobody
+                    // awaits it, so when it ends, no other task is woken in between.
+                    detach(spawn(async { thread::sleep(Duration::from_millis(100)) }));
+                    a.await.unwrap();
+                    b.await.unwrap();
+                }
+            });
+            log.take()
+        },
+    );
+    assert_eq!(
+        log,
+        ["a woke", "b woke", "a again"],
+        "both timers were due at the same turn, so both tasks should be in the ready queue \
+         before either runs, and a's yield goes behind b. Each time round the loop, wake every \
+         due timer (call pop_due until it returns None), not only the first \
+         ({CHAPTER}#sleeping-without-spinning)"
     );
 }
 
