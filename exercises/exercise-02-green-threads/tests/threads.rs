@@ -1043,7 +1043,7 @@ fn sleep_a_sleeper_wakes_even_while_other_tasks_keep_yielding() {
 }
 
 #[test]
-fn sleep_timers_due_together_all_wake_in_the_same_turn() {
+fn sleep_due_together_all_resume_in_one_turn() {
     let log = deadline::within_secs(
         10,
         "two tasks sleeping 10 ms while a third blocks the thread for 100 ms, so that both \
