@@ -115,10 +115,10 @@ fn the_quick_lab_runs_every_experiment_on_the_reference() {
     let _ = std::fs::remove_dir_all(&out);
 }
 
-#[test]
-fn the_lab_refuses_bad_arguments_clearly() {
-    for args in [&["--bogus"][..], &["no-such-experiment"], &["--out"]] {
-        let output = lab(args);
+/// Each of `bad` makes the lab exit with 2 and a one-line error first, never a panic.
+fn refuses_clearly(bad: &[&[&str]], run: impl Fn(&[&str]) -> Output) {
+    for &args in bad {
+        let output = run(args);
         let stderr = text(&output.stderr);
         assert_eq!(
             output.status.code(),
@@ -131,6 +131,11 @@ fn the_lab_refuses_bad_arguments_clearly() {
         );
         assert!(!stderr.contains("panicked"), "{args:?} panicked:\n{stderr}");
     }
+}
+
+#[test]
+fn the_lab_refuses_bad_arguments_clearly() {
+    refuses_clearly(&[&["--bogus"], &["no-such-experiment"], &["--out"]], lab);
 }
 
 #[test]
@@ -222,24 +227,14 @@ fn the_quick_part_1_lab_runs_every_experiment_on_the_reference() {
 
 #[test]
 fn the_part_1_lab_refuses_bad_arguments_clearly() {
-    for args in [
-        &["--bogus"][..],
-        &["no-such-experiment"],
-        &["--child", "nonsense"],
-    ] {
-        let output = part_1_lab("solution-01", args);
-        let stderr = text(&output.stderr);
-        assert_eq!(
-            output.status.code(),
-            Some(2),
-            "{args:?} should exit with 2:\n{stderr}"
-        );
-        assert!(
-            stderr.starts_with("error: "),
-            "{args:?}: first line should be the error:\n{stderr}"
-        );
-        assert!(!stderr.contains("panicked"), "{args:?} panicked:\n{stderr}");
-    }
+    refuses_clearly(
+        &[
+            &["--bogus"],
+            &["no-such-experiment"],
+            &["--child", "nonsense"],
+        ],
+        |args| part_1_lab("solution-01", args),
+    );
 }
 
 #[test]
