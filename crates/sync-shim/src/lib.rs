@@ -2,7 +2,8 @@
 //!
 //! An exercise's `src/lib.rs` says `use sync_shim::std_sync as sync;` and its modules write
 //! `crate::sync::atomic::AtomicBool`, `crate::sync::cell::UnsafeCell`, `crate::sync::Arc`,
-//! `crate::sync::thread` and `crate::sync::hint::spin_loop`. The loom test of the same
+//! `crate::sync::thread`, `crate::sync::hint::spin_loop` and, from Part 3 on,
+//! `crate::sync::atomic_wait` (wait on an atomic without spinning). The loom test of the same
 //! exercise compiles the same module files a second time under
 //! `use sync_shim::loom_sync as sync;`, so the very code the learner wrote is model-checked.
 //!
@@ -40,6 +41,98 @@ pub mod std_sync {
     /// The spin-wait hint (`std::hint::spin_loop`).
     pub mod hint {
         pub use std::hint::spin_loop;
+    }
+
+    /// Waiting on an atomic without spinning: the futex idea, on every platform.
+    ///
+    /// `wait(&a, v)` sleeps while `a` holds `v` (it returns at once if `a` holds something
+    /// else); `wake_one(&a)` / `wake_all(&a)` wake threads sleeping on `a`. The check and the
+    /// sleep are one step as far as a waker is concerned: a wake that comes after the value
+    /// changed cannot fall between them. A wait may also return for no reason at all (a
+    /// spurious wake-up), so callers check the value again in a loop.
+    ///
+    /// Waiting and waking are the crate [`atomic_wait`](https://docs.rs/atomic-wait) (Linux
+    /// futex, Windows `WaitOnAddress`, macOS `__ulock`), which has no timeout:
+    /// [`wait_timeout`](atomic_wait::wait_timeout) is a futex call with a timeout on Linux
+    /// and a sleep of at most a millisecond between two looks at the value elsewhere.
+    /// Each call is counted for the tests ([`crate::testing`]), and the tests can make waits
+    /// return spuriously on purpose.
+    pub mod atomic_wait {
+        use std::sync::atomic::AtomicU32;
+        use std::time::Duration;
+
+        use crate::testing;
+
+        /// Sleeps while `atomic` holds `value`; may return spuriously.
+        #[inline]
+        pub fn wait(atomic: &AtomicU32, value: u32) {
+            testing::count_wait();
+            if testing::spurious_now() {
+                return;
+            }
+            ::atomic_wait::wait(atomic, value);
+        }
+
+        /// Like [`wait`], for at most `timeout`. It says nothing of why it returned: a
+        /// caller with a deadline looks at the clock.
+        pub fn wait_timeout(atomic: &AtomicU32, value: u32, timeout: Duration) {
+            testing::count_wait();
+            if testing::spurious_now() {
+                return;
+            }
+            timed_wait(atomic, value, timeout);
+        }
+
+        /// Wakes one thread waiting on `atomic`, if any. A pointer, as in `atomic_wait`: it
+        /// is only compared, never read, so waking after the atomic is freed is harmless.
+        #[inline]
+        pub fn wake_one(atomic: *const AtomicU32) {
+            testing::count_wake();
+            ::atomic_wait::wake_one(atomic);
+        }
+
+        /// Wakes every thread waiting on `atomic`.
+        #[inline]
+        pub fn wake_all(atomic: *const AtomicU32) {
+            testing::count_wake();
+            ::atomic_wait::wake_all(atomic);
+        }
+
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        fn timed_wait(atomic: &AtomicU32, value: u32, timeout: Duration) {
+            let timeout = libc::timespec {
+                tv_sec: timeout.as_secs().min(libc::time_t::MAX as u64) as libc::time_t,
+                tv_nsec: timeout.subsec_nanos() as libc::c_long,
+            };
+            // SAFETY: FUTEX_WAIT reads the u32 at the address (a live AtomicU32, which has
+            // the layout of a u32) and the timespec, which lives across the call; the kernel
+            // keeps neither after it returns. Its result (woken, timed out, value differed,
+            // interrupted) is not needed: callers look at the value and the clock again.
+            unsafe {
+                libc::syscall(
+                    libc::SYS_futex,
+                    atomic as *const AtomicU32,
+                    libc::FUTEX_WAIT | libc::FUTEX_PRIVATE_FLAG,
+                    value,
+                    &timeout as *const libc::timespec,
+                );
+            }
+        }
+
+        #[cfg(not(any(target_os = "linux", target_os = "android")))]
+        fn timed_wait(atomic: &AtomicU32, value: u32, timeout: Duration) {
+            // No portable timed wait in atomic_wait: look at the value every millisecond.
+            // A wake is then noticed late, never lost, since the value is what decides.
+            use std::sync::atomic::Ordering;
+            let deadline = std::time::Instant::now() + timeout;
+            loop {
+                let now = std::time::Instant::now();
+                if atomic.load(Ordering::Relaxed) != value || now >= deadline {
+                    return;
+                }
+                std::thread::sleep((deadline - now).min(Duration::from_millis(1)));
+            }
+        }
     }
 
     /// Interior mutability with loom's closure API.
@@ -519,6 +612,124 @@ pub mod loom_sync {
         pub use loom::hint::spin_loop;
     }
 
+    /// The wait/wake primitive of [`super::std_sync::atomic_wait`], modelled: a registry of
+    /// sleeping threads behind a loom mutex, so that loom explores every order of checks,
+    /// sleeps and wakes, and reports a thread that sleeps for ever (a lost wake-up) as a
+    /// deadlock. Timed waits never time out in a model. With
+    /// [`crate::testing::spurious_wakeups`] on, every other wait of each thread (the first
+    /// included) returns at once, as on the std side.
+    pub mod atomic_wait {
+        use super::super::trace::note_plain;
+        use super::atomic::{AtomicU32, Ordering};
+        use std::time::Duration;
+
+        struct Sleeper {
+            address: usize,
+            ticket: u64,
+            woken: bool,
+        }
+
+        #[derive(Default)]
+        struct Registry {
+            next_ticket: u64,
+            sleepers: Vec<Sleeper>,
+            // How many waits each model thread has made, for the spurious alternation.
+            waits: Vec<(loom::thread::ThreadId, u64)>,
+        }
+
+        loom::lazy_static! {
+            // One registry per execution: loom builds it afresh each time.
+            static ref REGISTRY: (loom::sync::Mutex<Registry>, loom::sync::Condvar) =
+                (loom::sync::Mutex::new(Registry::default()), loom::sync::Condvar::new());
+        }
+
+        /// Sleeps while `atomic` holds `value`; may return spuriously.
+        #[track_caller]
+        pub fn wait(atomic: &AtomicU32, value: u32) {
+            note_plain("atomic_wait::wait");
+            let (lock, sleeping) = &*REGISTRY;
+            let mut registry = lock.lock().unwrap();
+            if crate::testing::spurious_on() {
+                let me = loom::thread::current().id();
+                let at = match registry.waits.iter().position(|(id, _)| *id == me) {
+                    Some(at) => at,
+                    None => {
+                        registry.waits.push((me, 0));
+                        registry.waits.len() - 1
+                    }
+                };
+                registry.waits[at].1 += 1;
+                if registry.waits[at].1 % 2 == 1 {
+                    return;
+                }
+            }
+            // Under the registry's lock, as the kernel checks under its bucket's lock: a
+            // waker changes the value before it takes this lock to wake, so the value seen
+            // here is either the old one (and the wake will find this sleeper) or the new one.
+            // Relaxed: waiting is no synchronisation; the caller's own loads must acquire.
+            if (**atomic).load(Ordering::Relaxed) != value {
+                return;
+            }
+            let ticket = registry.next_ticket;
+            registry.next_ticket += 1;
+            let address = atomic as *const AtomicU32 as usize;
+            registry.sleepers.push(Sleeper {
+                address,
+                ticket,
+                woken: false,
+            });
+            loop {
+                registry = sleeping.wait(registry).unwrap();
+                let at = registry
+                    .sleepers
+                    .iter()
+                    .position(|s| s.ticket == ticket)
+                    .expect("a sleeper leaves the registry only by itself");
+                if registry.sleepers[at].woken {
+                    registry.sleepers.remove(at);
+                    return;
+                }
+            }
+        }
+
+        /// Like [`wait`]; in a model it never times out.
+        #[track_caller]
+        pub fn wait_timeout(atomic: &AtomicU32, value: u32, _timeout: Duration) {
+            wait(atomic, value);
+        }
+
+        /// Wakes one thread waiting on `atomic`, if any (the one that slept first).
+        #[track_caller]
+        pub fn wake_one(atomic: *const AtomicU32) {
+            note_plain("atomic_wait::wake_one");
+            wake(atomic as usize, 1);
+        }
+
+        /// Wakes every thread waiting on `atomic`.
+        #[track_caller]
+        pub fn wake_all(atomic: *const AtomicU32) {
+            note_plain("atomic_wait::wake_all");
+            wake(atomic as usize, usize::MAX);
+        }
+
+        fn wake(address: usize, mut count: usize) {
+            let (lock, sleeping) = &*REGISTRY;
+            let mut registry = lock.lock().unwrap();
+            let mut any = false;
+            for sleeper in registry.sleepers.iter_mut() {
+                if count > 0 && sleeper.address == address && !sleeper.woken {
+                    sleeper.woken = true;
+                    count -= 1;
+                    any = true;
+                }
+            }
+            drop(registry);
+            if any {
+                sleeping.notify_all();
+            }
+        }
+    }
+
     /// Loom's `UnsafeCell`, tracked: every `with` / `with_mut` is checked by loom for a
     /// happens-before edge, and noted in the trace with its call site.
     pub mod cell {
@@ -657,6 +868,77 @@ pub mod trace {
             }
             log.push_back((thread, operation, ordering, at));
         });
+    }
+}
+
+/// Hooks for the graded tests: how often this thread waited and woke through
+/// `crate::sync::atomic_wait`, and spurious wake-ups on demand.
+pub mod testing {
+    use std::cell::Cell;
+
+    thread_local! {
+        static WAITS: Cell<u64> = const { Cell::new(0) };
+        static WAKES: Cell<u64> = const { Cell::new(0) };
+        // On a real thread: `Some(n)` while spurious wake-ups are on, n waits made since.
+        static SPURIOUS: Cell<Option<u64>> = const { Cell::new(None) };
+    }
+
+    /// How many `atomic_wait::wait` / `wait_timeout` calls this thread has made (std side).
+    pub fn wait_calls() -> u64 {
+        WAITS.get()
+    }
+
+    /// How many `atomic_wait::wake_one` / `wake_all` calls this thread has made (std side):
+    /// each is a system call on a real machine.
+    pub fn wake_calls() -> u64 {
+        WAKES.get()
+    }
+
+    /// Turns spurious wake-ups on for this thread until the guard drops: its first wait
+    /// returns at once without sleeping, the second sleeps for real, the third returns at
+    /// once, and so on. Code that waits in a `while` loop does not notice; code that waits
+    /// under an `if` goes on without its condition. In a loom model, turn it on in the
+    /// model's main thread: it then holds for every thread of the model (they share one OS
+    /// thread), each with its own alternation.
+    #[must_use = "spurious wake-ups stop when the guard is dropped"]
+    pub fn spurious_wakeups() -> SpuriousWakeups {
+        SPURIOUS.set(Some(0));
+        SpuriousWakeups(())
+    }
+
+    /// Keeps spurious wake-ups on: see [`spurious_wakeups`].
+    #[derive(Debug)]
+    pub struct SpuriousWakeups(());
+
+    impl Drop for SpuriousWakeups {
+        fn drop(&mut self) {
+            SPURIOUS.set(None);
+        }
+    }
+
+    pub(crate) fn count_wait() {
+        WAITS.set(WAITS.get() + 1);
+    }
+
+    pub(crate) fn count_wake() {
+        WAKES.set(WAKES.get() + 1);
+    }
+
+    /// Whether this wait returns at once (std side): the odd-numbered waits, while on.
+    pub(crate) fn spurious_now() -> bool {
+        match SPURIOUS.get() {
+            None => false,
+            Some(n) => {
+                SPURIOUS.set(Some(n + 1));
+                n % 2 == 0
+            }
+        }
+    }
+
+    /// Whether spurious wake-ups are on (loom side, which alternates per model thread).
+    #[allow(dead_code)]
+    pub(crate) fn spurious_on() -> bool {
+        SPURIOUS.get().is_some()
     }
 }
 
