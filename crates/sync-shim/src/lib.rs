@@ -36,6 +36,25 @@ pub mod std_sync {
             Builder, JoinHandle, Thread, ThreadId, current, panicking, park, sleep, spawn,
             yield_now,
         };
+
+        /// A number that names the calling thread: never 0, never shared with another
+        /// thread of the process (what an atomic can hold, where a `ThreadId` cannot; std's
+        /// `ThreadId::as_u64` is unstable).
+        pub fn current_number() -> u64 {
+            use std::cell::Cell;
+            use std::sync::atomic::{AtomicU64, Ordering};
+            static NEXT: AtomicU64 = AtomicU64::new(1);
+            thread_local! {
+                static NUMBER: Cell<u64> = const { Cell::new(0) };
+            }
+            NUMBER.with(|number| {
+                if number.get() == 0 {
+                    // Relaxed: only uniqueness matters, which the RMW gives.
+                    number.set(NEXT.fetch_add(1, Ordering::Relaxed));
+                }
+                number.get()
+            })
+        }
     }
 
     /// The spin-wait hint (`std::hint::spin_loop`).
@@ -604,6 +623,15 @@ pub mod loom_sync {
         /// A sleep in a model is only a chance for another thread to run.
         pub fn sleep(_duration: std::time::Duration) {
             yield_now();
+        }
+
+        /// A number that names the calling model thread: never 0, never shared with another
+        /// thread of the execution (as [`super::super::std_sync::thread::current_number`]).
+        pub fn current_number() -> u64 {
+            // loom numbers its threads from 0 (the model's main thread) in each execution.
+            let id = format!("{:?}", current().id());
+            let digits: String = id.chars().filter(char::is_ascii_digit).collect();
+            digits.parse::<u64>().map_or(u64::MAX, |n| n + 1)
         }
     }
 

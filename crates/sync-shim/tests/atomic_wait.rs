@@ -131,3 +131,22 @@ mod on_loom {
         flag_model(true, true);
     }
 }
+
+mod thread_numbers {
+    #[test]
+    fn threads_get_distinct_nonzero_numbers_on_both_sides() {
+        use sync_shim::std_sync::thread::current_number;
+        let here = current_number();
+        assert_ne!(here, 0);
+        assert_eq!(here, current_number());
+        let there = std::thread::spawn(current_number).join().unwrap();
+        assert_ne!(here, there);
+
+        loom::model(|| {
+            use sync_shim::loom_sync::thread;
+            let main = thread::current_number();
+            let other = thread::spawn(thread::current_number).join().unwrap();
+            assert!(main != 0 && other != 0 && main != other, "{main} {other}");
+        });
+    }
+}
