@@ -642,8 +642,12 @@ pub mod loom_sync {
 
     /// The wait/wake primitive of [`super::std_sync::atomic_wait`], modelled: a registry of
     /// sleeping threads behind a loom mutex, so that loom explores every order of checks,
-    /// sleeps and wakes, and reports a thread that sleeps for ever (a lost wake-up) as a
-    /// deadlock. Timed waits never time out in a model. With
+    /// sleeps and wakes. A sleeper yields until it is woken, so a thread that sleeps for ever
+    /// (a lost wake-up) makes loom give up ("maximum number of branches") and the harness
+    /// names the line where it fell asleep ([`crate::trace::asleep`]). (Blocking on a loom
+    /// condition variable instead would end in loom's deadlock report, which aborts the test
+    /// without a message when a spawned thread is the last to block.) Timed waits never time
+    /// out in a model. With
     /// [`crate::testing::spurious_wakeups`] on, every other wait of each thread (the first
     /// included) returns at once, as on the std side.
     pub mod atomic_wait {
@@ -667,15 +671,16 @@ pub mod loom_sync {
 
         loom::lazy_static! {
             // One registry per execution: loom builds it afresh each time.
-            static ref REGISTRY: (loom::sync::Mutex<Registry>, loom::sync::Condvar) =
-                (loom::sync::Mutex::new(Registry::default()), loom::sync::Condvar::new());
+            static ref REGISTRY: loom::sync::Mutex<Registry> =
+                loom::sync::Mutex::new(Registry::default());
         }
 
         /// Sleeps while `atomic` holds `value`; may return spuriously.
         #[track_caller]
         pub fn wait(atomic: &AtomicU32, value: u32) {
             note_plain("atomic_wait::wait");
-            let (lock, sleeping) = &*REGISTRY;
+            let at = std::panic::Location::caller();
+            let lock = &*REGISTRY;
             let mut registry = lock.lock().unwrap();
             if crate::testing::spurious_on() {
                 let me = loom::thread::current().id();
@@ -706,15 +711,19 @@ pub mod loom_sync {
                 ticket,
                 woken: false,
             });
+            drop(registry);
+            super::super::trace::fell_asleep(at);
             loop {
-                registry = sleeping.wait(registry).unwrap();
-                let at = registry
+                loom::thread::yield_now();
+                let mut registry = lock.lock().unwrap();
+                let mine = registry
                     .sleepers
                     .iter()
                     .position(|s| s.ticket == ticket)
                     .expect("a sleeper leaves the registry only by itself");
-                if registry.sleepers[at].woken {
-                    registry.sleepers.remove(at);
+                if registry.sleepers[mine].woken {
+                    registry.sleepers.remove(mine);
+                    super::super::trace::woke_up();
                     return;
                 }
             }
@@ -741,19 +750,13 @@ pub mod loom_sync {
         }
 
         fn wake(address: usize, mut count: usize) {
-            let (lock, sleeping) = &*REGISTRY;
+            let lock = &*REGISTRY;
             let mut registry = lock.lock().unwrap();
-            let mut any = false;
             for sleeper in registry.sleepers.iter_mut() {
                 if count > 0 && sleeper.address == address && !sleeper.woken {
                     sleeper.woken = true;
                     count -= 1;
-                    any = true;
                 }
-            }
-            drop(registry);
-            if any {
-                sleeping.notify_all();
             }
         }
     }
@@ -844,6 +847,30 @@ pub mod trace {
         static ON: Cell<bool> = const { Cell::new(false) };
         static LOG: RefCell<VecDeque<Noted>> =
             const { RefCell::new(VecDeque::new()) };
+        // The model threads asleep in `atomic_wait::wait` right now, and where they fell asleep.
+        static ASLEEP: RefCell<Vec<(loom::thread::ThreadId, &'static Location<'static>)>> =
+            const { RefCell::new(Vec::new()) };
+    }
+
+    /// The threads of the current execution that are asleep in `atomic_wait::wait` and were
+    /// not woken: loom's thread id (as loom prints it) and the line that called `wait`.
+    pub fn asleep() -> Vec<(String, &'static Location<'static>)> {
+        ASLEEP.with_borrow(|asleep| {
+            asleep
+                .iter()
+                .map(|(thread, at)| (format!("{thread:?}"), *at))
+                .collect()
+        })
+    }
+
+    pub(crate) fn fell_asleep(at: &'static Location<'static>) {
+        let thread = loom::thread::current().id();
+        ASLEEP.with_borrow_mut(|asleep| asleep.push((thread, at)));
+    }
+
+    pub(crate) fn woke_up() {
+        let thread = loom::thread::current().id();
+        ASLEEP.with_borrow_mut(|asleep| asleep.retain(|(t, _)| *t != thread));
     }
 
     /// Starts (or stops) noting steps on this OS thread, and forgets the ones noted so far.
@@ -855,6 +882,7 @@ pub mod trace {
     /// Forgets the steps noted so far (the start of a new execution).
     pub fn clear() {
         LOG.with_borrow_mut(VecDeque::clear);
+        ASLEEP.with_borrow_mut(Vec::clear);
     }
 
     /// The steps noted since the last [`clear`], oldest first (at most [`KEPT`]).
