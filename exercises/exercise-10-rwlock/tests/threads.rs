@@ -605,7 +605,7 @@ fn preference_a_reader_that_comes_after_a_waiting_writer_goes_after_it() {
 // The limit on readers
 
 #[test]
-fn limit_read_panics_and_try_read_fails_at_max_readers() {
+fn limit_at_max_readers_read_panics_and_a_new_reader_is_refused() {
     deadline::within_secs(
         20,
         "MAX_READERS read guards through try_read(), then one more",
