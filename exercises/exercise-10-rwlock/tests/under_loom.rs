@@ -139,27 +139,40 @@ fn loom_try_read_and_try_write_never_overlap_a_holder() {
     });
 }
 
+// The waking models let a spawned thread release the lock and the main thread wait for it,
+// so that a waiter nobody wakes is reported with loom's trace (a spawned thread that is the
+// last to fall asleep makes loom abort without one). A guard taken on the main thread moves
+// to the thread that drops it, which needs a lock that lives for the whole execution: each
+// model leaks one small lock per execution.
+
+/// A lock that lives as long as the model's threads.
+fn leaked(value: u32) -> &'static RwLock<u32> {
+    Box::leak(Box::new(RwLock::new(value)))
+}
+
 #[test]
 fn loom_wake_the_last_reader_out_wakes_a_waiting_writer() {
     Model::new(
-        "while the main thread holds a read guard, another thread calls write() and adds 1; \
-         the main thread reads and drops its guard; the writer gets in, and a read afterwards \
-         sees 1",
+        "the main thread takes a read guard and hands it to another thread, which reads and \
+         drops it, while the main thread calls write() and adds 1; the writer gets in once \
+         the reader left, and a read afterwards sees 1",
     )
     .explain(&EXPLAIN)
     .check(|| {
-        let lock = Arc::new(RwLock::new(0));
+        let lock = leaked(0);
         let reading = lock.read();
-        let other = Arc::clone(&lock);
-        let writer = thread::spawn(move || *other.write() += 1);
-        let seen = *reading;
-        drop(reading);
-        writer.join().unwrap();
+        let reader = thread::spawn(move || {
+            let seen = *reading;
+            drop(reading);
+            seen
+        });
+        *lock.write() += 1;
+        let seen = reader.join().unwrap();
         let total = *lock.read();
         assert!(
             seen == 0 && total == 1,
-            "the reader saw {seen} while it held its guard, and the value ended at {total}, \
-             not 1 ({CHAPTER}#sleeping-and-waking)"
+            "the reader saw {seen} under its guard and the value ended at {total}, not 1 \
+             ({CHAPTER}#sleeping-and-waking)"
         );
     });
 }
@@ -167,28 +180,28 @@ fn loom_wake_the_last_reader_out_wakes_a_waiting_writer() {
 #[test]
 fn loom_wake_a_writers_unlock_wakes_both_waiting_readers() {
     Model::new(
-        "while the main thread holds the write guard, two threads call read(); the main \
-         thread writes 1 and drops its guard; both readers get in and see 1",
+        "the main thread takes the write guard and hands it to another thread, which writes \
+         1 and drops it, while a third thread and the main thread call read(); both readers \
+         get in and see 1",
     )
     .explain(&EXPLAIN)
     .preemptions(1)
     .check(|| {
-        let lock = Arc::new(RwLock::new(0));
+        let lock = leaked(0);
         let mut writing = lock.write();
-        let readers: Vec<_> = (0..2)
-            .map(|_| {
-                let lock = Arc::clone(&lock);
-                thread::spawn(move || *lock.read())
-            })
-            .collect();
-        *writing = 1;
-        drop(writing);
-        let seen: Vec<u32> = readers.into_iter().map(|r| r.join().unwrap()).collect();
+        let writer = thread::spawn(move || {
+            *writing = 1;
+            drop(writing);
+        });
+        let reader = thread::spawn(move || *lock.read());
+        let mine = *lock.read();
+        writer.join().unwrap();
+        let theirs = reader.join().unwrap();
         assert_eq!(
-            seen,
-            [1, 1],
-            "two readers that waited for the writer saw {seen:?}, not the 1 it wrote \
-             ({CHAPTER}#sleeping-and-waking)"
+            (mine, theirs),
+            (1, 1),
+            "two readers that waited for the writer saw {mine} and {theirs}, not the 1 it \
+             wrote ({CHAPTER}#sleeping-and-waking)"
         );
     });
 }
@@ -196,17 +209,18 @@ fn loom_wake_a_writers_unlock_wakes_both_waiting_readers() {
 #[test]
 fn loom_wake_a_writers_unlock_wakes_the_next_writer() {
     Model::new(
-        "while the main thread holds the write guard, another thread calls write(); both add \
-         1; the value ends at 2",
+        "the main thread takes the write guard and hands it to another thread, which adds 1 \
+         and drops it, while the main thread calls write() and adds 1; the value ends at 2",
     )
     .explain(&EXPLAIN)
     .check(|| {
-        let lock = Arc::new(RwLock::new(0));
+        let lock = leaked(0);
         let mut writing = lock.write();
-        let other = Arc::clone(&lock);
-        let writer = thread::spawn(move || *other.write() += 1);
-        *writing += 1;
-        drop(writing);
+        let writer = thread::spawn(move || {
+            *writing += 1;
+            drop(writing);
+        });
+        *lock.write() += 1;
         writer.join().unwrap();
         let total = *lock.read();
         assert_eq!(
@@ -219,24 +233,20 @@ fn loom_wake_a_writers_unlock_wakes_the_next_writer() {
 #[test]
 fn loom_wake_two_writers_waiting_behind_a_reader_both_get_in() {
     Model::new(
-        "while the main thread holds a read guard, two threads call write() and add 1 each; \
-         the main thread drops its guard; both writers get in, one after the other",
+        "the main thread takes a read guard and hands it to another thread, which drops it, \
+         while a third thread and the main thread call write() and add 1 each; both writers \
+         get in, one after the other",
     )
     .explain(&EXPLAIN)
     .preemptions(1)
     .check(|| {
-        let lock = Arc::new(RwLock::new(0));
+        let lock = leaked(0);
         let reading = lock.read();
-        let writers: Vec<_> = (0..2)
-            .map(|_| {
-                let lock = Arc::clone(&lock);
-                thread::spawn(move || *lock.write() += 1)
-            })
-            .collect();
-        drop(reading);
-        for writer in writers {
-            writer.join().unwrap();
-        }
+        let reader = thread::spawn(move || drop(reading));
+        let writer = thread::spawn(move || *lock.write() += 1);
+        *lock.write() += 1;
+        reader.join().unwrap();
+        writer.join().unwrap();
         let total = *lock.read();
         assert_eq!(
             total, 2,
@@ -251,18 +261,19 @@ fn loom_wake_spurious_wake_ups_never_let_a_reader_in_beside_the_writer() {
     // Every other wait returns at once, for every thread of the model.
     let _spurious = sync_shim::testing::spurious_wakeups();
     Model::new(
-        "with spurious wake-ups: while the main thread holds the write guard, another thread \
-         calls read(); the main thread writes 1 and unlocks; the reader sees 1",
+        "with spurious wake-ups: the main thread takes the write guard and hands it to another \
+         thread, which writes 1 and unlocks, while the main thread calls read(); it sees 1",
     )
     .explain(&EXPLAIN)
     .check(|| {
-        let lock = Arc::new(RwLock::new(0));
+        let lock = leaked(0);
         let mut writing = lock.write();
-        let other = Arc::clone(&lock);
-        let reader = thread::spawn(move || *other.read());
-        *writing = 1;
-        drop(writing);
-        let seen = reader.join().unwrap();
+        let writer = thread::spawn(move || {
+            *writing = 1;
+            drop(writing);
+        });
+        let seen = *lock.read();
+        writer.join().unwrap();
         assert_eq!(
             seen, 1,
             "a reader that waited for the writer saw {seen}: a wait may return for no reason \
@@ -276,19 +287,21 @@ fn loom_wake_spurious_wake_ups_never_let_a_reader_in_beside_the_writer() {
 fn loom_wake_spurious_wake_ups_never_let_a_writer_in_beside_a_reader() {
     let _spurious = sync_shim::testing::spurious_wakeups();
     Model::new(
-        "with spurious wake-ups: while the main thread holds a read guard, another thread \
-         calls write() and adds 1; the main thread reads and drops its guard; the value ends \
-         at 1",
+        "with spurious wake-ups: the main thread takes a read guard and hands it to another \
+         thread, which reads and drops it, while the main thread calls write() and adds 1; \
+         the reader saw 0 and the value ends at 1",
     )
     .explain(&EXPLAIN)
     .check(|| {
-        let lock = Arc::new(RwLock::new(0));
+        let lock = leaked(0);
         let reading = lock.read();
-        let other = Arc::clone(&lock);
-        let writer = thread::spawn(move || *other.write() += 1);
-        let seen = *reading;
-        drop(reading);
-        writer.join().unwrap();
+        let reader = thread::spawn(move || {
+            let seen = *reading;
+            drop(reading);
+            seen
+        });
+        *lock.write() += 1;
+        let seen = reader.join().unwrap();
         let total = *lock.read();
         assert!(
             seen == 0 && total == 1,
@@ -305,3 +318,4 @@ fn source_reaches_atomics_through_crate_sync() {
         panic!("{problems}");
     }
 }
+

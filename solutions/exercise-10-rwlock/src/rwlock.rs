@@ -181,10 +181,10 @@ impl<T> RwLock<T> {
 
     fn read_unlock(&self) {
         // Release: everything this reader read happens before the next writer's writes.
-        let state = self.state.fetch_sub(1, Ordering::Release) - 1;
+        let before = self.state.fetch_sub(1, Ordering::Release);
         // The last reader out wakes whoever sleeps (a writer, and the readers behind it, who
         // go back to sleep while the writer's bit is up).
-        if state & READERS == 0 && state & (READERS_WAITING | WRITER_WAITING) != 0 {
+        if before & READERS == 1 && before & (READERS_WAITING | WRITER_WAITING) != 0 {
             atomic_wait::wake_all(&self.state);
         }
     }
