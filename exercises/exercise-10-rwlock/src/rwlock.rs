@@ -57,7 +57,10 @@ unsafe impl<T: Send + Sync> Sync for RwLock<T> {}
 impl<T> RwLock<T> {
     /// A new, unlocked lock around `value`.
     pub fn new(value: T) -> Self {
-        todo!("store the value; no reader, no writer, nobody waiting (book: rwlocks.md#the-state-word)")
+        todo!(
+            "store the value; no reader, no writer, nobody waiting \
+             (book: rwlocks.md#the-state-word)"
+        )
     }
 
     /// Waits until no writer holds the lock or waits for it, then enters as one more reader
@@ -76,7 +79,10 @@ impl<T> RwLock<T> {
     /// Enters as a reader if it can right now (no writer inside or waiting, fewer than
     /// [`MAX_READERS`] readers); never waits, never panics.
     pub fn try_read(&self) -> Option<ReadGuard<'_, T>> {
-        todo!("read() without the sleeping; a failed attempt leaves the lock as it was (book: rwlocks.md#who-goes-first)")
+        todo!(
+            "read() without the sleeping; a failed attempt leaves the lock as it was \
+             (book: rwlocks.md#who-goes-first)"
+        )
     }
 
     /// Waits until no reader and no writer is inside, then enters alone and returns a guard
@@ -91,7 +97,10 @@ impl<T> RwLock<T> {
 
     /// Enters as the writer if nobody is inside right now; never waits.
     pub fn try_write(&self) -> Option<WriteGuard<'_, T>> {
-        todo!("one attempt; a failed one leaves the lock as it was (book: rwlocks.md#the-state-word)")
+        todo!(
+            "one attempt; a failed one leaves the lock as it was \
+             (book: rwlocks.md#the-state-word)"
+        )
     }
 
     /// Consumes the lock and returns the value.

@@ -261,34 +261,38 @@ fn access_readers_and_writers_on_four_threads_never_overlap() {
             // Low 16 bits: readers inside; bit 16 and up: writers inside.
             let inside = Arc::new(AtomicUsize::new(0));
             let shared = (Arc::clone(&lock), Arc::clone(&inside));
-            deadline::workers(4, "4 threads reading and writing 5,000 times each", move |i| {
-                let (lock, inside) = &shared;
-                for round in 0..ROUNDS {
-                    if (round + i) % 4 == 0 {
-                        let mut guard = lock.write();
-                        let others = inside.fetch_add(1 << 16, Ordering::SeqCst);
-                        assert!(
-                            others == 0,
-                            "a writer entered while {} reader(s) and {} writer(s) were inside: \
+            deadline::workers(
+                4,
+                "4 threads reading and writing 5,000 times each",
+                move |i| {
+                    let (lock, inside) = &shared;
+                    for round in 0..ROUNDS {
+                        if (round + i) % 4 == 0 {
+                            let mut guard = lock.write();
+                            let others = inside.fetch_add(1 << 16, Ordering::SeqCst);
+                            assert!(
+                                others == 0,
+                                "a writer entered while {} reader(s) and {} writer(s) were inside: \
                              a writer must be alone ({CHAPTER}#the-state-word)",
-                            others & 0xFFFF,
-                            others >> 16
-                        );
-                        *guard += 1;
-                        inside.fetch_sub(1 << 16, Ordering::SeqCst);
-                    } else {
-                        let guard = lock.read();
-                        let others = inside.fetch_add(1, Ordering::SeqCst);
-                        assert!(
-                            others >> 16 == 0,
-                            "a reader entered while a writer was inside \
+                                others & 0xFFFF,
+                                others >> 16
+                            );
+                            *guard += 1;
+                            inside.fetch_sub(1 << 16, Ordering::SeqCst);
+                        } else {
+                            let guard = lock.read();
+                            let others = inside.fetch_add(1, Ordering::SeqCst);
+                            assert!(
+                                others >> 16 == 0,
+                                "a reader entered while a writer was inside \
                              ({CHAPTER}#the-state-word)"
-                        );
-                        let _ = *guard;
-                        inside.fetch_sub(1, Ordering::SeqCst);
+                            );
+                            let _ = *guard;
+                            inside.fetch_sub(1, Ordering::SeqCst);
+                        }
                     }
-                }
-            });
+                },
+            );
             let total = *lock.read();
             // Each thread writes every fourth round: ROUNDS writes in all.
             let expected = ROUNDS as u64;
@@ -536,7 +540,10 @@ fn preference_a_waiting_writer_keeps_new_readers_out_where_reader_preference_sta
                 })
             };
             for _ in 0..100 {
-                assert!(demo.try_read(), "the demonstration lock must let readers in");
+                assert!(
+                    demo.try_read(),
+                    "the demonstration lock must let readers in"
+                );
                 demo.read_unlock();
                 thread::sleep(Duration::from_micros(200));
             }

@@ -318,4 +318,3 @@ fn source_reaches_atomics_through_crate_sync() {
         panic!("{problems}");
     }
 }
-
