@@ -167,7 +167,7 @@ fn access_a_panic_while_holding_either_guard_releases_it() {
 }
 
 #[test]
-fn access_uncontended_locking_makes_no_wait_and_no_wake_call() {
+fn access_uncontended_locking_makes_no_system_call() {
     deadline::within_secs(5, "read, write and try_ on a lock nobody else uses", || {
         let lock = RwLock::new(0);
         let (waits, wakes) = (
