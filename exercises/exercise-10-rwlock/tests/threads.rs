@@ -450,6 +450,50 @@ fn wake_a_writers_unlock_lets_the_next_writer_in() {
     );
 }
 
+#[test]
+fn wake_waiters_sleep_instead_of_spinning() {
+    let _heavy = deadline::one_at_a_time();
+    deadline::within_secs(
+        10,
+        "two read() calls and a write() on other threads while the main thread holds the \
+         write guard for 200 ms",
+        || {
+            let lock = Arc::new(RwLock::new(0));
+            let writing = lock.write();
+            let started = Arc::new(Barrier::new(4));
+            let waiters: Vec<_> = (0..3)
+                .map(|i| {
+                    let (lock, started) = (Arc::clone(&lock), Arc::clone(&started));
+                    thread::spawn(move || {
+                        started.wait();
+                        let before = sync_shim::testing::wait_calls();
+                        if i < 2 {
+                            drop(lock.read());
+                        } else {
+                            *lock.write() += 1;
+                        }
+                        sync_shim::testing::wait_calls() - before
+                    })
+                })
+                .collect();
+            started.wait();
+            thread::sleep(Duration::from_millis(200));
+            drop(writing);
+            for (i, waiter) in waiters.into_iter().enumerate() {
+                let waits = waiter.join().unwrap();
+                let who = if i < 2 { "a reader" } else { "a writer" };
+                assert!(
+                    waits <= 20,
+                    "{who} called atomic_wait::wait {waits} times while it waited about \
+                     200 ms for the lock: each wait returned at once, so it was spinning. \
+                     Wait on the value the state holds now, waiting bit included, so that the \
+                     wait sleeps until an unlock changes it ({CHAPTER}#sleeping-and-waking)"
+                );
+            }
+        },
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // Writers first
 
