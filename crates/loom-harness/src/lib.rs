@@ -155,7 +155,9 @@ impl<'a> Model<'a> {
             let found = payload_text(payload.as_ref());
             // A panic raised inside loom or this harness says nothing about the reader's code.
             let at = PANIC_AT.take().filter(|place| {
-                !place.contains("/.cargo/registry/") && !place.contains("loom-harness")
+                !place.contains("/.cargo/registry/")
+                    && !place.contains("loom-harness")
+                    && !place.contains("sync-shim")
             });
             let package = std::env::var("CARGO_PKG_NAME").unwrap_or_else(|_| "exercise-NN".into());
             let base = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default();
@@ -185,14 +187,17 @@ fn uses_the_switch(dir: &Path) -> bool {
     std::fs::read_to_string(dir.join("src").join("lib.rs")).is_ok_and(|text| text.contains(SWITCH))
 }
 
-/// When a model gave up because a thread never stopped waiting, and some threads are asleep
-/// in `atomic_wait::wait` without having been woken: where each fell asleep.
+/// When a model failed because threads never stopped waiting (a deadlock, or loom giving up),
+/// and some are asleep in `atomic_wait::wait` without having been woken: where each fell
+/// asleep.
 pub fn asleep_text(
     asleep: &[(String, &'static std::panic::Location<'static>)],
     found: &str,
     base: &str,
 ) -> String {
-    if asleep.is_empty() || !found.contains("maximum number of branches") {
+    if asleep.is_empty()
+        || !(found.contains("maximum number of branches") || found.starts_with("deadlock"))
+    {
         return String::new();
     }
     let mut text = String::from(
