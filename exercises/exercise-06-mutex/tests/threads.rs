@@ -306,6 +306,43 @@ fn unlock_wakes_a_sleeping_waiter() {
 }
 
 #[test]
+fn a_waiter_woken_for_no_reason_does_not_walk_in() {
+    let _heavy = deadline::one_at_a_time();
+    let walked_in = deadline::within_secs(
+        15,
+        "lock() in a second thread whose waits may return for no reason (spurious \
+         wake-ups), while the first thread holds the lock for 300 ms",
+        || {
+            let mutex = Arc::new(Mutex::new(0));
+            let released = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let guard = mutex.lock();
+            let waiter = {
+                let (mutex, released) = (Arc::clone(&mutex), Arc::clone(&released));
+                thread::spawn(move || {
+                    // Every other wait of this thread returns at once, the first included.
+                    let _spurious = sync_shim::testing::spurious_wakeups();
+                    let guard = mutex.lock();
+                    let early = !released.load(Ordering::SeqCst);
+                    drop(guard);
+                    early
+                })
+            };
+            thread::sleep(Duration::from_millis(300));
+            released.store(true, Ordering::SeqCst);
+            drop(guard);
+            waiter.join().expect("the waiting thread panicked")
+        },
+    );
+    assert!(
+        !walked_in,
+        "a waiter got in while the holder still held the lock: its wait() returned for no \
+         reason (the test turns spurious wake-ups on) and it went in without taking the lock. \
+         When wait() returns, look at the state again and take the lock with an atomic step, \
+         in a loop ({CHAPTER}#three-states)"
+    );
+}
+
+#[test]
 fn every_sleeping_waiter_gets_in_in_turn() {
     let _heavy = deadline::one_at_a_time();
     deadline::within_secs(
