@@ -68,14 +68,21 @@ fn loom_a_sleeping_waiter_is_woken_by_the_unlock_and_sees_the_holders_write() {
         let mutex = Arc::new(Mutex::new(0));
         let mut guard = mutex.lock();
         let other = Arc::clone(&mutex);
-        let waiter = thread::spawn(move || *other.lock() += 1);
+        let waiter = thread::spawn(move || {
+            let mut guard = other.lock();
+            *guard += 1;
+            *guard
+        });
         *guard = 1;
         drop(guard);
-        waiter.join().unwrap();
-        let total = *mutex.lock();
+        // Let go of this thread's Arc before waiting: if the waiter is never woken, loom
+        // reports a deadlock here, and dropping a loom Arc while that panic unwinds would
+        // abort the test without a word.
+        drop(mutex);
+        let total = waiter.join().unwrap();
         assert_eq!(
             total, 2,
-            "the holder wrote 1 and a waiter added 1 after it, yet the value is {total} \
+            "the holder wrote 1 and a waiter added 1 after it, yet the waiter saw {total} \
              ({CHAPTER}#three-states)"
         );
     });
@@ -95,18 +102,26 @@ fn loom_two_sleeping_waiters_are_both_woken() {
         let waiters: Vec<_> = (0..2)
             .map(|_| {
                 let mutex = Arc::clone(&mutex);
-                thread::spawn(move || *mutex.lock() += 1)
+                thread::spawn(move || {
+                    let mut guard = mutex.lock();
+                    *guard += 1;
+                    *guard
+                })
             })
             .collect();
+        // Give the waiters a turn before unlocking, so that both can fall asleep without
+        // spending the model's one preemption.
+        thread::yield_now();
         drop(guard);
-        for waiter in waiters {
-            waiter.join().unwrap();
-        }
-        let total = *mutex.lock();
+        // Let go of this thread's Arc before waiting (see the model above).
+        drop(mutex);
+        let mut seen: Vec<i32> = waiters.into_iter().map(|w| w.join().unwrap()).collect();
+        seen.sort_unstable();
         assert_eq!(
-            total, 2,
-            "two waiters each added 1 under the lock, yet the value is {total} \
-             ({CHAPTER}#two-sleepers)"
+            seen,
+            [1, 2],
+            "two waiters each added 1 under the lock and saw {seen:?} after their own \
+             addition, not 1 and 2 ({CHAPTER}#two-sleepers)"
         );
     });
 }
@@ -125,17 +140,22 @@ fn loom_a_waiter_woken_for_no_reason_waits_again() {
         let mutex = Arc::new(Mutex::new(0));
         let mut guard = mutex.lock();
         let other = Arc::clone(&mutex);
-        let waiter = thread::spawn(move || *other.lock() += 1);
+        let waiter = thread::spawn(move || {
+            let mut guard = other.lock();
+            *guard += 1;
+            *guard
+        });
         thread::yield_now();
         *guard += 1;
         drop(guard);
-        waiter.join().unwrap();
-        let total = *mutex.lock();
+        drop(mutex);
+        let total = waiter.join().unwrap();
         assert_eq!(
             total, 2,
-            "an update made under the lock was lost: the value is {total}, not 2. wait() may \
-             return although nobody woke the thread: look at the state again and take the \
-             lock with an atomic step before going in ({CHAPTER}#three-states)"
+            "the holder added 1, then a waiter added 1 and saw {total}, not 2: it was inside \
+             beside the holder. wait() may return although nobody woke the thread: look at \
+             the state again and take the lock with an atomic step before going in \
+             ({CHAPTER}#three-states)"
         );
     });
 }
