@@ -285,7 +285,11 @@ impl Options {
                 }
                 "-h" | "--help" => return Ok(None),
                 other if other.starts_with('-') => return Err(format!("unknown option {other:?}")),
-                other => return Err(format!("unexpected argument {other:?} (the bench takes only options)")),
+                other => {
+                    return Err(format!(
+                        "unexpected argument {other:?} (the bench takes only options)"
+                    ));
+                }
             }
         }
         Ok(Some(options))
@@ -295,7 +299,9 @@ impl Options {
 fn number(text: &str, name: &str, low: u64, high: u64) -> Result<u64, String> {
     match text.parse::<u64>() {
         Ok(n) if (low..=high).contains(&n) => Ok(n),
-        _ => Err(format!("{name} takes a whole number from {low} to {high}, not {text:?}")),
+        _ => Err(format!(
+            "{name} takes a whole number from {low} to {high}, not {text:?}"
+        )),
     }
 }
 
@@ -330,7 +336,13 @@ fn run(package: &str, contenders: &[Contender], options: &Options) -> ExitCode {
     let run_for = Duration::from_millis(options.millis);
     let mut cells: Vec<Vec<Cell>> = contenders
         .iter()
-        .map(|_| options.threads.iter().map(|_| Cell::Measured(Vec::new())).collect())
+        .map(|_| {
+            options
+                .threads
+                .iter()
+                .map(|_| Cell::Measured(Vec::new()))
+                .collect()
+        })
         .collect();
     if !options.json {
         eprintln!(
@@ -348,9 +360,13 @@ fn run(package: &str, contenders: &[Contender], options: &Options) -> ExitCode {
             for (row, contender) in contenders.iter().enumerate() {
                 // A lock that failed once (a todo, a deadlock) is not run again: a deadlock
                 // leaves its threads behind, and they would disturb everything after.
-                if cells[row].iter().any(|cell| matches!(cell, Cell::Failed(_))) {
-                    if let Some(Cell::Failed(first)) =
-                        cells[row].iter().find(|cell| matches!(cell, Cell::Failed(_)))
+                if cells[row]
+                    .iter()
+                    .any(|cell| matches!(cell, Cell::Failed(_)))
+                {
+                    if let Some(Cell::Failed(first)) = cells[row]
+                        .iter()
+                        .find(|cell| matches!(cell, Cell::Failed(_)))
                     {
                         let first = first.clone();
                         cells[row][column] = Cell::Failed(first);
@@ -390,7 +406,10 @@ fn run(package: &str, contenders: &[Contender], options: &Options) -> ExitCode {
         })
         .collect();
     if options.json {
-        println!("{:#}", to_json(package, contenders, options, &medians, &errors));
+        println!(
+            "{:#}",
+            to_json(package, contenders, options, &medians, &errors)
+        );
     } else {
         println!("{}", table(contenders, options, &medians, &errors));
     }
@@ -507,14 +526,23 @@ fn table(
     }
     for (name, error) in errors {
         if is_todo(error) {
-            let todo = error.split_once("not yet implemented").map_or("", |(_, rest)| rest);
+            let todo = error
+                .split_once("not yet implemented")
+                .map_or("", |(_, rest)| rest);
             let place = error
                 .strip_prefix("panicked at ")
                 .and_then(|rest| rest.split_once(": "))
                 .map_or("", |(place, _)| place);
+            let check = place
+                .split_once("exercise-")
+                .map(|(_, rest)| rest.chars().take(2).collect::<String>())
+                .filter(|number| number.chars().all(|c| c.is_ascii_digit()))
+                .map_or("`cargo run -- check`".to_owned(), |n| {
+                    format!("`cargo run -- check {n}`")
+                });
             out += &format!(
                 "\n{name}: not written yet (a todo!() at {place}{todo}). Finish it, then run \
-                 the bench again; `cargo run -- check` says what is left.\n"
+                 the bench again; {check} says what is left.\n"
             );
         } else {
             out += &format!("\n{name} failed: {error}\n");
@@ -672,7 +700,14 @@ mod tests {
             }
         );
         assert_eq!(Options::parse(&args("--help")), Ok(None));
-        for bad in ["--bogus", "extra", "--millis", "--millis 0", "--threads 2,x", "--runs 1000"] {
+        for bad in [
+            "--bogus",
+            "extra",
+            "--millis",
+            "--millis 0",
+            "--threads 2,x",
+            "--runs 1000",
+        ] {
             assert!(Options::parse(&args(bad)).is_err(), "{bad} was accepted");
         }
     }

@@ -88,7 +88,9 @@ fn start_waiter(mutex: &Arc<Mutex<u64>>) -> (thread::JoinHandle<Waited>, Option<
         let start = Instant::now();
         let mut guard = mutex.lock();
         let wall = start.elapsed();
-        let cpu = cpu.zip(thread_cpu_time()).map(|(before, after)| after - before);
+        let cpu = cpu
+            .zip(thread_cpu_time())
+            .map(|(before, after)| after - before);
         *guard += 1;
         drop(guard);
         Waited {
@@ -114,28 +116,32 @@ fn assert_fell_asleep(asleep: Option<bool>, who: &str) {
 
 #[test]
 fn lock_gives_access_to_the_value_and_keeps_changes() {
-    deadline::within_secs(5, "a second lock() after the first guard was dropped", || {
-        let mut mutex = Mutex::new(vec![1, 2]);
-        mutex.lock().push(3);
-        assert_eq!(
-            *mutex.lock(),
-            [1, 2, 3],
-            "a change made through one guard was not there for the next guard; Deref and \
+    deadline::within_secs(
+        5,
+        "a second lock() after the first guard was dropped",
+        || {
+            let mut mutex = Mutex::new(vec![1, 2]);
+            mutex.lock().push(3);
+            assert_eq!(
+                *mutex.lock(),
+                [1, 2, 3],
+                "a change made through one guard was not there for the next guard; Deref and \
              DerefMut must reach the value inside the mutex ({CHAPTER}#three-states)"
-        );
-        mutex.get_mut().push(4);
-        assert_eq!(
-            *mutex.lock(),
-            [1, 2, 3, 4],
-            "a change made through get_mut() was not there for the next guard: get_mut() \
+            );
+            mutex.get_mut().push(4);
+            assert_eq!(
+                *mutex.lock(),
+                [1, 2, 3, 4],
+                "a change made through get_mut() was not there for the next guard: get_mut() \
              must return the value inside the mutex ({CHAPTER}#exercise)"
-        );
-        assert_eq!(
-            mutex.into_inner(),
-            [1, 2, 3, 4],
-            "into_inner() must return the value inside the mutex ({CHAPTER}#exercise)"
-        );
-    });
+            );
+            assert_eq!(
+                mutex.into_inner(),
+                [1, 2, 3, 4],
+                "into_inner() must return the value inside the mutex ({CHAPTER}#exercise)"
+            );
+        },
+    );
 }
 
 #[test]
@@ -209,8 +215,7 @@ fn uncontended_lock_and_unlock_make_no_system_call() {
         }
         let after_try = (wait_calls() - waits, wake_calls() - wakes);
         assert_eq!(
-            after_lock.1,
-            0,
+            after_lock.1, 0,
             "one thread alone took and dropped the lock 1,000 times and made {} wake calls: \
              with nobody waiting, unlocking must not call wake_one (a system call each). \
              Take the lock as \"held\" (not \"held with waiters\") when it was free, and wake \
@@ -218,8 +223,7 @@ fn uncontended_lock_and_unlock_make_no_system_call() {
             after_lock.1
         );
         assert_eq!(
-            after_lock.0,
-            0,
+            after_lock.0, 0,
             "one thread alone took the free lock 1,000 times and called wait() {} times: \
              lock() of a free mutex must get in at once, without sleeping \
              ({CHAPTER}#the-futex-idea)",
@@ -292,8 +296,7 @@ fn unlock_wakes_a_sleeping_waiter() {
             waiter.join().expect("the waiting thread panicked");
             if asleep == Some(true) {
                 assert_eq!(
-                    woke,
-                    1,
+                    woke, 1,
                     "a thread slept in lock() while the guard was dropped, and the unlock made \
                      {woke} wake calls instead of one: the waiter must leave a mark (\"held \
                      with waiters\") before it sleeps, and the unlock that finds the mark must \
@@ -362,7 +365,11 @@ fn every_sleeping_waiter_gets_in_in_turn() {
             for waiter in waiters {
                 waiter.join().expect("a waiting thread panicked");
             }
-            assert_eq!(*mutex.lock(), 3, "three waiters each added 1 under the lock");
+            assert_eq!(
+                *mutex.lock(),
+                3,
+                "three waiters each added 1 under the lock"
+            );
         },
     );
 }
@@ -445,28 +452,37 @@ fn hammer(threads: usize, rounds: usize, what: &str, take: fn(&Mutex<u64>) -> Mu
 fn only_one_thread_at_a_time_is_inside_lock() {
     let _heavy = deadline::one_at_a_time();
     deadline::within_secs(20, "4 threads taking lock() 20,000 times each", || {
-        hammer(4, 20_000, "4 threads taking lock() 20,000 times each", Mutex::lock);
+        hammer(
+            4,
+            20_000,
+            "4 threads taking lock() 20,000 times each",
+            Mutex::lock,
+        );
     });
 }
 
 #[test]
 fn only_one_thread_at_a_time_gets_in_with_try_lock() {
     let _heavy = deadline::one_at_a_time();
-    deadline::within_secs(20, "4 threads retrying try_lock() 20,000 times each", || {
-        hammer(
-            4,
-            20_000,
-            "4 threads retrying try_lock() 20,000 times each",
-            |mutex| {
-                loop {
-                    if let Some(guard) = mutex.try_lock() {
-                        return guard;
+    deadline::within_secs(
+        20,
+        "4 threads retrying try_lock() 20,000 times each",
+        || {
+            hammer(
+                4,
+                20_000,
+                "4 threads retrying try_lock() 20,000 times each",
+                |mutex| {
+                    loop {
+                        if let Some(guard) = mutex.try_lock() {
+                            return guard;
+                        }
+                        thread::yield_now();
                     }
-                    thread::yield_now();
-                }
-            },
-        );
-    });
+                },
+            );
+        },
+    );
 }
 
 #[test]
