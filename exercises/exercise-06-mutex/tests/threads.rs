@@ -126,7 +126,7 @@ fn lock_gives_access_to_the_value_and_keeps_changes() {
                 *mutex.lock(),
                 [1, 2, 3],
                 "a change made through one guard was not there for the next guard; Deref and \
-             DerefMut must reach the value inside the mutex ({CHAPTER}#three-states)"
+                 DerefMut must reach the value inside the mutex ({CHAPTER}#three-states)"
             );
             mutex.get_mut().push(4);
             assert_eq!(
@@ -236,7 +236,13 @@ fn uncontended_lock_and_unlock_make_no_system_call() {
              try_lock() takes the lock as \"held\", so its unlock wakes nobody \
              ({CHAPTER}#three-states)"
         );
-        assert_eq!(mutex.into_inner(), 2_000, "2,000 increments under the lock");
+        let total = mutex.into_inner();
+        assert!(
+            total == 2_000,
+            "one thread added 1 under lock() 1,000 times and under try_lock() 1,000 times, \
+             yet the value is {total}: a change made through a guard was lost \
+             ({CHAPTER}#three-states)"
+        );
     });
 }
 
@@ -254,7 +260,9 @@ fn a_waiter_sleeps_instead_of_spinning() {
             assert_fell_asleep(asleep, "a second thread");
             thread::sleep(Duration::from_millis(200));
             drop(guard);
-            waiter.join().expect("the waiting thread panicked")
+            waiter
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p))
         },
     );
     assert!(
@@ -293,7 +301,9 @@ fn unlock_wakes_a_sleeping_waiter() {
             let wakes = wake_calls();
             drop(guard);
             let woke = wake_calls() - wakes;
-            waiter.join().expect("the waiting thread panicked");
+            waiter
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p));
             if asleep == Some(true) {
                 assert_eq!(
                     woke, 1,
@@ -303,7 +313,12 @@ fn unlock_wakes_a_sleeping_waiter() {
                      call wake_one once ({CHAPTER}#three-states)"
                 );
             }
-            assert_eq!(*mutex.lock(), 1, "the waiter added 1 under the lock");
+            let value = *mutex.lock();
+            assert!(
+                value == 1,
+                "a waiter added 1 under the lock after it was woken, yet the value is {value} \
+                 ({CHAPTER}#three-states)"
+            );
         },
     );
 }
@@ -333,7 +348,9 @@ fn a_waiter_woken_for_no_reason_does_not_walk_in() {
             thread::sleep(Duration::from_millis(300));
             released.store(true, Ordering::SeqCst);
             drop(guard);
-            waiter.join().expect("the waiting thread panicked")
+            waiter
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p))
         },
     );
     assert!(
@@ -363,12 +380,15 @@ fn every_sleeping_waiter_gets_in_in_turn() {
             }
             drop(guard);
             for waiter in waiters {
-                waiter.join().expect("a waiting thread panicked");
+                waiter
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p));
             }
-            assert_eq!(
-                *mutex.lock(),
-                3,
-                "three waiters each added 1 under the lock"
+            let value = *mutex.lock();
+            assert!(
+                value == 3,
+                "three sleeping waiters each added 1 under the lock, yet the value is {value} \
+                 ({CHAPTER}#two-sleepers)"
             );
         },
     );
@@ -403,7 +423,9 @@ fn a_panic_while_holding_the_lock_unlocks_it_and_wakes_a_sleeper() {
                 holder.join().is_err(),
                 "the thread that panicked while holding the guard did not panic"
             );
-            waiter.join().expect("the waiting thread panicked");
+            waiter
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p));
             let value = *mutex.lock();
             assert_eq!(
                 value, 11,
