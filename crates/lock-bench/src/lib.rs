@@ -355,9 +355,13 @@ fn run(package: &str, contenders: &[Contender], options: &Options) -> ExitCode {
     }
     // Rounds of every cell in turn, so that a slow patch of the machine (another program,
     // a frequency change) spreads over all the locks instead of hitting one.
-    for _ in 0..options.runs {
+    for run in 0..options.runs {
         for (column, &threads) in options.threads.iter().enumerate() {
-            for (row, contender) in contenders.iter().enumerate() {
+            // Each round starts with another lock, so that no lock always follows the same
+            // one (the eight spinning threads of a ticket lock, say).
+            for turn in 0..contenders.len() {
+                let row = (turn + run + column) % contenders.len();
+                let contender = &contenders[row];
                 // A lock that failed once (a todo, a deadlock) is not run again: a deadlock
                 // leaves its threads behind, and they would disturb everything after.
                 if cells[row]
@@ -396,6 +400,29 @@ fn run(package: &str, contenders: &[Contender], options: &Options) -> ExitCode {
                 .collect()
         })
         .collect();
+    // Each run of a lock is compared with std's run of the same round, close to it, and
+    // the table gives the median of those ratios: a slow patch of the machine then weighs
+    // on both sides of a ratio instead of on one lock's median.
+    let ratios: Vec<Vec<Option<f64>>> = cells
+        .iter()
+        .map(|row| {
+            row.iter()
+                .zip(&cells[0])
+                .map(|(cell, std)| match (cell, std) {
+                    (Cell::Measured(mine), Cell::Measured(std)) if !mine.is_empty() => {
+                        let mut each: Vec<f64> = mine
+                            .iter()
+                            .zip(std)
+                            .map(|(mine, std)| mine.rate() / std.rate().max(1e-9))
+                            .collect();
+                        each.sort_by(f64::total_cmp);
+                        middle(&each)
+                    }
+                    _ => None,
+                })
+                .collect()
+        })
+        .collect();
     let errors: Vec<(String, String)> = contenders
         .iter()
         .zip(&medians)
@@ -408,10 +435,10 @@ fn run(package: &str, contenders: &[Contender], options: &Options) -> ExitCode {
     if options.json {
         println!(
             "{:#}",
-            to_json(package, contenders, options, &medians, &errors)
+            to_json(package, contenders, options, &medians, &ratios, &errors)
         );
     } else {
-        println!("{}", table(contenders, options, &medians, &errors));
+        println!("{}", table(contenders, options, &medians, &ratios, &errors));
     }
     if errors.iter().all(|(_, error)| is_todo(error)) {
         ExitCode::SUCCESS
@@ -423,11 +450,16 @@ fn run(package: &str, contenders: &[Contender], options: &Options) -> ExitCode {
 fn median(samples: &[Sample]) -> f64 {
     let mut rates: Vec<f64> = samples.iter().map(Sample::rate).collect();
     rates.sort_by(f64::total_cmp);
-    let middle = rates.len() / 2;
-    if rates.len() % 2 == 1 {
-        rates[middle]
-    } else {
-        (rates[middle - 1] + rates[middle]) / 2.0
+    middle(&rates).unwrap_or(0.0)
+}
+
+/// The median of sorted numbers.
+fn middle(sorted: &[f64]) -> Option<f64> {
+    let half = sorted.len() / 2;
+    match sorted.len() {
+        0 => None,
+        n if n % 2 == 1 => Some(sorted[half]),
+        _ => Some((sorted[half - 1] + sorted[half]) / 2.0),
     }
 }
 
@@ -466,15 +498,16 @@ fn table(
     contenders: &[Contender],
     options: &Options,
     medians: &[Vec<Result<f64, String>>],
+    ratios: &[Vec<Option<f64>>],
     errors: &[(String, String)],
 ) -> String {
     let mut headers = vec!["lock".to_owned(), "waits by".to_owned()];
     headers.extend(options.threads.iter().map(|&n| threads_header(n)));
-    let baseline = &medians[0];
     let rows: Vec<Vec<String>> = contenders
         .iter()
         .zip(medians)
-        .map(|(contender, row)| {
+        .zip(ratios)
+        .map(|((contender, row), ratio_row)| {
             let mut cells = vec![
                 contender.name.to_owned(),
                 match contender.kind {
@@ -482,10 +515,10 @@ fn table(
                     Kind::Spinning => "spinning".to_owned(),
                 },
             ];
-            for (column, cell) in row.iter().enumerate() {
-                cells.push(match (cell, &baseline[column]) {
-                    (Ok(rate), Ok(std)) => format!("{} ({})", rate_text(*rate), times(rate / std)),
-                    (Ok(rate), Err(_)) => rate_text(*rate),
+            for (cell, ratio) in row.iter().zip(ratio_row) {
+                cells.push(match (cell, ratio) {
+                    (Ok(rate), Some(ratio)) => format!("{} ({})", rate_text(*rate), times(*ratio)),
+                    (Ok(rate), None) => rate_text(*rate),
                     (Err(error), _) if is_todo(error) => "not written yet".to_owned(),
                     (Err(_), _) => "failed (see below)".to_owned(),
                 });
@@ -508,8 +541,9 @@ fn table(
         format!("| {} |\n", padded.join(" | "))
     };
     let mut out = format!(
-        "Lock-add-unlock rounds per second (median of {} run(s) of {} ms), and the ratio to \
-         std::sync::Mutex in the same run; {} cores{}.\n\n",
+        "Lock-add-unlock rounds per second (median of {} run(s) of {} ms), and in brackets the \
+         ratio to std::sync::Mutex (the median of each run's ratio to std's run of the same \
+         round); {} cores{}.\n\n",
         options.runs,
         options.millis,
         cores(),
@@ -556,13 +590,14 @@ fn to_json(
     contenders: &[Contender],
     options: &Options,
     medians: &[Vec<Result<f64, String>>],
+    ratios: &[Vec<Option<f64>>],
     errors: &[(String, String)],
 ) -> Json {
-    let baseline = &medians[0];
     let locks: Vec<Json> = contenders
         .iter()
         .zip(medians)
-        .map(|(contender, row)| {
+        .zip(ratios)
+        .map(|((contender, row), ratio_row)| {
             let results: Vec<Json> = options
                 .threads
                 .iter()
@@ -572,7 +607,7 @@ fn to_json(
                     Ok(rate) => json!({
                         "threads": threads,
                         "rounds_per_second": rate,
-                        "ratio_to_std": baseline[column].as_ref().ok().map(|std| rate / std),
+                        "ratio_to_std": ratio_row[column],
                     }),
                     Err(error) => json!({
                         "threads": threads,
