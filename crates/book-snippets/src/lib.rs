@@ -39,6 +39,7 @@ chapters! {
     spin_locks => "part-2/spin-locks.md",
     ticket_locks => "part-2/ticket-locks.md",
     part_3 => "part-3/index.md",
+    blocking => "part-3/blocking.md",
     condition_variables => "part-3/condition-variables.md",
     rwlocks => "part-3/rwlocks.md",
     part_4 => "part-4/index.md",
