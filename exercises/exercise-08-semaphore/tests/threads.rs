@@ -689,7 +689,7 @@ fn bounded_release_beyond_the_bound_is_an_error_and_changes_nothing() {
 }
 
 #[test]
-fn bounded_acquire_try_and_timeout_work_as_the_semaphore() {
+fn bounded_acquire_and_try_acquire_work_as_the_semaphore() {
     deadline::within_secs(
         10,
         "acquire() on a bounded semaphore, woken by a release() from another thread",

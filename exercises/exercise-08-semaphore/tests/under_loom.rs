@@ -13,9 +13,18 @@ use std::time::Duration;
 use loom_harness::{Explain, Model};
 use semaphore::{BoundedSemaphore, Semaphore};
 use sync::cell::UnsafeCell;
-use sync::{Arc, thread};
+use sync::thread;
 
 const CHAPTER: &str = "book/src/part-3/mutexes-and-semaphores.md";
+
+/// Puts `value` where every thread of one model execution can reach it, for the rest of the
+/// run. Not a loom `Arc`: when loom finds a deadlock it panics in the blocked thread, and a
+/// loom `Arc` dropped while that panic unwinds calls back into loom, which has no running
+/// thread any more, and the whole test binary aborts without a message. A leaked box is never
+/// dropped (a few bytes per execution).
+fn shared<T>(value: T) -> &'static T {
+    Box::leak(Box::new(value))
+}
 
 /// What each kind of loom failure most likely means in a semaphore.
 const EXPLAIN: Explain = Explain {
@@ -48,10 +57,9 @@ fn loom_counting_three_try_acquires_of_one_permit_take_it_once() {
     )
     .explain(&EXPLAIN)
     .check(|| {
-        let sem = Arc::new(Semaphore::new(1));
+        let sem = shared(Semaphore::new(1));
         let triers: Vec<_> = (0..2)
             .map(|_| {
-                let sem = Arc::clone(&sem);
                 thread::spawn(move || sem.try_acquire())
             })
             .collect();
@@ -79,10 +87,9 @@ fn loom_sleeping_a_release_publishes_what_the_releaser_wrote() {
     )
     .explain(&EXPLAIN)
     .check(|| {
-        let sem = Arc::new(Semaphore::new(0));
-        let data = Arc::new(UnsafeCell::new(0));
+        let sem = shared(Semaphore::new(0));
+        let data = shared(UnsafeCell::new(0));
         let writer = {
-            let (sem, data) = (Arc::clone(&sem), Arc::clone(&data));
             thread::spawn(move || {
                 // SAFETY: the main thread reads only after it took the permit released below.
                 data.with_mut(|value| unsafe { *value = 42 });
@@ -102,26 +109,28 @@ fn loom_sleeping_a_release_publishes_what_the_releaser_wrote() {
 }
 
 #[test]
-fn loom_sleeping_two_threads_take_turns_with_one_permit() {
+fn loom_sleeping_three_threads_take_turns_with_one_permit() {
     Model::new(
-        "two threads each acquire a semaphore of one permit, add 1 to a value, and release; \
-         both additions count, and the permit is back",
+        "three threads each acquire a semaphore of one permit, add 1 to a value, and release; \
+         every addition counts, and the permit is back",
     )
     .explain(&EXPLAIN)
+    .preemptions(1)
     .check(|| {
-        let sem = Arc::new(Semaphore::new(1));
-        let data = Arc::new(UnsafeCell::new(0));
+        let sem = shared(Semaphore::new(1));
+        let data = shared(UnsafeCell::new(0));
+        let take_turn = |sem: &Semaphore, data: &UnsafeCell<i32>| {
+            sem.acquire();
+            // SAFETY: one permit: only its holder touches the value.
+            data.with_mut(|value| unsafe { *value += 1 });
+            sem.release();
+        };
         let workers: Vec<_> = (0..2)
             .map(|_| {
-                let (sem, data) = (Arc::clone(&sem), Arc::clone(&data));
-                thread::spawn(move || {
-                    sem.acquire();
-                    // SAFETY: one permit: only its holder touches the value.
-                    data.with_mut(|value| unsafe { *value += 1 });
-                    sem.release();
-                })
+                thread::spawn(move || take_turn(&sem, &data))
             })
             .collect();
+        take_turn(&sem, &data);
         for worker in workers {
             worker.join().unwrap();
         }
@@ -129,8 +138,8 @@ fn loom_sleeping_two_threads_take_turns_with_one_permit() {
         let total = data.with(|value| unsafe { *value });
         let left = sem.available();
         assert!(
-            total == 2 && left == 1,
-            "two threads each added 1 under the one permit: the value is {total} (not 2) and \
+            total == 3 && left == 1,
+            "three threads each added 1 under the one permit: the value is {total} (not 3) and \
              {left} permits are left (not 1) ({CHAPTER}#sleeping-for-a-permit)"
         );
     });
@@ -138,20 +147,20 @@ fn loom_sleeping_two_threads_take_turns_with_one_permit() {
 
 #[test]
 fn loom_sleeping_acquire_at_zero_is_woken_by_a_release() {
-    Model::new("a thread calls acquire() on an empty semaphore; the main thread releases once")
+    Model::new("the main thread calls acquire() on an empty semaphore; another thread releases once")
         .explain(&EXPLAIN)
         .check(|| {
-            let sem = Arc::new(Semaphore::new(0));
-            let waiter = {
-                let sem = Arc::clone(&sem);
-                thread::spawn(move || sem.acquire())
+            let sem = shared(Semaphore::new(0));
+            let releaser = {
+                thread::spawn(move || sem.release())
             };
-            sem.release();
-            waiter.join().unwrap();
+            // The sleeper is the main thread: when nobody wakes it, loom reports it blocked.
+            sem.acquire();
+            releaser.join().unwrap();
             let left = sem.available();
             assert_eq!(
                 left, 0,
-                "the waiter returned from acquire(), yet the one permit is still there \
+                "acquire() returned, yet the one released permit is still there \
                  ({CHAPTER}#sleeping-for-a-permit)"
             );
         });
@@ -160,24 +169,25 @@ fn loom_sleeping_acquire_at_zero_is_woken_by_a_release() {
 #[test]
 fn loom_sleeping_two_sleepers_and_two_releases_both_wake() {
     Model::new(
-        "two threads call acquire() on an empty semaphore; the main thread releases twice; \
-         both get a permit",
+        "the main thread and another call acquire() on an empty semaphore; a third thread \
+         releases twice; both get a permit",
     )
     .explain(&EXPLAIN)
     .preemptions(1)
     .check(|| {
-        let sem = Arc::new(Semaphore::new(0));
-        let waiters: Vec<_> = (0..2)
-            .map(|_| {
-                let sem = Arc::clone(&sem);
-                thread::spawn(move || sem.acquire())
+        let sem = shared(Semaphore::new(0));
+        let sleeper = {
+            thread::spawn(move || sem.acquire())
+        };
+        let releaser = {
+            thread::spawn(move || {
+                sem.release();
+                sem.release();
             })
-            .collect();
-        sem.release();
-        sem.release();
-        for waiter in waiters {
-            waiter.join().unwrap();
-        }
+        };
+        sem.acquire();
+        releaser.join().unwrap();
+        sleeper.join().unwrap();
         assert_eq!(sem.available(), 0, "two acquires took two permits");
     });
 }
@@ -185,23 +195,22 @@ fn loom_sleeping_two_sleepers_and_two_releases_both_wake() {
 #[test]
 fn loom_sleeping_release_n_wakes_two_sleepers() {
     Model::new(
-        "two threads call acquire() on an empty semaphore; the main thread calls release_n(2); \
-         both get a permit",
+        "the main thread and another call acquire() on an empty semaphore; a third thread \
+         calls release_n(2); both get a permit",
     )
     .explain(&EXPLAIN)
     .preemptions(1)
     .check(|| {
-        let sem = Arc::new(Semaphore::new(0));
-        let waiters: Vec<_> = (0..2)
-            .map(|_| {
-                let sem = Arc::clone(&sem);
-                thread::spawn(move || sem.acquire())
-            })
-            .collect();
-        sem.release_n(2);
-        for waiter in waiters {
-            waiter.join().unwrap();
-        }
+        let sem = shared(Semaphore::new(0));
+        let sleeper = {
+            thread::spawn(move || sem.acquire())
+        };
+        let releaser = {
+            thread::spawn(move || sem.release_n(2))
+        };
+        sem.acquire();
+        releaser.join().unwrap();
+        sleeper.join().unwrap();
         assert_eq!(sem.available(), 0, "two acquires took the two permits of release_n(2)");
     });
 }
@@ -211,18 +220,17 @@ fn loom_sleeping_spurious_wake_ups_never_hand_out_a_missing_permit() {
     // On for every thread of the model: each one's first wait returns at once.
     let _spurious = sync_shim::testing::spurious_wakeups();
     Model::new(
-        "with spurious wake-ups on, a thread calls acquire() on an empty semaphore and the \
-         main thread releases once: acquire returns only with the permit",
+        "with spurious wake-ups on, the main thread calls acquire() on an empty semaphore and \
+         another thread releases once: acquire returns only with the permit",
     )
     .explain(&EXPLAIN)
     .check(|| {
-        let sem = Arc::new(Semaphore::new(0));
-        let waiter = {
-            let sem = Arc::clone(&sem);
-            thread::spawn(move || sem.acquire())
+        let sem = shared(Semaphore::new(0));
+        let releaser = {
+            thread::spawn(move || sem.release())
         };
-        sem.release();
-        waiter.join().unwrap();
+        sem.acquire();
+        releaser.join().unwrap();
         let left = sem.available();
         assert_eq!(
             left, 0,
@@ -236,35 +244,33 @@ fn loom_sleeping_spurious_wake_ups_never_hand_out_a_missing_permit() {
 #[test]
 fn loom_timeout_a_wake_that_reaches_a_timed_waiter_is_not_lost() {
     Model::new(
-        "one thread in acquire_timeout(100 µs), one in acquire(); after 1 ms the main thread \
-         releases once; whoever gets the permit releases it again; nobody sleeps for ever",
+        "one thread in acquire_timeout(100 µs), the main thread in acquire(); after 1 ms a third \
+         thread releases once; whoever gets the permit releases it again; nobody sleeps for ever",
     )
     .explain(&EXPLAIN)
     .preemptions(1)
     .check(|| {
-        let sem = Arc::new(Semaphore::new(0));
+        let sem = shared(Semaphore::new(0));
         let timed = {
-            let sem = Arc::clone(&sem);
             thread::spawn(move || {
                 if sem.acquire_timeout(Duration::from_micros(100)) {
                     sem.release();
                 }
             })
         };
-        let sleeper = {
-            let sem = Arc::clone(&sem);
+        let releaser = {
             thread::spawn(move || {
-                sem.acquire();
+                // Real time, not the model's: the timed waiter's deadline has passed when this
+                // release wakes it (a timed wait never times out in a model: only a wake-up
+                // ends it).
+                std::thread::sleep(Duration::from_millis(1));
                 sem.release();
             })
         };
-        // Real time, not the model's: the timed waiter's deadline has passed when the
-        // release below wakes it (a timed wait never times out in a model, so only a wake
-        // ends it).
-        std::thread::sleep(Duration::from_millis(1));
+        sem.acquire();
         sem.release();
         timed.join().unwrap();
-        sleeper.join().unwrap();
+        releaser.join().unwrap();
         assert_eq!(sem.available(), 1, "the one permit is back");
     });
 }
@@ -277,11 +283,10 @@ fn loom_bounded_two_racing_releases_pass_the_bound_once() {
     )
     .explain(&EXPLAIN)
     .check(|| {
-        let sem = Arc::new(BoundedSemaphore::new(2));
+        let sem = shared(BoundedSemaphore::new(2));
         assert!(sem.try_acquire());
         let releasers: Vec<_> = (0..2)
             .map(|_| {
-                let sem = Arc::clone(&sem);
                 thread::spawn(move || sem.release().is_ok())
             })
             .collect();
@@ -303,23 +308,22 @@ fn loom_bounded_two_racing_releases_pass_the_bound_once() {
 #[test]
 fn loom_bounded_a_release_wakes_a_sleeper() {
     Model::new(
-        "the main thread holds the one permit of a bounded semaphore; another thread calls \
-         acquire(); the main thread releases",
+        "the main thread took the one permit of a bounded semaphore and calls acquire() again; \
+         another thread releases",
     )
     .explain(&EXPLAIN)
     .check(|| {
-        let sem = Arc::new(BoundedSemaphore::new(1));
+        let sem = shared(BoundedSemaphore::new(1));
         sem.acquire();
-        let waiter = {
-            let sem = Arc::clone(&sem);
-            thread::spawn(move || sem.acquire())
+        let releaser = {
+            thread::spawn(move || sem.release())
         };
-        let result = sem.release();
-        waiter.join().unwrap();
+        sem.acquire();
+        let result = releaser.join().unwrap();
         assert!(
             result.is_ok() && sem.available() == 0,
-            "the release was {result:?} and {} permits are left after the waiter took the one \
-             released ({CHAPTER}#bounded-semaphores)",
+            "the release was {result:?} and {} permits are left after the main thread took the \
+             one released ({CHAPTER}#bounded-semaphores)",
             sem.available()
         );
     });
@@ -354,3 +358,4 @@ fn source_builds_the_semaphore_without_mutex_or_condvar() {
         used.join("\n")
     );
 }
+
