@@ -423,9 +423,7 @@ fn sleeping_never_more_holders_than_permits() {
                                     std::hint::spin_loop();
                                 }
                             }
-                            _ => {
-                                while !sem.acquire_timeout(Duration::from_millis(1)) {}
-                            }
+                            _ => while !sem.acquire_timeout(Duration::from_millis(1)) {},
                         }
                         let holders = inside.fetch_add(1, Ordering::SeqCst) + 1;
                         assert!(
@@ -456,41 +454,37 @@ fn sleeping_never_more_holders_than_permits() {
 
 #[test]
 fn timeout_returns_false_after_about_that_long_and_takes_no_permit() {
-    deadline::within_secs(
-        10,
-        "acquire_timeout(100 ms) on an empty semaphore",
-        || {
-            let sem = Semaphore::new(0);
-            let start = Instant::now();
-            let got = sem.acquire_timeout(Duration::from_millis(100));
-            let waited = start.elapsed();
-            assert!(
-                !got,
-                "acquire_timeout() returned true on a semaphore that never had a permit \
+    deadline::within_secs(10, "acquire_timeout(100 ms) on an empty semaphore", || {
+        let sem = Semaphore::new(0);
+        let start = Instant::now();
+        let got = sem.acquire_timeout(Duration::from_millis(100));
+        let waited = start.elapsed();
+        assert!(
+            !got,
+            "acquire_timeout() returned true on a semaphore that never had a permit \
                  ({CHAPTER}#timeouts)"
-            );
-            assert!(
-                waited >= Duration::from_millis(100),
-                "acquire_timeout(100 ms) gave up after {waited:?}: it must wait the whole \
+        );
+        assert!(
+            waited >= Duration::from_millis(100),
+            "acquire_timeout(100 ms) gave up after {waited:?}: it must wait the whole \
                  timeout (wait_timeout says nothing about why it returned; look at the clock) \
                  ({CHAPTER}#timeouts)"
-            );
-            assert_eq!(
-                sem.available(),
-                0,
-                "an acquire_timeout() that timed out changed the count of an empty semaphore \
+        );
+        assert_eq!(
+            sem.available(),
+            0,
+            "an acquire_timeout() that timed out changed the count of an empty semaphore \
                  to {}: a timeout must leave the count as it was ({CHAPTER}#timeouts)",
-                sem.available()
-            );
-            sem.release();
-            assert_eq!(
-                sem.available(),
-                1,
-                "after a timed-out acquire_timeout(), one release() must leave one permit \
+            sem.available()
+        );
+        sem.release();
+        assert_eq!(
+            sem.available(),
+            1,
+            "after a timed-out acquire_timeout(), one release() must leave one permit \
                  ({CHAPTER}#timeouts)"
-            );
-        },
-    );
+        );
+    });
 }
 
 #[test]
@@ -512,7 +506,11 @@ fn timeout_takes_an_available_permit_at_once_and_zero_never_sleeps() {
             "acquire_timeout() slept though a permit was there, or though its timeout was \
              zero: a timeout of zero is try_acquire() ({CHAPTER}#timeouts)"
         );
-        assert_eq!(sem.available(), 0, "acquire_timeout() took one permit of one");
+        assert_eq!(
+            sem.available(),
+            0,
+            "acquire_timeout() took one permit of one"
+        );
     });
 }
 
@@ -564,9 +562,8 @@ fn timeout_of_duration_max_waits_without_panicking() {
                  without panicking, and then there is no deadline ({CHAPTER}#timeouts)"
             );
             let other = Arc::clone(&sem);
-            let waiter = thread::spawn(move || {
-                panic_of(|| assert!(other.acquire_timeout(Duration::MAX)))
-            });
+            let waiter =
+                thread::spawn(move || panic_of(|| assert!(other.acquire_timeout(Duration::MAX))));
             thread::sleep(SETTLE);
             sem.release();
             let message = waiter.join().unwrap();
@@ -664,7 +661,10 @@ fn bounded_release_beyond_the_bound_is_an_error_and_changes_nothing() {
             "the error's message does not say that the semaphore was released too many times: \
              {message:?} ({CHAPTER}#bounded-semaphores)"
         );
-        assert!(sem.try_acquire(), "try_acquire() failed on a bounded semaphore of 2");
+        assert!(
+            sem.try_acquire(),
+            "try_acquire() failed on a bounded semaphore of 2"
+        );
         assert_eq!(
             sem.release(),
             Ok(()),
@@ -695,7 +695,10 @@ fn bounded_acquire_and_try_acquire_work_as_the_semaphore() {
         "acquire() on a bounded semaphore, woken by a release() from another thread",
         || {
             let sem = Arc::new(BoundedSemaphore::new(1));
-            assert!(sem.try_acquire(), "try_acquire() failed on a bounded semaphore of 1");
+            assert!(
+                sem.try_acquire(),
+                "try_acquire() failed on a bounded semaphore of 1"
+            );
             assert!(
                 !sem.try_acquire(),
                 "try_acquire() took a second permit of a bounded semaphore of 1"

@@ -59,9 +59,7 @@ fn loom_counting_three_try_acquires_of_one_permit_take_it_once() {
     .check(|| {
         let sem = shared(Semaphore::new(1));
         let triers: Vec<_> = (0..2)
-            .map(|_| {
-                thread::spawn(move || sem.try_acquire())
-            })
+            .map(|_| thread::spawn(move || sem.try_acquire()))
             .collect();
         let mine = sem.try_acquire();
         let mut taken = usize::from(mine);
@@ -126,9 +124,7 @@ fn loom_sleeping_three_threads_take_turns_with_one_permit() {
             sem.release();
         };
         let workers: Vec<_> = (0..2)
-            .map(|_| {
-                thread::spawn(move || take_turn(&sem, &data))
-            })
+            .map(|_| thread::spawn(move || take_turn(&sem, &data)))
             .collect();
         take_turn(&sem, &data);
         for worker in workers {
@@ -147,23 +143,23 @@ fn loom_sleeping_three_threads_take_turns_with_one_permit() {
 
 #[test]
 fn loom_sleeping_acquire_at_zero_is_woken_by_a_release() {
-    Model::new("the main thread calls acquire() on an empty semaphore; another thread releases once")
-        .explain(&EXPLAIN)
-        .check(|| {
-            let sem = shared(Semaphore::new(0));
-            let releaser = {
-                thread::spawn(move || sem.release())
-            };
-            // The sleeper is the main thread: when nobody wakes it, loom reports it blocked.
-            sem.acquire();
-            releaser.join().unwrap();
-            let left = sem.available();
-            assert_eq!(
-                left, 0,
-                "acquire() returned, yet the one released permit is still there \
+    Model::new(
+        "the main thread calls acquire() on an empty semaphore; another thread releases once",
+    )
+    .explain(&EXPLAIN)
+    .check(|| {
+        let sem = shared(Semaphore::new(0));
+        let releaser = { thread::spawn(move || sem.release()) };
+        // The sleeper is the main thread: when nobody wakes it, loom reports it blocked.
+        sem.acquire();
+        releaser.join().unwrap();
+        let left = sem.available();
+        assert_eq!(
+            left, 0,
+            "acquire() returned, yet the one released permit is still there \
                  ({CHAPTER}#sleeping-for-a-permit)"
-            );
-        });
+        );
+    });
 }
 
 #[test]
@@ -176,9 +172,7 @@ fn loom_sleeping_two_sleepers_and_two_releases_both_wake() {
     .preemptions(1)
     .check(|| {
         let sem = shared(Semaphore::new(0));
-        let sleeper = {
-            thread::spawn(move || sem.acquire())
-        };
+        let sleeper = { thread::spawn(move || sem.acquire()) };
         let releaser = {
             thread::spawn(move || {
                 sem.release();
@@ -202,16 +196,16 @@ fn loom_sleeping_release_n_wakes_two_sleepers() {
     .preemptions(1)
     .check(|| {
         let sem = shared(Semaphore::new(0));
-        let sleeper = {
-            thread::spawn(move || sem.acquire())
-        };
-        let releaser = {
-            thread::spawn(move || sem.release_n(2))
-        };
+        let sleeper = { thread::spawn(move || sem.acquire()) };
+        let releaser = { thread::spawn(move || sem.release_n(2)) };
         sem.acquire();
         releaser.join().unwrap();
         sleeper.join().unwrap();
-        assert_eq!(sem.available(), 0, "two acquires took the two permits of release_n(2)");
+        assert_eq!(
+            sem.available(),
+            0,
+            "two acquires took the two permits of release_n(2)"
+        );
     });
 }
 
@@ -226,9 +220,7 @@ fn loom_sleeping_spurious_wake_ups_never_hand_out_a_missing_permit() {
     .explain(&EXPLAIN)
     .check(|| {
         let sem = shared(Semaphore::new(0));
-        let releaser = {
-            thread::spawn(move || sem.release())
-        };
+        let releaser = { thread::spawn(move || sem.release()) };
         sem.acquire();
         releaser.join().unwrap();
         let left = sem.available();
@@ -286,9 +278,7 @@ fn loom_bounded_two_racing_releases_pass_the_bound_once() {
         let sem = shared(BoundedSemaphore::new(2));
         assert!(sem.try_acquire());
         let releasers: Vec<_> = (0..2)
-            .map(|_| {
-                thread::spawn(move || sem.release().is_ok())
-            })
+            .map(|_| thread::spawn(move || sem.release().is_ok()))
             .collect();
         let oks: usize = releasers
             .into_iter()
@@ -315,9 +305,7 @@ fn loom_bounded_a_release_wakes_a_sleeper() {
     .check(|| {
         let sem = shared(BoundedSemaphore::new(1));
         sem.acquire();
-        let releaser = {
-            thread::spawn(move || sem.release())
-        };
+        let releaser = { thread::spawn(move || sem.release()) };
         sem.acquire();
         let result = releaser.join().unwrap();
         assert!(
@@ -358,4 +346,3 @@ fn source_builds_the_semaphore_without_mutex_or_condvar() {
         used.join("\n")
     );
 }
-
