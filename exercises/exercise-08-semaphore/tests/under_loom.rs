@@ -124,9 +124,9 @@ fn loom_sleeping_three_threads_take_turns_with_one_permit() {
             sem.release();
         };
         let workers: Vec<_> = (0..2)
-            .map(|_| thread::spawn(move || take_turn(&sem, &data)))
+            .map(|_| thread::spawn(move || take_turn(sem, data)))
             .collect();
-        take_turn(&sem, &data);
+        take_turn(sem, data);
         for worker in workers {
             worker.join().unwrap();
         }
