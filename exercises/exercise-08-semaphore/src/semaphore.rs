@@ -35,6 +35,9 @@ use std::time::Duration;
 /// Waiting threads sleep (through `crate::sync::atomic_wait`), they never spin; and a
 /// release while nobody sleeps makes no wake call at all (each one is a system call).
 /// `Semaphore` is `Send` and `Sync`: it is meant to be shared.
+///
+/// There is no guard: a thread that panics while it holds a permit does not give it back
+/// (the permit is lost, never handed out twice).
 pub struct Semaphore {
     // Replace this placeholder with the state you need: the permits in an atomic that
     // sleepers can wait on (an AtomicU32), and whatever lets a release know whether anybody

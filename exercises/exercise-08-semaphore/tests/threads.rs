@@ -220,6 +220,30 @@ fn counting_any_thread_may_release_a_permit_another_thread_took() {
 }
 
 #[test]
+fn counting_a_thread_that_panics_holding_a_permit_does_not_give_it_back() {
+    deadline::within_secs(5, "a thread that takes the one permit and panics", || {
+        let sem = Arc::new(Semaphore::new(1));
+        let other = Arc::clone(&sem);
+        let outcome = thread::spawn(move || {
+            other.acquire();
+            panic!("this panic is part of the test: the thread dies holding a permit");
+        })
+        .join();
+        if let Err(payload) = &outcome {
+            not_a_todo(&deadline::panic_text(payload.as_ref()));
+        }
+        assert!(outcome.is_err(), "the thread that should panic did not");
+        assert!(
+            sem.available() == 0 && !sem.try_acquire(),
+            "a thread died holding the one permit, yet {} permits are available: a \
+                 semaphore has no guard, so nothing gives a permit back but release() \
+                 ({CHAPTER}#counting-semaphores)",
+            sem.available()
+        );
+    });
+}
+
+#[test]
 fn counting_semaphores_are_send_and_sync() {
     let bound = format!("({CHAPTER}#exercise)");
     assert!(

@@ -9,7 +9,8 @@ use crate::sync::atomic::{AtomicU32, Ordering, fence};
 use crate::sync::atomic_wait::{wait, wait_timeout, wake_all, wake_one};
 
 /// A counting semaphore: a number of permits, taken by `acquire` and given back by
-/// `release`. It has no owner: any thread may release.
+/// `release`. It has no owner: any thread may release. No guard either: a thread that
+/// panics while it holds a permit keeps it.
 #[derive(Debug)]
 pub struct Semaphore {
     /// The permits available now. Sleepers wait on this word while it is 0.
