@@ -753,7 +753,11 @@ fn bounded_acquire_and_try_acquire_work_as_the_semaphore() {
             );
             waiter.join().unwrap();
             assert_eq!(sem.available(), 0, "the woken thread took the permit");
-            assert_eq!(sem.release(), Ok(()), "release() after an acquire must succeed");
+            assert_eq!(
+                sem.release(),
+                Ok(()),
+                "release() after an acquire must succeed"
+            );
             assert!(
                 sem.acquire_timeout(Duration::from_secs(5)),
                 "acquire_timeout() on a bounded semaphore with a permit available returned \
