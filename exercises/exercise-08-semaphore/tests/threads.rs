@@ -797,10 +797,13 @@ fn bounded_concurrent_releases_never_pass_the_bound() {
                     );
                 }
             });
-            let (oks, takes) = (oks.load(Ordering::SeqCst), takes.load(Ordering::SeqCst));
+            let (oks, takes) = (
+                i64::from(oks.load(Ordering::SeqCst)),
+                i64::from(takes.load(Ordering::SeqCst)),
+            );
             assert_eq!(
                 2 + oks - takes,
-                sem.available(),
+                i64::from(sem.available()),
                 "2 permits, {oks} successful releases and {takes} takes should leave {}, yet \
                  available() is {} ({CHAPTER}#bounded-semaphores)",
                 2 + oks - takes,
