@@ -42,6 +42,7 @@ chapters! {
     blocking => "part-3/blocking.md",
     condition_variables => "part-3/condition-variables.md",
     rwlocks => "part-3/rwlocks.md",
+    mutexes_and_semaphores => "part-3/mutexes-and-semaphores.md",
     part_4 => "part-4/index.md",
     part_5 => "part-5/index.md",
     part_6 => "part-6/index.md",
