@@ -1,13 +1,21 @@
 // Exercise 09 · Monitor. Book: book/src/part-3/condition-variables.md
 //
-// The condition variable: a notification counter that waiters sleep on with
-// `crate::sync::atomic_wait`, used together with the provided `Mutex` (src/mutex.rs).
+// Part 1 of 4. Fill in each `todo!()`. Build the condition variable on the wait/wake
+// primitive, through the std/loom switch:
+//     use crate::sync::atomic::{AtomicU32, Ordering};
+//     use crate::sync::atomic_wait;   // wait(&a, v), wait_timeout(&a, v, d), wake_one(&a), wake_all(&a)
+// and the provided mutex (src/mutex.rs): `MutexGuard::mutex(&guard)` names the mutex a guard
+// holds, so you can drop the guard (unlocking) and `lock()` the same mutex again later.
+// std's and loom's own Mutex and Condvar are off limits here: the point is to build one.
+//
+// `atomic_wait::wait(&a, v)` sleeps only while `a` still holds `v`, and may return for no
+// reason at all. Think about what a waiter must read, and when, so that a notify that comes
+// after it decided to wait is never slept through (book: condition-variables.md#lost-wake-ups).
 
-use std::time::{Duration, Instant};
+use std::marker::PhantomData;
+use std::time::Duration;
 
 use super::mutex::MutexGuard;
-use crate::sync::atomic::{AtomicU32, Ordering};
-use crate::sync::atomic_wait;
 
 /// A condition variable: threads wait on it, holding a [`Mutex`](super::mutex::Mutex)'s
 /// guard, until another thread notifies them.
@@ -15,38 +23,32 @@ use crate::sync::atomic_wait;
 /// Waking is Mesa-style: a woken thread gets the mutex back later, after the notifier and
 /// maybe others have run, and a wait may also end with no notification at all (a spurious
 /// wake-up). So a caller re-checks its condition after every wait: [`wait_while`] does it for
-/// you. A notification made while nobody waits is not remembered.
+/// you. A notification made while nobody waits is not remembered. Waiting sleeps (through
+/// `crate::sync::atomic_wait`); it never spins or polls.
 ///
 /// `Condvar` is `Send` and `Sync`, and meant to be used with one mutex at a time.
 ///
 /// [`wait_while`]: Condvar::wait_while
 pub struct Condvar {
-    // Bumped by every notify. A waiter reads it while it still holds the mutex and sleeps
-    // only while it is unchanged, so a notify made after that read (which must take the
-    // mutex first, to change the condition) cannot be missed.
-    counter: AtomicU32,
+    // Replace this placeholder with what waiters sleep on and notifiers change.
+    _todo: PhantomData<()>,
 }
 
 impl Condvar {
     /// A condition variable nobody waits on.
     pub fn new() -> Self {
-        Condvar {
-            counter: AtomicU32::new(0),
-        }
+        todo!(
+            "start with nothing notified yet (book: condition-variables.md#building-a-condition-variable)"
+        )
     }
 
     /// Unlocks the guard's mutex, sleeps until notified (or woken spuriously), locks the
     /// mutex again and returns the new guard.
     pub fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
-        // Read while the mutex is held: a notifier changes the condition under the mutex,
-        // so its bump comes after this read and makes the sleep below return. Relaxed: the
-        // mutex orders the read before the notifier's bump, and the data is handed over by
-        // the mutex's own Release/Acquire.
-        let seen = self.counter.load(Ordering::Relaxed);
-        let mutex = MutexGuard::mutex(&guard);
-        drop(guard);
-        atomic_wait::wait(&self.counter, seen);
-        mutex.lock()
+        todo!(
+            "note what you will sleep on while the mutex is still held, then unlock, sleep, \
+             lock again (book: condition-variables.md#building-a-condition-variable)"
+        )
     }
 
     /// Like [`wait`](Condvar::wait), for at most `timeout`. Returns the new guard and `true`
@@ -56,64 +58,53 @@ impl Condvar {
         guard: MutexGuard<'a, T>,
         timeout: Duration,
     ) -> (MutexGuard<'a, T>, bool) {
-        let start = Instant::now();
-        let seen = self.counter.load(Ordering::Relaxed);
-        let mutex = MutexGuard::mutex(&guard);
-        drop(guard);
-        atomic_wait::wait_timeout(&self.counter, seen, timeout);
-        let guard = mutex.lock();
-        (guard, start.elapsed() >= timeout)
+        todo!(
+            "wait() with atomic_wait::wait_timeout; it tells you nothing about why it returned: \
+             ask the clock (book: condition-variables.md#building-a-condition-variable)"
+        )
     }
 
     /// Waits while `condition` returns `true` for the value under the mutex, and returns the
     /// guard once it returns `false` (at once if it already does).
-    pub fn wait_while<'a, T, F>(&self, mut guard: MutexGuard<'a, T>, mut condition: F) -> MutexGuard<'a, T>
+    pub fn wait_while<'a, T, F>(&self, guard: MutexGuard<'a, T>, condition: F) -> MutexGuard<'a, T>
     where
         F: FnMut(&mut T) -> bool,
     {
-        while condition(&mut *guard) {
-            guard = self.wait(guard);
-        }
-        guard
+        todo!(
+            "a wait can end for no reason (book: condition-variables.md#why-the-wait-is-in-a-loop)"
+        )
     }
 
     /// Like [`wait_while`](Condvar::wait_while), for at most `timeout` in all. Returns the
     /// guard and `true` if it gave up because the time ran out while `condition` still
-    /// returned `true`.
+    /// returned `true`. A timeout too long for the clock (`Duration::MAX`) means no limit.
     pub fn wait_timeout_while<'a, T, F>(
         &self,
-        mut guard: MutexGuard<'a, T>,
+        guard: MutexGuard<'a, T>,
         timeout: Duration,
-        mut condition: F,
+        condition: F,
     ) -> (MutexGuard<'a, T>, bool)
     where
         F: FnMut(&mut T) -> bool,
     {
-        let Some(deadline) = Instant::now().checked_add(timeout) else {
-            // Too far away for the clock: no time limit at all.
-            return (self.wait_while(guard, condition), false);
-        };
-        while condition(&mut *guard) {
-            let now = Instant::now();
-            if now >= deadline {
-                return (guard, true);
-            }
-            guard = self.wait_timeout(guard, deadline - now).0;
-        }
-        (guard, false)
+        todo!(
+            "a deadline, and after each wait the condition and the time that is left \
+             (book: condition-variables.md#why-the-wait-is-in-a-loop)"
+        )
     }
 
     /// Wakes one thread waiting on this condition variable, if any.
     pub fn notify_one(&self) {
-        // Relaxed: see `wait`; the bump only has to change the value the sleeper compares.
-        self.counter.fetch_add(1, Ordering::Relaxed);
-        atomic_wait::wake_one(&self.counter);
+        todo!(
+            "what must change before you wake, so a waiter about to sleep does not? (book: condition-variables.md#lost-wake-ups)"
+        )
     }
 
     /// Wakes every thread waiting on this condition variable.
     pub fn notify_all(&self) {
-        self.counter.fetch_add(1, Ordering::Relaxed);
-        atomic_wait::wake_all(&self.counter);
+        todo!(
+            "as notify_one, for all of them (book: condition-variables.md#building-a-condition-variable)"
+        )
     }
 }
 

@@ -1,81 +1,60 @@
 // Exercise 09 · Monitor. Book: book/src/part-3/events-barriers-timers.md#an-event
 //
-// An event as Python's `threading.Event`: a flag under the provided mutex, and a condition
-// variable (yours) that `set` notifies.
+// Part 2 of 4. Fill in each `todo!()`. An event is a monitor: a state under the provided
+// `Mutex`, your `Condvar` beside it, and a predicate to wait on:
+//     use super::condvar::Condvar;
+//     use super::mutex::Mutex;
 
 use std::time::Duration;
-
-use super::condvar::Condvar;
-use super::mutex::Mutex;
-
-struct Flag {
-    set: bool,
-    // How many times `set` turned the flag on: a waiter that sees it change was set free,
-    // even if `clear` came before it got the mutex back. Wraps around.
-    sets: u32,
-}
 
 /// A flag that threads can wait for, like Python's `threading.Event`.
 ///
 /// It starts cleared. [`set`](Event::set) sets it and wakes every waiting thread;
 /// [`clear`](Event::clear) clears it; [`wait`](Event::wait) returns at once while it is
-/// set, and otherwise blocks until a `set()` comes. A thread that was already waiting when
-/// `set()` came is released even if `clear()` follows before it runs again. `Event` is
-/// `Send` and `Sync`: share it with an `Arc`.
+/// set, and otherwise blocks (sleeping) until a `set()` comes. A thread that was already
+/// waiting when `set()` came is released even if `clear()` follows before it runs again.
+/// `Event` is `Send` and `Sync`: share it with an `Arc`.
 pub struct Event {
-    flag: Mutex<Flag>,
-    changed: Condvar,
+    // Replace this placeholder: the state under a mutex, and a condition variable.
+    _todo: (),
 }
 
 impl Event {
     /// A cleared event.
     pub fn new() -> Self {
-        Event {
-            flag: Mutex::new(Flag { set: false, sets: 0 }),
-            changed: Condvar::new(),
-        }
+        todo!("a cleared flag (book: events-barriers-timers.md#an-event)")
     }
 
     /// Sets the flag and wakes every thread waiting for it. Setting a set event does
     /// nothing more.
     pub fn set(&self) {
-        let mut flag = self.flag.lock();
-        if !flag.set {
-            flag.set = true;
-            flag.sets = flag.sets.wrapping_add(1);
-            drop(flag);
-            self.changed.notify_all();
-        }
+        todo!(
+            "change the state under the mutex, then wake the waiters (book: events-barriers-timers.md#an-event)"
+        )
     }
 
     /// Clears the flag: later calls of `wait` block until the next `set`.
     pub fn clear(&self) {
-        self.flag.lock().set = false;
+        todo!("(book: events-barriers-timers.md#an-event)")
     }
 
     /// Whether the flag is set now.
     pub fn is_set(&self) -> bool {
-        self.flag.lock().set
+        todo!("(book: events-barriers-timers.md#an-event)")
     }
 
     /// Blocks until the flag is set; returns at once if it already is.
     pub fn wait(&self) {
-        let flag = self.flag.lock();
-        let start = flag.sets;
-        let _flag = self
-            .changed
-            .wait_while(flag, |flag| !flag.set && flag.sets == start);
+        todo!(
+            "what must a waiter that woke see, to know a set() came, even if clear() came \
+             too? (book: events-barriers-timers.md#an-event)"
+        )
     }
 
     /// Like [`wait`](Event::wait), for at most `timeout`. Returns `true` if the event was
     /// set (before the call or while it waited), `false` if the time ran out first.
     pub fn wait_timeout(&self, timeout: Duration) -> bool {
-        let flag = self.flag.lock();
-        let start = flag.sets;
-        let (flag, _) = self
-            .changed
-            .wait_timeout_while(flag, timeout, |flag| !flag.set && flag.sets == start);
-        flag.set || flag.sets != start
+        todo!("as wait, with a time limit (book: events-barriers-timers.md#an-event)")
     }
 }
 

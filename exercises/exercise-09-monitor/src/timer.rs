@@ -1,26 +1,16 @@
 // Exercise 09 · Monitor. Book: book/src/part-3/events-barriers-timers.md#a-cancellable-timer
 //
-// A cancellable timer as Python's `threading.Timer`: a thread that waits on a condition
-// variable (yours) for the delay, unless `cancel` changes the state and notifies it first.
+// Part 4 of 4. Fill in each `todo!()`. The timer's thread and `cancel` race for one
+// decision: does the function run? Make it once, under the mutex, and let the loser see it
+// (book: events-barriers-timers.md#cancel-races-the-timer).
+//     use super::condvar::Condvar;
+//     use super::mutex::Mutex;
+//     use crate::sync::Arc;
+//     use crate::sync::thread::{self, JoinHandle};
+// (`crate::sync::thread`, not `std::thread`: the loom tests run your timer's thread as a
+// model thread.)
 
 use std::time::Duration;
-
-use super::condvar::Condvar;
-use super::mutex::Mutex;
-use crate::sync::Arc;
-use crate::sync::thread::{self, JoinHandle};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
-    Waiting,
-    Cancelled,
-    Fired,
-}
-
-struct Shared {
-    state: Mutex<State>,
-    changed: Condvar,
-}
 
 /// A function that runs on its own thread after a delay, unless cancelled first, like
 /// Python's `threading.Timer`.
@@ -28,8 +18,8 @@ struct Shared {
 /// `Timer` is `Send` and `Sync`. Dropping it without [`join`](Timer::join) leaves the timer
 /// running: the function still runs after the delay unless it was cancelled.
 pub struct Timer {
-    shared: Arc<Shared>,
-    thread: JoinHandle<bool>,
+    // Replace this placeholder: what the timer's thread and `cancel` share, and the thread.
+    _todo: (),
 }
 
 impl Timer {
@@ -40,26 +30,10 @@ impl Timer {
     where
         F: FnOnce() + Send + 'static,
     {
-        let shared = Arc::new(Shared {
-            state: Mutex::new(State::Waiting),
-            changed: Condvar::new(),
-        });
-        let mine = Arc::clone(&shared);
-        let thread = thread::spawn(move || {
-            let state = mine.state.lock();
-            let (mut state, _) = mine
-                .changed
-                .wait_timeout_while(state, delay, |state| *state == State::Waiting);
-            if *state != State::Waiting {
-                return false;
-            }
-            // Decided under the mutex: from here on, cancel() answers `false`.
-            *state = State::Fired;
-            drop(state);
-            function();
-            true
-        });
-        Timer { shared, thread }
+        todo!(
+            "the thread waits, with a time limit, while nobody cancelled; then it decides \
+             under the mutex (book: events-barriers-timers.md#a-cancellable-timer)"
+        )
     }
 
     /// Stops the timer if its function has not started yet. Returns `true` if the function
@@ -67,19 +41,10 @@ impl Timer {
     /// late: the function has already started (it may still be running: `cancel` does not
     /// wait for it). Never blocks for longer than it takes to lock the timer's state.
     pub fn cancel(&self) -> bool {
-        let mut state = self.shared.state.lock();
-        match *state {
-            State::Waiting => {
-                *state = State::Cancelled;
-                drop(state);
-                // Wake the timer's thread, so it sees the cancel now and ends, instead of
-                // sleeping out the whole delay.
-                self.shared.changed.notify_one();
-                true
-            }
-            State::Cancelled => true,
-            State::Fired => false,
-        }
+        todo!(
+            "and the timer's thread, asleep for the delay: who tells it? \
+             (book: events-barriers-timers.md#cancel-races-the-timer)"
+        )
     }
 
     /// Waits for the timer's thread to end: after the function returned, or at once after a
@@ -89,9 +54,8 @@ impl Timer {
     ///
     /// If the function panicked, `join` panics with the same payload.
     pub fn join(self) -> bool {
-        match self.thread.join() {
-            Ok(ran) => ran,
-            Err(payload) => std::panic::resume_unwind(payload),
-        }
+        todo!(
+            "std::panic::resume_unwind passes a panic on (book: events-barriers-timers.md#a-cancellable-timer)"
+        )
     }
 }

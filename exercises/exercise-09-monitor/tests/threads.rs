@@ -206,8 +206,7 @@ fn condvar_wait_timeout_times_out_when_nobody_notifies() {
         let mutex = Mutex::new(1);
         let condvar = Condvar::new();
         let start = Instant::now();
-        let (mut guard, timed_out) =
-            condvar.wait_timeout(mutex.lock(), Duration::from_millis(50));
+        let (mut guard, timed_out) = condvar.wait_timeout(mutex.lock(), Duration::from_millis(50));
         let waited = start.elapsed();
         *guard += 1;
         assert!(
@@ -228,84 +227,96 @@ fn condvar_wait_timeout_times_out_when_nobody_notifies() {
 
 #[test]
 fn condvar_wait_timeout_reports_no_timeout_when_notified() {
-    deadline::within_secs(10, "Condvar::wait_timeout(20 s) woken by notify_one", || {
-        let shared = Arc::new((Mutex::new(false), Condvar::new()));
-        let theirs = Arc::clone(&shared);
-        let waiter = thread::spawn(move || {
-            let (mutex, condvar) = &*theirs;
-            let mut asleep = mutex.lock();
-            *asleep = true;
-            let (_guard, timed_out) = condvar.wait_timeout(asleep, Duration::from_secs(20));
-            timed_out
-        });
-        let (mutex, condvar) = &*shared;
-        while !*mutex.lock() {
-            thread::sleep(Duration::from_millis(1));
-        }
-        condvar.notify_one();
-        let timed_out = waiter.join().expect("the waiter panicked");
-        assert!(
-            !timed_out,
-            "wait_timeout(20 s) woken by notify_one() at once said it timed out: `true` \
+    deadline::within_secs(
+        10,
+        "Condvar::wait_timeout(20 s) woken by notify_one",
+        || {
+            let shared = Arc::new((Mutex::new(false), Condvar::new()));
+            let theirs = Arc::clone(&shared);
+            let waiter = thread::spawn(move || {
+                let (mutex, condvar) = &*theirs;
+                let mut asleep = mutex.lock();
+                *asleep = true;
+                let (_guard, timed_out) = condvar.wait_timeout(asleep, Duration::from_secs(20));
+                timed_out
+            });
+            let (mutex, condvar) = &*shared;
+            while !*mutex.lock() {
+                thread::sleep(Duration::from_millis(1));
+            }
+            condvar.notify_one();
+            let timed_out = waiter.join().expect("the waiter panicked");
+            assert!(
+                !timed_out,
+                "wait_timeout(20 s) woken by notify_one() at once said it timed out: `true` \
              means the whole timeout passed ({CONDVARS}#building-a-condition-variable)"
-        );
-    });
+            );
+        },
+    );
 }
 
 #[test]
 fn condvar_wait_timeout_while_gives_up_after_the_whole_timeout_despite_spurious_wake_ups() {
-    deadline::within_secs(10, "Condvar::wait_timeout_while(100 ms) with no notify", || {
-        let _spurious = testing::spurious_wakeups();
-        let mutex = Mutex::new(false);
-        let condvar = Condvar::new();
-        let start = Instant::now();
-        let (guard, timed_out) =
-            condvar.wait_timeout_while(mutex.lock(), Duration::from_millis(100), |set| !*set);
-        let waited = start.elapsed();
-        assert!(!*guard);
-        assert!(
-            waited >= Duration::from_millis(100),
-            "wait_timeout_while(100 ms) returned after {waited:?}, with its condition still \
+    deadline::within_secs(
+        10,
+        "Condvar::wait_timeout_while(100 ms) with no notify",
+        || {
+            let _spurious = testing::spurious_wakeups();
+            let mutex = Mutex::new(false);
+            let condvar = Condvar::new();
+            let start = Instant::now();
+            let (guard, timed_out) =
+                condvar.wait_timeout_while(mutex.lock(), Duration::from_millis(100), |set| !*set);
+            let waited = start.elapsed();
+            assert!(!*guard);
+            assert!(
+                waited >= Duration::from_millis(100),
+                "wait_timeout_while(100 ms) returned after {waited:?}, with its condition still \
              true: after a spurious wake-up, check the condition and the clock again and wait \
              for the time that is left ({CONDVARS}#why-the-wait-is-in-a-loop)"
-        );
-        assert!(
-            timed_out,
-            "wait_timeout_while() gave up because the time ran out, with the condition still \
+            );
+            assert!(
+                timed_out,
+                "wait_timeout_while() gave up because the time ran out, with the condition still \
              true, but said `false` ({CONDVARS}#building-a-condition-variable)"
-        );
-    });
+            );
+        },
+    );
 }
 
 #[test]
 fn condvar_wait_timeout_while_returns_when_the_condition_turns_false() {
-    deadline::within_secs(10, "Condvar::wait_timeout_while(20 s) until the flag is set", || {
-        let shared = Arc::new((Mutex::new((false, false)), Condvar::new()));
-        let theirs = Arc::clone(&shared);
-        let waiter = thread::spawn(move || {
-            let (mutex, condvar) = &*theirs;
-            let _spurious = testing::spurious_wakeups();
-            let mut state = mutex.lock();
-            state.1 = true;
-            let (state, timed_out) =
-                condvar.wait_timeout_while(state, Duration::from_secs(20), |state| !state.0);
-            (state.0, timed_out)
-        });
-        let (mutex, condvar) = &*shared;
-        while !mutex.lock().1 {
-            thread::sleep(Duration::from_millis(1));
-        }
-        thread::sleep(Duration::from_millis(20));
-        mutex.lock().0 = true;
-        condvar.notify_all();
-        let (saw, timed_out) = waiter.join().expect("the waiter panicked");
-        assert!(
-            saw && !timed_out,
-            "wait_timeout_while(20 s) returned with the flag {saw} and timed out {timed_out}: \
+    deadline::within_secs(
+        10,
+        "Condvar::wait_timeout_while(20 s) until the flag is set",
+        || {
+            let shared = Arc::new((Mutex::new((false, false)), Condvar::new()));
+            let theirs = Arc::clone(&shared);
+            let waiter = thread::spawn(move || {
+                let (mutex, condvar) = &*theirs;
+                let _spurious = testing::spurious_wakeups();
+                let mut state = mutex.lock();
+                state.1 = true;
+                let (state, timed_out) =
+                    condvar.wait_timeout_while(state, Duration::from_secs(20), |state| !state.0);
+                (state.0, timed_out)
+            });
+            let (mutex, condvar) = &*shared;
+            while !mutex.lock().1 {
+                thread::sleep(Duration::from_millis(1));
+            }
+            thread::sleep(Duration::from_millis(20));
+            mutex.lock().0 = true;
+            condvar.notify_all();
+            let (saw, timed_out) = waiter.join().expect("the waiter panicked");
+            assert!(
+                saw && !timed_out,
+                "wait_timeout_while(20 s) returned with the flag {saw} and timed out {timed_out}: \
              it must return once the condition is false, saying `false` (no timeout), and \
              never earlier ({CONDVARS}#why-the-wait-is-in-a-loop)"
-        );
-    });
+            );
+        },
+    );
 }
 
 #[test]
@@ -345,6 +356,11 @@ fn condvar_wait_timeout_while_with_a_timeout_too_long_for_the_clock_waits_for_no
 
 #[test]
 fn condvar_is_send_and_sync() {
+    deadline::within_secs(5, "notify_one() from another thread", || {
+        let shared = Arc::new((Mutex::new(()), Condvar::new()));
+        let theirs = Arc::clone(&shared);
+        thread::spawn(move || theirs.1.notify_one()).join().unwrap();
+    });
     assert!(
         auto_traits::is_send!(Condvar) && auto_traits::is_sync!(Condvar),
         "Condvar must be Send and Sync: it is shared by the waiters and the notifiers \
@@ -359,15 +375,30 @@ fn condvar_is_send_and_sync() {
 fn event_starts_cleared_and_set_and_clear_change_is_set() {
     deadline::within_secs(5, "Event::set, clear and is_set", || {
         let event = Event::new();
-        assert!(!event.is_set(), "a new Event must be cleared ({CHAPTER}#an-event)");
+        assert!(
+            !event.is_set(),
+            "a new Event must be cleared ({CHAPTER}#an-event)"
+        );
         event.set();
-        assert!(event.is_set(), "is_set() after set() said false ({CHAPTER}#an-event)");
+        assert!(
+            event.is_set(),
+            "is_set() after set() said false ({CHAPTER}#an-event)"
+        );
         event.set();
-        assert!(event.is_set(), "a second set() cleared the event ({CHAPTER}#an-event)");
+        assert!(
+            event.is_set(),
+            "a second set() cleared the event ({CHAPTER}#an-event)"
+        );
         event.clear();
-        assert!(!event.is_set(), "is_set() after clear() said true ({CHAPTER}#an-event)");
+        assert!(
+            !event.is_set(),
+            "is_set() after clear() said true ({CHAPTER}#an-event)"
+        );
         event.clear();
-        assert!(!event.is_set(), "clearing a cleared event set it ({CHAPTER}#an-event)");
+        assert!(
+            !event.is_set(),
+            "clearing a cleared event set it ({CHAPTER}#an-event)"
+        );
     });
 }
 
@@ -381,7 +412,10 @@ fn event_wait_returns_at_once_while_the_event_is_set() {
             event.wait_timeout(Duration::from_secs(20)),
             "wait_timeout() on a set event must return `true` at once ({CHAPTER}#an-event)"
         );
-        assert!(event.is_set(), "wait() must not clear the event ({CHAPTER}#an-event)");
+        assert!(
+            event.is_set(),
+            "wait() must not clear the event ({CHAPTER}#an-event)"
+        );
     });
 }
 
@@ -406,26 +440,30 @@ fn event_wait_blocks_until_set() {
 
 #[test]
 fn event_wait_keeps_waiting_through_spurious_wake_ups() {
-    deadline::within_secs(10, "Event::wait with spurious wake-ups, after set()", || {
-        let event = Arc::new(Event::new());
-        let theirs = Arc::clone(&event);
-        let early = returns_within_patience(move || {
-            let _spurious = testing::spurious_wakeups();
-            theirs.wait();
-        });
-        let Err(returned) = early else {
-            panic!(
-                "Event::wait() returned though nobody had called set(), after a spurious \
+    deadline::within_secs(
+        10,
+        "Event::wait with spurious wake-ups, after set()",
+        || {
+            let event = Arc::new(Event::new());
+            let theirs = Arc::clone(&event);
+            let early = returns_within_patience(move || {
+                let _spurious = testing::spurious_wakeups();
+                theirs.wait();
+            });
+            let Err(returned) = early else {
+                panic!(
+                    "Event::wait() returned though nobody had called set(), after a spurious \
                  wake-up: the condition variable may wake a waiter for nothing, so wait \
                  again while the flag is still clear, in a `while` (or wait_while), not an \
                  `if` ({CONDVARS}#why-the-wait-is-in-a-loop, {CHAPTER}#an-event)"
-            );
-        };
-        event.set();
-        returned
-            .recv()
-            .expect("the waiting thread panicked after set()");
-    });
+                );
+            };
+            event.set();
+            returned
+                .recv()
+                .expect("the waiting thread panicked after set()");
+        },
+    );
 }
 
 #[test]
@@ -513,6 +551,15 @@ fn event_a_waiter_already_waiting_is_released_by_set_even_if_clear_follows_at_on
 
 #[test]
 fn event_is_send_and_sync() {
+    deadline::within_secs(5, "Event::set() from another thread", || {
+        let event = Arc::new(Event::new());
+        let theirs = Arc::clone(&event);
+        thread::spawn(move || theirs.set()).join().unwrap();
+        assert!(
+            event.is_set(),
+            "set() in another thread did not set the event ({CHAPTER}#an-event)"
+        );
+    });
     assert!(
         auto_traits::is_send!(Event) && auto_traits::is_sync!(Event),
         "Event must be Send and Sync: threads share it through an Arc ({CHAPTER}#an-event)"
@@ -554,7 +601,10 @@ fn barrier_releases_nobody_until_the_last_party_arrives() {
             "the last thread to arrive must be the leader, and only it: the last got {}, the \
              others {:?} ({CHAPTER}#a-reusable-barrier)",
             mine.is_leader(),
-            theirs.iter().map(BarrierWaitResult::is_leader).collect::<Vec<_>>()
+            theirs
+                .iter()
+                .map(BarrierWaitResult::is_leader)
+                .collect::<Vec<_>>()
         );
     });
 }
@@ -617,25 +667,29 @@ fn barrier_is_reusable_with_one_leader_per_round_and_no_thread_a_round_ahead() {
         let leaders: Arc<Vec<AtomicUsize>> =
             Arc::new((0..ROUNDS).map(|_| AtomicUsize::new(0)).collect());
         let shared = (barrier, Arc::clone(&arrivals), Arc::clone(&leaders));
-        deadline::workers(THREADS, "3 threads passing one barrier 300 times", move |me| {
-            let (barrier, arrivals, _) = &shared;
-            for round in 0..ROUNDS {
-                arrivals[me].fetch_add(1, Ordering::SeqCst);
-                let result = barrier.wait();
-                for (other, count) in arrivals.iter().enumerate() {
-                    let seen = count.load(Ordering::SeqCst);
-                    assert!(
-                        seen > round,
-                        "thread {me} left round {round} of the barrier before thread {other} \
+        deadline::workers(
+            THREADS,
+            "3 threads passing one barrier 300 times",
+            move |me| {
+                let (barrier, arrivals, _) = &shared;
+                for round in 0..ROUNDS {
+                    arrivals[me].fetch_add(1, Ordering::SeqCst);
+                    let result = barrier.wait();
+                    for (other, count) in arrivals.iter().enumerate() {
+                        let seen = count.load(Ordering::SeqCst);
+                        assert!(
+                            seen > round,
+                            "thread {me} left round {round} of the barrier before thread {other} \
                          had arrived in it (it had arrived {seen} times): a thread got \
                          through a round that was not complete ({CHAPTER}#a-reusable-barrier)"
-                    );
+                        );
+                    }
+                    if result.is_leader() {
+                        shared.2[round].fetch_add(1, Ordering::SeqCst);
+                    }
                 }
-                if result.is_leader() {
-                    shared.2[round].fetch_add(1, Ordering::SeqCst);
-                }
-            }
-        });
+            },
+        );
         for (round, count) in leaders.iter().enumerate() {
             let count = count.load(Ordering::SeqCst);
             assert!(
@@ -650,6 +704,15 @@ fn barrier_is_reusable_with_one_leader_per_round_and_no_thread_a_round_ahead() {
 
 #[test]
 fn barrier_is_send_and_sync() {
+    deadline::within_secs(
+        5,
+        "Barrier::wait() of a barrier of 1 in another thread",
+        || {
+            let barrier = Arc::new(Barrier::new(1));
+            let theirs = Arc::clone(&barrier);
+            thread::spawn(move || theirs.wait()).join().unwrap();
+        },
+    );
     assert!(
         auto_traits::is_send!(Barrier) && auto_traits::is_sync!(Barrier),
         "Barrier must be Send and Sync: threads share it through an Arc \
@@ -783,28 +846,42 @@ fn timer_dropped_without_join_still_fires() {
 
 #[test]
 fn timer_with_a_delay_too_long_for_the_clock_can_still_be_cancelled() {
-    deadline::within_secs(10, "Timer::join after cancel() of a Duration::MAX timer", || {
-        let timer = Timer::start(Duration::MAX, || {});
-        thread::sleep(Duration::from_millis(20));
-        let cancelled = timer.cancel();
-        let outcome = panic::catch_unwind(AssertUnwindSafe(|| timer.join()));
-        match outcome {
-            Ok(ran) => assert!(
-                cancelled && !ran,
-                "a timer of Duration::MAX, cancelled, said cancel {cancelled}, ran {ran} \
+    deadline::within_secs(
+        10,
+        "Timer::join after cancel() of a Duration::MAX timer",
+        || {
+            let timer = Timer::start(Duration::MAX, || {});
+            thread::sleep(Duration::from_millis(20));
+            let cancelled = timer.cancel();
+            let outcome = panic::catch_unwind(AssertUnwindSafe(|| timer.join()));
+            match outcome {
+                Ok(ran) => assert!(
+                    cancelled && !ran,
+                    "a timer of Duration::MAX, cancelled, said cancel {cancelled}, ran {ran} \
                  ({CHAPTER}#a-cancellable-timer)"
-            ),
-            Err(payload) => panic!(
-                "the thread of a timer of Duration::MAX panicked: {}. `Instant::now() + delay` \
+                ),
+                Err(payload) => panic!(
+                    "the thread of a timer of Duration::MAX panicked: {}. `Instant::now() + delay` \
                  overflows for a delay that long ({CONDVARS}#building-a-condition-variable)",
-                panic_text(payload.as_ref())
-            ),
-        }
-    });
+                    panic_text(payload.as_ref())
+                ),
+            }
+        },
+    );
 }
 
 #[test]
 fn timer_is_send_and_sync() {
+    deadline::within_secs(5, "Timer::cancel() and join() in another thread", || {
+        let timer = Timer::start(Duration::from_secs(3600), || {});
+        let cancelled = thread::spawn(move || (timer.cancel(), timer.join()))
+            .join()
+            .unwrap();
+        assert!(
+            cancelled == (true, false),
+            "cancel() and join() of a timer moved to another thread said {cancelled:?} ({CHAPTER}#a-cancellable-timer)"
+        );
+    });
     assert!(
         auto_traits::is_send!(Timer) && auto_traits::is_sync!(Timer),
         "Timer must be Send and Sync, so one thread can start it and another cancel it \
@@ -817,14 +894,26 @@ fn timer_is_send_and_sync() {
 
 /// What the primitives of this exercise must not be built on.
 const FORBIDDEN: &[(&str, &str)] = &[
-    ("sync::Mutex", "the provided crate's own Mutex (super::mutex::Mutex)"),
+    (
+        "sync::Mutex",
+        "the provided crate's own Mutex (super::mutex::Mutex)",
+    ),
     ("sync::Condvar", "your own Condvar"),
     ("MutexGuard, Condvar", "your own Condvar"),
     ("Condvar, Mutex", "your own Condvar and the provided Mutex"),
     ("parking_lot", "crate::sync::atomic_wait"),
-    ("spin_loop", "crate::sync::atomic_wait: a waiter sleeps, it does not spin"),
-    ("yield_now", "crate::sync::atomic_wait: a waiter sleeps, it does not spin"),
-    ("sleep(", "crate::sync::atomic_wait::wait_timeout: a waiter is woken, it does not poll"),
+    (
+        "spin_loop",
+        "crate::sync::atomic_wait: a waiter sleeps, it does not spin",
+    ),
+    (
+        "yield_now",
+        "crate::sync::atomic_wait: a waiter sleeps, it does not spin",
+    ),
+    (
+        "sleep(",
+        "crate::sync::atomic_wait::wait_timeout: a waiter is woken, it does not poll",
+    ),
     ("park", "crate::sync::atomic_wait"),
 ];
 

@@ -230,7 +230,10 @@ fn loom_event_wait_timeout_returns_true_once_set() {
         let waiter = thread::spawn(move || theirs.wait_timeout(Duration::from_secs(3600)));
         event.set();
         let set = waiter.join().unwrap();
-        assert!(set, "wait_timeout() returned `false` after set() ({CHAPTER}#an-event)");
+        assert!(
+            set,
+            "wait_timeout() returned `false` after set() ({CHAPTER}#an-event)"
+        );
     });
 }
 
@@ -363,27 +366,25 @@ fn loom_timer_cancel_wakes_the_waiting_timer_thread() {
 #[test]
 fn loom_timer_does_not_fire_early_after_a_spurious_wake_up() {
     let _spurious = sync_shim::testing::spurious_wakeups();
-    Model::new(
-        "with spurious wake-ups, a timer of one hour never fires before cancel() stops it",
-    )
-    .explain(&EXPLAIN)
-    .check(|| {
-        let ran = Arc::new(AtomicBool::new(false));
-        let theirs = Arc::clone(&ran);
-        let timer = Timer::start(Duration::from_secs(3600), move || {
-            theirs.store(true, Ordering::SeqCst);
-        });
-        let cancelled = timer.cancel();
-        timer.join();
-        let ran = ran.load(Ordering::SeqCst);
-        assert!(
-            cancelled && !ran,
-            "a timer of one hour ran its function (cancel said {cancelled}): its thread woke \
+    Model::new("with spurious wake-ups, a timer of one hour never fires before cancel() stops it")
+        .explain(&EXPLAIN)
+        .check(|| {
+            let ran = Arc::new(AtomicBool::new(false));
+            let theirs = Arc::clone(&ran);
+            let timer = Timer::start(Duration::from_secs(3600), move || {
+                theirs.store(true, Ordering::SeqCst);
+            });
+            let cancelled = timer.cancel();
+            timer.join();
+            let ran = ran.load(Ordering::SeqCst);
+            assert!(
+                cancelled && !ran,
+                "a timer of one hour ran its function (cancel said {cancelled}): its thread woke \
              spuriously and fired. Wait again while the delay has not passed and nobody \
              cancelled, in a `while` (or wait_timeout_while) \
              ({CONDVARS}#why-the-wait-is-in-a-loop, {CHAPTER}#a-cancellable-timer)"
-        );
-    });
+            );
+        });
 }
 
 #[test]

@@ -73,7 +73,9 @@ impl Barrier {
         } else {
             // Wait for the round number to move on, not for a count: by the time this
             // thread runs again, the next round may already have arrivals.
-            let _round = self.all_here.wait_while(round, |round| round.number == mine);
+            let _round = self
+                .all_here
+                .wait_while(round, |round| round.number == mine);
             BarrierWaitResult { leader: false }
         }
     }

@@ -67,7 +67,11 @@ impl Condvar {
 
     /// Waits while `condition` returns `true` for the value under the mutex, and returns the
     /// guard once it returns `false` (at once if it already does).
-    pub fn wait_while<'a, T, F>(&self, mut guard: MutexGuard<'a, T>, mut condition: F) -> MutexGuard<'a, T>
+    pub fn wait_while<'a, T, F>(
+        &self,
+        mut guard: MutexGuard<'a, T>,
+        mut condition: F,
+    ) -> MutexGuard<'a, T>
     where
         F: FnMut(&mut T) -> bool,
     {

@@ -31,7 +31,10 @@ impl Event {
     /// A cleared event.
     pub fn new() -> Self {
         Event {
-            flag: Mutex::new(Flag { set: false, sets: 0 }),
+            flag: Mutex::new(Flag {
+                set: false,
+                sets: 0,
+            }),
             changed: Condvar::new(),
         }
     }
