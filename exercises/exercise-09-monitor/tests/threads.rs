@@ -647,6 +647,9 @@ fn barrier_of_one_party_never_blocks_and_always_leads() {
 
 #[test]
 fn barrier_new_panics_with_zero_parties() {
+    deadline::within_secs(5, "Barrier::wait with one party", || {
+        Barrier::new(1).wait();
+    });
     let outcome = panic::catch_unwind(|| Barrier::new(0));
     assert!(
         outcome.is_err(),
