@@ -837,9 +837,12 @@ fn timer_a_panic_in_the_function_reaches_join() {
 fn timer_dropped_without_join_still_fires() {
     deadline::within_secs(10, "the function of a dropped timer of 20 ms", || {
         let (sent, fired) = mpsc::channel();
-        drop(Timer::start(Duration::from_millis(20), move || {
-            sent.send(()).unwrap();
-        }));
+        {
+            // Dropped at the end of this block, without join: the timer must go on.
+            let _timer = Timer::start(Duration::from_millis(20), move || {
+                sent.send(()).unwrap();
+            });
+        }
         fired.recv().expect(
             "a timer dropped without join() never ran its function: dropping the Timer must \
              leave its thread running",
