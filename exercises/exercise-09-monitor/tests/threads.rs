@@ -524,27 +524,65 @@ fn event_set_wakes_every_waiter() {
 }
 
 #[test]
-fn event_a_waiter_already_waiting_is_released_by_set_even_if_clear_follows_at_once() {
-    deadline::within_secs(20, "Event::wait_timeout after set() then clear()", || {
-        // A waiter that was not asleep yet when set() and clear() came may rightly miss
-        // them, so the test tries three times; a waiter that was asleep must return `true`.
-        for _attempt in 0..3 {
+fn event_waiting_counts_the_threads_inside_wait() {
+    deadline::within_secs(
+        10,
+        "Event::waiting() to reach 2 while two threads wait",
+        || {
             let event = Arc::new(Event::new());
-            let theirs = Arc::clone(&event);
-            let waiter = thread::spawn(move || theirs.wait_timeout(Duration::from_secs(1)));
-            thread::sleep(Duration::from_millis(100));
-            event.set();
-            event.clear();
-            if waiter.join().expect("the waiter panicked") {
-                return;
+            assert_eq!(
+                event.waiting(),
+                0,
+                "a new Event says threads are waiting ({CHAPTER}#an-event)"
+            );
+            let waiters: Vec<_> = (0..2)
+                .map(|i| {
+                    let event = Arc::clone(&event);
+                    thread::spawn(move || {
+                        if i == 0 {
+                            event.wait();
+                        } else {
+                            event.wait_timeout(Duration::from_secs(20));
+                        }
+                    })
+                })
+                .collect();
+            while event.waiting() < 2 {
+                thread::sleep(Duration::from_millis(1));
             }
+            event.set();
+            for waiter in waiters {
+                waiter.join().expect("a waiter panicked");
+            }
+            assert_eq!(
+                event.waiting(),
+                0,
+                "waiting() must drop back to 0 once the waiters have returned \
+                 ({CHAPTER}#an-event)"
+            );
+        },
+    );
+}
+
+#[test]
+fn event_a_waiter_already_waiting_is_released_by_set_even_if_clear_follows_at_once() {
+    deadline::within_secs(10, "Event::wait_timeout after set() then clear()", || {
+        let event = Arc::new(Event::new());
+        let theirs = Arc::clone(&event);
+        let waiter = thread::spawn(move || theirs.wait_timeout(Duration::from_secs(2)));
+        while event.waiting() == 0 {
+            thread::sleep(Duration::from_millis(1));
         }
-        panic!(
-            "a thread waiting in Event::wait_timeout(1 s) was not released by set() when \
-             clear() followed at once, in three tries: as in Python, a set() releases every \
-             thread waiting at that moment. Waiting while the flag is clear is not enough: by \
-             the time the woken thread has the mutex again, clear() may have run. Count the \
-             set() calls and stop waiting when the count moves ({CHAPTER}#an-event)"
+        event.set();
+        event.clear();
+        let released = waiter.join().expect("the waiter panicked");
+        assert!(
+            released,
+            "a thread waiting in Event::wait_timeout(2 s) was not released by set() when \
+             clear() followed at once: as in Python, a set() releases every thread waiting \
+             at that moment. Waiting while the flag is clear is not enough: by the time the \
+             woken thread has the mutex again, clear() may have run. Count the set() calls \
+             and stop waiting when the count moves ({CHAPTER}#an-event)"
         );
     });
 }

@@ -238,6 +238,32 @@ fn loom_event_wait_timeout_returns_true_once_set() {
     });
 }
 
+#[test]
+fn loom_event_a_waiter_already_waiting_is_released_by_set_even_if_clear_follows() {
+    Model::new(
+        "a thread waits in Event::wait_timeout(one hour); once waiting() counts it, the main \
+         thread calls set() and at once clear(); the waiter returns `true`",
+    )
+    .explain(&EXPLAIN)
+    .check(|| {
+        let event = Arc::new(Event::new());
+        let theirs = Arc::clone(&event);
+        let waiter = thread::spawn(move || theirs.wait_timeout(Duration::from_secs(3600)));
+        while event.waiting() == 0 {
+            thread::yield_now();
+        }
+        event.set();
+        event.clear();
+        let released = waiter.join().unwrap();
+        assert!(
+            released,
+            "a waiter released by set() returned `false` because clear() came before it \
+             looked: return whether a set() came since the wait began, not only the flag \
+             ({CHAPTER}#an-event)"
+        );
+    });
+}
+
 // ---------------------------------------------------------------------------------------
 // Barrier
 

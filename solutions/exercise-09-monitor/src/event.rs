@@ -13,6 +13,8 @@ struct Flag {
     // How many times `set` turned the flag on: a waiter that sees it change was set free,
     // even if `clear` came before it got the mutex back. Wraps around.
     sets: u32,
+    // Threads inside wait() or wait_timeout().
+    waiting: usize,
 }
 
 /// A flag that threads can wait for, like Python's `threading.Event`.
@@ -34,6 +36,7 @@ impl Event {
             flag: Mutex::new(Flag {
                 set: false,
                 sets: 0,
+                waiting: 0,
             }),
             changed: Condvar::new(),
         }
@@ -63,22 +66,34 @@ impl Event {
 
     /// Blocks until the flag is set; returns at once if it already is.
     pub fn wait(&self) {
-        let flag = self.flag.lock();
+        let mut flag = self.flag.lock();
         let start = flag.sets;
-        let _flag = self
+        flag.waiting += 1;
+        let mut flag = self
             .changed
             .wait_while(flag, |flag| !flag.set && flag.sets == start);
+        flag.waiting -= 1;
     }
 
     /// Like [`wait`](Event::wait), for at most `timeout`. Returns `true` if the event was
     /// set (before the call or while it waited), `false` if the time ran out first.
     pub fn wait_timeout(&self, timeout: Duration) -> bool {
-        let flag = self.flag.lock();
+        let mut flag = self.flag.lock();
         let start = flag.sets;
-        let (flag, _) = self
+        flag.waiting += 1;
+        let (mut flag, _) = self
             .changed
             .wait_timeout_while(flag, timeout, |flag| !flag.set && flag.sets == start);
+        flag.waiting -= 1;
         flag.set || flag.sets != start
+    }
+
+    /// How many threads are in [`wait`](Event::wait) or [`wait_timeout`](Event::wait_timeout)
+    /// right now, blocked or about to block (a snapshot, as Python's `Barrier.n_waiting`: it
+    /// may change as soon as it is read). A thread counts from the moment its wait has
+    /// looked at the event until it returns; a `set()` after it counted releases it.
+    pub fn waiting(&self) -> usize {
+        self.flag.lock().waiting
     }
 }
 

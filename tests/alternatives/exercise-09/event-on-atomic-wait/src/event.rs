@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::sync::atomic::{AtomicU32, Ordering};
+use crate::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use crate::sync::atomic_wait;
 
 const SET: u32 = 1;
@@ -23,6 +23,8 @@ const ONE_SET: u32 = 2;
 pub struct Event {
     // Bit 0: set. Bits 1..: how many times set() turned it on (wraps around).
     state: AtomicU32,
+    // Threads inside wait() or wait_timeout(), counted after they read `state`.
+    waiting: AtomicUsize,
 }
 
 impl Event {
@@ -30,6 +32,7 @@ impl Event {
     pub fn new() -> Self {
         Event {
             state: AtomicU32::new(0),
+            waiting: AtomicUsize::new(0),
         }
     }
 
@@ -70,12 +73,30 @@ impl Event {
         self.wait_until(Instant::now().checked_add(timeout))
     }
 
+    /// How many threads are in [`wait`](Event::wait) or [`wait_timeout`](Event::wait_timeout)
+    /// right now, blocked or about to block (a snapshot, as Python's `Barrier.n_waiting`: it
+    /// may change as soon as it is read). A thread counts from the moment its wait has
+    /// looked at the event until it returns; a `set()` after it counted releases it.
+    pub fn waiting(&self) -> usize {
+        self.waiting.load(Ordering::Acquire)
+    }
+
     fn wait_until(&self, deadline: Option<Instant>) -> bool {
         // Acquire: pairs with set()'s Release.
         let start = self.state.load(Ordering::Acquire);
         if start & SET != 0 {
             return true;
         }
+        // Counted only after `start` was read, Release: a thread that sees this count
+        // (Acquire) and then sets the event sets it after that read, so it changes what
+        // this thread compares with.
+        self.waiting.fetch_add(1, Ordering::Release);
+        let released = self.sleep_from(start, deadline);
+        self.waiting.fetch_sub(1, Ordering::Relaxed);
+        released
+    }
+
+    fn sleep_from(&self, start: u32, deadline: Option<Instant>) -> bool {
         let mut now = start;
         loop {
             // Set now, or set (and maybe cleared) since this wait began.
