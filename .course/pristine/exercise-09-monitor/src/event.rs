@@ -56,6 +56,14 @@ impl Event {
     pub fn wait_timeout(&self, timeout: Duration) -> bool {
         todo!("as wait, with a time limit (book: events-barriers-timers.md#an-event)")
     }
+
+    /// How many threads are in [`wait`](Event::wait) or [`wait_timeout`](Event::wait_timeout)
+    /// right now, blocked or about to block (a snapshot, as Python's `Barrier.n_waiting`: it
+    /// may change as soon as it is read). A thread counts from the moment its wait has
+    /// looked at the event until it returns; a `set()` after it counted releases it.
+    pub fn waiting(&self) -> usize {
+        todo!("a count kept with the flag (book: events-barriers-timers.md#an-event)")
+    }
 }
 
 impl Default for Event {
