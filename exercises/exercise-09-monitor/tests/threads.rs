@@ -357,7 +357,7 @@ fn condvar_wait_timeout_while_with_a_timeout_too_long_for_the_clock_waits_for_no
 #[test]
 fn condvar_is_send_and_sync() {
     deadline::within_secs(5, "notify_one() from another thread", || {
-        let shared = Arc::new((Mutex::new(()), Condvar::new()));
+        let shared = Arc::new((Mutex::new(()), Condvar::default()));
         let theirs = Arc::clone(&shared);
         thread::spawn(move || theirs.1.notify_one()).join().unwrap();
     });
@@ -398,6 +398,10 @@ fn event_starts_cleared_and_set_and_clear_change_is_set() {
         assert!(
             !event.is_set(),
             "clearing a cleared event set it ({CHAPTER}#an-event)"
+        );
+        assert!(
+            !Event::default().is_set(),
+            "Event::default() must be cleared, as Event::new() ({CHAPTER}#an-event)"
         );
     });
 }
