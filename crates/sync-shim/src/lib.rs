@@ -618,8 +618,9 @@ pub mod loom_sync {
         /// thread will end.
         pub fn spawn<F, T>(f: F) -> JoinHandle<T>
         where
-            F: FnOnce() -> T + Send + 'static,
-            T: Send + 'static,
+            // loom's own bounds: its threads share one OS thread, so it asks for no `Send`.
+            F: FnOnce() -> T + 'static,
+            T: 'static,
         {
             super::atomic_wait::thread_spawned();
             JoinHandle(loom::thread::spawn(move || {
