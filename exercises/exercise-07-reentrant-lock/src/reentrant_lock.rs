@@ -1,28 +1,33 @@
-// A reentrant lock: a futex-style lock word that other threads sleep on, the number of the
-// thread that owns it, and how many times that thread holds it.
+// Exercise 07 · Reentrant lock. Book: book/src/part-3/reentrant-locks.md
+//
+// Fill in each `todo!()`, in this order: `RLock` (Python's `threading.RLock`), then
+// `ReentrantLock<T>` and its guard on top of it. Useful imports, all through the std/loom
+// switch:
+//     use crate::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+//     use crate::sync::atomic_wait;   // wait(&word, value), wake_one(&word)
+//     use crate::sync::cell::UnsafeCell;
+//     use crate::sync::thread;        // thread::current_number(): this thread's number
+//     use std::marker::PhantomData;   // for the guard's marker
+//
+// What the lock needs to know (book: reentrant-locks.md#owner-and-count):
+// - whether it is held, in an `AtomicU32` "lock word" that waiting threads can sleep on
+//   (atomic_wait::wait sleeps while the word holds a given value; book:
+//   reentrant-locks.md#waiting-without-spinning). No spinning, no Mutex, no Condvar;
+// - which thread owns it: `thread::current_number()` of the owner, in an `AtomicU64`
+//   (0 = nobody; a thread's number is never 0);
+// - how many times the owner holds it. Only the owner touches the count, so it can be a
+//   plain number in an `UnsafeCell` (reached with `with`/`with_mut`, as in exercise 04),
+//   with a `// SAFETY:` line that says why no other thread touches it.
+// Each ordering you choose needs a comment that says why it is enough.
 
 use std::fmt;
-use std::marker::PhantomData;
 use std::ops::Deref;
-
-use crate::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-use crate::sync::atomic_wait;
-use crate::sync::cell::UnsafeCell;
-use crate::sync::thread;
-
-/// The lock word: nobody holds the lock.
-const FREE: u32 = 0;
-/// Held, and nobody sleeps on the word: releasing needs no wake.
-const HELD: u32 = 1;
-/// Held, and some thread may sleep on the word: releasing must wake one.
-const CONTENDED: u32 = 2;
-/// `owner` when no thread owns the lock (`current_number()` is never 0).
-const NOBODY: u64 = 0;
 
 /// What went wrong in [`RLock::acquire`], [`RLock::try_acquire`] or [`RLock::release`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LockError {
-    /// `release()` by a thread that does not hold the lock.
+    /// `release()` by a thread that does not hold the lock (another thread holds it, or
+    /// nobody does).
     NotHeld,
     /// `acquire()` or `try_acquire()` by the owner, who already holds the lock `max_depth`
     /// times.
@@ -33,37 +38,36 @@ pub enum LockError {
 }
 
 impl fmt::Display for LockError {
+    /// Says what went wrong, in words: for `NotHeld`, that the thread tried to release a
+    /// lock it does not hold (Python says "cannot release un-acquired lock"); for
+    /// `TooDeep`, that the thread already holds the lock the most times allowed, and how
+    /// many that is.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            LockError::NotHeld => write!(
-                f,
-                "cannot release a reentrant lock that this thread does not hold"
-            ),
-            LockError::TooDeep { max_depth } => write!(
-                f,
-                "cannot acquire the reentrant lock again: this thread already holds it \
-                 {max_depth} times, the most allowed"
-            ),
-        }
+        todo!(
+            "write! a sentence for each variant (book: reentrant-locks.md#only-the-owner-releases)"
+        )
     }
 }
 
 impl std::error::Error for LockError {}
 
-/// A lock that the thread holding it may acquire again, as Python's `threading.RLock`.
+/// A lock that the thread holding it may acquire again: Python's `threading.RLock`.
+///
+/// It has an owner (the thread that holds it, or nobody) and a count (how many times the
+/// owner holds it). The owner's `acquire()` only adds 1 to the count; every other thread's
+/// `acquire()` sleeps until the count is back to 0, and never spins. `release()` takes 1
+/// off, and only the owner may call it: for any other thread it returns
+/// `Err(LockError::NotHeld)` and changes nothing.
+///
+/// There is no guard: a thread that ends (returns or panics) while it holds the lock leaves
+/// it held for ever. [`ReentrantLock`] adds guards.
+///
+/// `RLock` is `Send` and `Sync`.
 pub struct RLock {
-    state: AtomicU32,
-    owner: AtomicU64,
-    // Only the owner reads or writes it, between taking the lock word and freeing it.
-    count: UnsafeCell<u32>,
-    max_depth: u32,
+    // Replace this placeholder with the lock word, the owner and the count (see the top of
+    // this file), and the most times one thread may hold the lock.
+    _todo: (),
 }
-
-// SAFETY: `count` is the only field that is not Sync. Only the thread whose number is in
-// `owner` touches it, and ownership passes from thread to thread through the lock word
-// (Release when freed, Acquire when taken), so two threads never touch it without a
-// happens-before edge between them.
-unsafe impl Sync for RLock {}
 
 impl Default for RLock {
     fn default() -> Self {
@@ -78,123 +82,64 @@ impl RLock {
     }
 
     /// A new, free lock that one thread may hold at most `max_depth` times at once.
+    ///
+    /// # Panics
+    /// If `max_depth` is 0: nobody could ever acquire such a lock.
     pub fn with_max_depth(max_depth: u32) -> Self {
-        assert!(
-            max_depth > 0,
-            "RLock::with_max_depth(0): a lock that may be held 0 times could never be acquired"
-        );
-        Self {
-            state: AtomicU32::new(FREE),
-            owner: AtomicU64::new(NOBODY),
-            count: UnsafeCell::new(0),
-            max_depth,
-        }
+        todo!(
+            "a free lock: no owner, a count of 0 (book: reentrant-locks.md#the-count-has-a-limit)"
+        )
     }
 
-    /// Blocks until this thread holds the lock; the owner gets it again at once.
+    /// Blocks until the calling thread holds the lock, and returns `Ok(())`.
+    ///
+    /// - The owner gets it again at once: the count goes up by 1. If the count is already
+    ///   `max_depth`, it returns `Err(LockError::TooDeep { max_depth })` and the count stays
+    ///   as it was.
+    /// - Any other thread sleeps (in `atomic_wait::wait`, never spinning) until the lock is
+    ///   free, then becomes the owner with a count of 1. A thread that gets the lock sees
+    ///   every write made by previous owners while they held it.
+    /// - With nobody else around, `acquire()` and the matching `release()` make no wake call
+    ///   (no system call).
     pub fn acquire(&self) -> Result<(), LockError> {
-        if let Some(reentered) = self.reenter() {
-            return reentered;
-        }
-        // Acquire: the previous owner's writes (the count included) are visible once the
-        // word is ours. Relaxed on failure: we read nothing through a failed exchange.
-        if self
-            .state
-            .compare_exchange(FREE, HELD, Ordering::Acquire, Ordering::Relaxed)
-            .is_err()
-        {
-            // Mark the word CONTENDED before sleeping, so that the holder's release wakes
-            // us. A swap that reads FREE has taken the lock (as CONTENDED, since others may
-            // sleep too: the next release then wakes one of them).
-            while self.state.swap(CONTENDED, Ordering::Acquire) != FREE {
-                atomic_wait::wait(&self.state, CONTENDED);
-            }
-        }
-        self.take_ownership();
-        Ok(())
+        todo!(
+            "am I the owner already? Then only the count changes. Otherwise take the lock word, \
+             sleeping on it while it is held, then record yourself as the owner \
+             (book: reentrant-locks.md#owner-and-count, reentrant-locks.md#waiting-without-spinning)"
+        )
     }
 
-    /// Acquires the lock if this thread can without waiting: `Ok(true)` if it now holds it
-    /// (again), `Ok(false)` if another thread holds it.
+    /// Like [`acquire`](Self::acquire), but never waits: `Ok(true)` if the calling thread
+    /// now holds the lock (again), `Ok(false)` at once if another thread holds it, and
+    /// `Err(LockError::TooDeep { .. })` for an owner already at `max_depth`.
     pub fn try_acquire(&self) -> Result<bool, LockError> {
-        if let Some(reentered) = self.reenter() {
-            return reentered.map(|()| true);
-        }
-        // Acquire, as in `acquire`.
-        if self
-            .state
-            .compare_exchange(FREE, HELD, Ordering::Acquire, Ordering::Relaxed)
-            .is_err()
-        {
-            return Ok(false);
-        }
-        self.take_ownership();
-        Ok(true)
+        todo!("as acquire(), with one attempt at the lock word instead of a wait")
     }
 
-    /// Releases one hold; the last one frees the lock and wakes a waiting thread.
+    /// Releases one hold of the calling thread.
+    ///
+    /// - The owner's count goes down by 1. When it reaches 0 the lock is free: nobody owns
+    ///   it, and one thread sleeping in `acquire()`, if any, is woken.
+    /// - For a thread that does not hold the lock (another thread owns it, or nobody does)
+    ///   it returns `Err(LockError::NotHeld)`, and the owner and the count stay as they were.
     pub fn release(&self) -> Result<(), LockError> {
-        if !self.held_by_this_thread() {
-            return Err(LockError::NotHeld);
-        }
-        // SAFETY: this thread owns the lock, and only the owner touches the count.
-        let left = self.count.with_mut(|count| unsafe {
-            *count -= 1;
-            *count
-        });
-        if left == 0 {
-            // Clear the owner before the word is freed: once it is, the next owner may
-            // store its own number, which must not be overwritten by our 0.
-            // Relaxed: only the releasing thread ever compares with its own number.
-            self.owner.store(NOBODY, Ordering::Relaxed);
-            // Release: every write made while we held the lock (the count included)
-            // happens before the next owner's Acquire of the word.
-            if self.state.swap(FREE, Ordering::Release) == CONTENDED {
-                atomic_wait::wake_one(&self.state);
-            }
-        }
-        Ok(())
-    }
-
-    /// Whether the calling thread owns the lock.
-    fn held_by_this_thread(&self) -> bool {
-        // Relaxed is enough. No other thread ever stores this thread's number, so reading
-        // it means this thread stored it and has not yet stored anything after it; and once
-        // it has cleared `owner`, coherence forbids it to read its own older store again.
-        self.owner.load(Ordering::Relaxed) == thread::current_number()
-    }
-
-    /// For the owner: one more hold (or `TooDeep`, changing nothing). `None` for others.
-    fn reenter(&self) -> Option<Result<(), LockError>> {
-        if !self.held_by_this_thread() {
-            return None;
-        }
-        // SAFETY: this thread owns the lock, and only the owner touches the count.
-        Some(self.count.with_mut(|count| unsafe {
-            if *count == self.max_depth {
-                Err(LockError::TooDeep {
-                    max_depth: self.max_depth,
-                })
-            } else {
-                *count += 1;
-                Ok(())
-            }
-        }))
-    }
-
-    /// Called with the lock word just taken: this thread now owns the lock, once.
-    fn take_ownership(&self) {
-        // Relaxed: see `held_by_this_thread`.
-        self.owner
-            .store(thread::current_number(), Ordering::Relaxed);
-        // SAFETY: this thread has just taken the word, so it is the owner, and the previous
-        // owner's last access to the count happens before its Release of the word.
-        self.count.with_mut(|count| unsafe { *count = 1 });
+        todo!(
+            "refuse unless the calling thread is the owner; the last release clears the owner, \
+             frees the word and wakes a sleeper if one may be asleep. In which order? \
+             (book: reentrant-locks.md#only-the-owner-releases)"
+        )
     }
 }
 
 /// A value behind a reentrant lock: [`lock`](Self::lock) returns a guard, and the thread
-/// holding one may lock again.
+/// that holds a guard may lock again and get a second one.
+///
+/// A guard gives `&T` only, never `&mut T`: two guards of one thread reach the same value,
+/// and two `&mut T` to one value are never allowed. To change the value, put it in a `Cell`
+/// or a `RefCell` (book: reentrant-locks.md#guards-and-shared-references).
+///
+/// `ReentrantLock<T>` is `Sync` when `T: Send` (one thread at a time reaches the value), and
+/// `Send` when `T: Send`.
 pub struct ReentrantLock<T> {
     raw: RLock,
     value: T,
@@ -205,73 +150,74 @@ pub struct ReentrantLock<T> {
 unsafe impl<T: Send> Sync for ReentrantLock<T> {}
 
 impl<T> ReentrantLock<T> {
-    /// A new, free lock around `value`.
+    /// A new, free lock around `value` that one thread may hold up to `u32::MAX` times.
     pub fn new(value: T) -> Self {
         Self::with_max_depth(value, u32::MAX)
     }
 
     /// A new, free lock around `value` that one thread may hold at most `max_depth` times.
+    ///
+    /// # Panics
+    /// If `max_depth` is 0.
     pub fn with_max_depth(value: T, max_depth: u32) -> Self {
-        Self {
-            raw: RLock::with_max_depth(max_depth),
-            value,
-        }
+        todo!("an RLock of that depth, and the value")
     }
 
-    /// Blocks until this thread holds the lock (at once if it already does).
+    /// Blocks until the calling thread holds the lock (at once if it already does), and
+    /// returns a guard; dropping the guard releases that one hold.
+    ///
+    /// # Panics
+    /// If the calling thread already holds the lock `max_depth` times, with the message of
+    /// `LockError::TooDeep`; the holds it has are kept.
     pub fn lock(&self) -> ReentrantGuard<'_, T> {
-        if let Err(error) = self.raw.acquire() {
-            panic!("{error}");
-        }
-        ReentrantGuard {
-            lock: self,
-            _not_send: PhantomData,
-        }
+        todo!(
+            "acquire the RLock, then build the guard (book: reentrant-locks.md#the-guard-stays-on-its-thread)"
+        )
     }
 
-    /// A guard if this thread can hold the lock without waiting, `None` otherwise.
+    /// A guard if the calling thread can hold the lock without waiting, `None` if another
+    /// thread holds it.
+    ///
+    /// # Panics
+    /// As [`lock`](Self::lock), at `max_depth`.
     pub fn try_lock(&self) -> Option<ReentrantGuard<'_, T>> {
-        match self.raw.try_acquire() {
-            Ok(true) => Some(ReentrantGuard {
-                lock: self,
-                _not_send: PhantomData,
-            }),
-            Ok(false) => None,
-            Err(error) => panic!("{error}"),
-        }
+        todo!("try_acquire the RLock")
     }
 
     /// Consumes the lock and returns the value.
     pub fn into_inner(self) -> T {
-        self.value
+        todo!("no guard can exist any more")
     }
 }
 
-/// Proof that this thread holds a [`ReentrantLock`]; dropping it releases one hold.
+/// Proof that the calling thread holds a [`ReentrantLock`]; dropping it releases one hold.
+/// A thread that panics while holding guards releases every hold as they are dropped.
+///
+/// The guard must NOT be `Send`: dropped on another thread, its release would come from a
+/// thread that does not own the lock. Add a field that is not `Send` (a
+/// `PhantomData<*const ()>` costs nothing), and then give `Sync` back for `T: Sync` with an
+/// `unsafe impl` and a `// SAFETY:` line: a shared guard hands out only `&T`
+/// (book: reentrant-locks.md#the-guard-stays-on-its-thread).
 pub struct ReentrantGuard<'a, T> {
     lock: &'a ReentrantLock<T>,
-    // A raw pointer is neither Send nor Sync: the guard must be dropped by the thread that
-    // locked, the only one the lock will let release.
-    _not_send: PhantomData<*const ()>,
+    // Add the marker described above here.
 }
-
-// SAFETY: a shared `&ReentrantGuard` hands out only `&T`, so it may cross threads when `&T`
-// may, that is when `T: Sync`.
-unsafe impl<T: Sync> Sync for ReentrantGuard<'_, T> {}
 
 impl<T> Deref for ReentrantGuard<'_, T> {
     type Target = T;
 
+    /// The value inside the lock, shared: never `&mut T`.
     fn deref(&self) -> &T {
-        &self.lock.value
+        todo!("a shared reference to the value inside self.lock")
     }
 }
 
 impl<T> Drop for ReentrantGuard<'_, T> {
+    /// Releases one hold of the lock.
     fn drop(&mut self) {
-        // The guard never left the thread that locked, which therefore still holds the
-        // lock: the release cannot be refused.
-        let released = self.lock.raw.release();
-        debug_assert!(released.is_ok(), "a guard's release was refused: {released:?}");
+        todo!(
+            "release the RLock: this thread holds it, since the guard never left it \
+             (book: reentrant-locks.md#the-guard-stays-on-its-thread)"
+        )
     }
 }

@@ -261,8 +261,7 @@ fn rlock_release_by_another_thread_is_refused_and_changes_nothing() {
         let lock = RLock::new();
         lock.acquire().unwrap();
         lock.acquire().unwrap();
-        let (released, got_in) =
-            on_another_scoped_thread(|| (lock.release(), lock.try_acquire()));
+        let (released, got_in) = on_another_scoped_thread(|| (lock.release(), lock.try_acquire()));
         expect_not_held(
             released,
             "another thread called release() on a lock this thread holds",
@@ -422,7 +421,11 @@ fn rlock_try_acquire_never_waits_and_lets_the_owner_in() {
     done.send(()).unwrap();
     holder.join().unwrap();
     deadline::within_secs(5, "try_acquire() by the owner", move || {
-        assert_eq!(lock.try_acquire(), Ok(true), "try_acquire() of a free lock failed");
+        assert_eq!(
+            lock.try_acquire(),
+            Ok(true),
+            "try_acquire() of a free lock failed"
+        );
         let again = lock.try_acquire();
         assert_eq!(
             again,

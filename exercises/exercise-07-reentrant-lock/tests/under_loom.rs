@@ -10,8 +10,14 @@ sync_shim::include_under_loom!(reentrant_lock);
 
 use loom_harness::{Explain, Model};
 use reentrant_lock::{LockError, RLock, ReentrantLock};
+// std's Arc, not loom's: when loom finds a deadlock in a spawned thread, that thread's
+// stack is unwound, and the drop of a loom Arc there would abort the whole test binary
+// without a message. For the same reason no spawned thread below holds a guard while it
+// may wait (a guard's drop releases through loom's atomics).
+use std::sync::Arc;
+use sync::atomic::{AtomicUsize, Ordering};
 use sync::cell::UnsafeCell;
-use sync::{Arc, thread};
+use sync::thread;
 
 const CHAPTER: &str = "book/src/part-3/reentrant-locks.md";
 
@@ -78,22 +84,26 @@ impl Guarded {
     }
 }
 
+/// Lets the main thread go on only once `count` threads have said they are about to call
+/// acquire(), so that the models look at waiters that really wait (the main thread yields
+/// meanwhile, which loom requires of a loop that waits for another thread).
+fn until_calling(calling: &AtomicUsize, count: usize) {
+    while calling.load(Ordering::SeqCst) < count {
+        thread::yield_now();
+    }
+}
+
 #[test]
-fn loom_guard_two_threads_add_under_nested_locks_and_both_updates_count() {
+fn loom_guard_nested_and_plain_locks_of_two_threads_both_count() {
     Model::new(
-        "two threads each lock twice (nested) and add 1 under each guard; the value ends at 4",
+        "the main thread locks twice (nested) and adds 1 under each guard, another thread \
+         locks once and adds 1; the value ends at 3",
     )
     .explain(&EXPLAIN)
     .check(|| {
         let lock = Arc::new(ReentrantLock::new(Value::new()));
         let other = Arc::clone(&lock);
-        let adder = thread::spawn(move || {
-            let outer = other.lock();
-            let inner = other.lock();
-            inner.add();
-            drop(inner);
-            outer.add();
-        });
+        let adder = thread::spawn(move || other.lock().add());
         {
             let outer = lock.lock();
             let inner = lock.lock();
@@ -104,8 +114,8 @@ fn loom_guard_two_threads_add_under_nested_locks_and_both_updates_count() {
         adder.join().unwrap();
         let total = lock.lock().get();
         assert_eq!(
-            total, 4,
-            "an update made under the lock was lost: the value is {total}, not 4 \
+            total, 3,
+            "an update made under the lock was lost: the value is {total}, not 3 \
              ({CHAPTER}#owner-and-count)"
         );
     });
@@ -121,14 +131,17 @@ fn loom_rlock_owner_reacquires_while_another_thread_waits() {
     .check(|| {
         let shared = Guarded::new();
         shared.lock.acquire().unwrap();
-        let other = Arc::clone(&shared);
+        let calling = Arc::new(AtomicUsize::new(0));
+        let (other, other_calling) = (Arc::clone(&shared), Arc::clone(&calling));
         let waiter = thread::spawn(move || {
+            other_calling.fetch_add(1, Ordering::SeqCst);
             let got = other.lock.acquire();
             if got.is_ok() {
                 other.value.add();
             }
             (got, other.lock.release())
         });
+        until_calling(&calling, 1);
         let again = shared.lock.acquire();
         shared.value.add();
         let first = shared.lock.release();
@@ -249,16 +262,19 @@ fn loom_rlock_two_waiters_both_get_in_after_the_holder_releases() {
     .check(|| {
         let shared = Guarded::new();
         shared.lock.acquire().unwrap();
+        let calling = Arc::new(AtomicUsize::new(0));
         let waiters: Vec<_> = (0..2)
             .map(|_| {
-                let shared = Arc::clone(&shared);
+                let (shared, calling) = (Arc::clone(&shared), Arc::clone(&calling));
                 thread::spawn(move || {
+                    calling.fetch_add(1, Ordering::SeqCst);
                     shared.lock.acquire().unwrap();
                     shared.value.add();
                     shared.lock.release().unwrap();
                 })
             })
             .collect();
+        until_calling(&calling, 2);
         shared.lock.release().unwrap();
         for waiter in waiters {
             waiter.join().unwrap();

@@ -272,6 +272,9 @@ impl<T> Drop for ReentrantGuard<'_, T> {
         // The guard never left the thread that locked, which therefore still holds the
         // lock: the release cannot be refused.
         let released = self.lock.raw.release();
-        debug_assert!(released.is_ok(), "a guard's release was refused: {released:?}");
+        debug_assert!(
+            released.is_ok(),
+            "a guard's release was refused: {released:?}"
+        );
     }
 }
