@@ -39,6 +39,7 @@ chapters! {
     spin_locks => "part-2/spin-locks.md",
     ticket_locks => "part-2/ticket-locks.md",
     part_3 => "part-3/index.md",
+    reentrant_locks => "part-3/reentrant-locks.md",
     part_4 => "part-4/index.md",
     part_5 => "part-5/index.md",
     part_6 => "part-6/index.md",
