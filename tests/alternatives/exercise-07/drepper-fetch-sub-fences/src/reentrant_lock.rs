@@ -76,7 +76,10 @@ impl RLock {
 
     /// A new, free lock that one thread may hold at most `max_depth` times at once.
     pub fn with_max_depth(max_depth: u32) -> Self {
-        assert!(max_depth >= 1, "max_depth must be at least 1, not {max_depth}");
+        assert!(
+            max_depth >= 1,
+            "max_depth must be at least 1, not {max_depth}"
+        );
         Self {
             word: AtomicU32::new(FREE),
             owner: AtomicU64::new(0),
@@ -91,13 +94,14 @@ impl RLock {
         if self.owner.load(Ordering::Relaxed) == me {
             return self.one_more();
         }
-        let mut seen = match self
-            .word
-            .compare_exchange(FREE, HELD, Ordering::Relaxed, Ordering::Relaxed)
-        {
-            Ok(_) => FREE,
-            Err(seen) => seen,
-        };
+        let mut seen =
+            match self
+                .word
+                .compare_exchange(FREE, HELD, Ordering::Relaxed, Ordering::Relaxed)
+            {
+                Ok(_) => FREE,
+                Err(seen) => seen,
+            };
         if seen != FREE {
             if seen != CONTENDED {
                 seen = self.word.swap(CONTENDED, Ordering::Relaxed);

@@ -1,10 +1,11 @@
-// Style: a two-state lock word (free, held) plus a separate count of sleeping waiters, with
-// SeqCst on the four operations that must not pass each other (a waiter's count and its next
-// try, the release's store and its look at the count), and the owner's count in an AtomicU32
-// instead of a cell. Correct: in the single SeqCst order, either the release's look at the
-// waiters comes after a waiter counted itself (and the release wakes it), or the release's
-// store of FREE comes before that waiter's next try, which then takes the lock instead of
-// sleeping; and atomic_wait::wait never sleeps once the word is no longer HELD.
+// Style: a two-state lock word (free, held) plus a separate count of waiting threads, which
+// the last release reads with a read-modify-write (fetch_add(0)), and the owner's count in an
+// AtomicU32 instead of a cell. Correct: the waiters' counter is written only by RMWs, so the
+// release's RMW and a waiter's increment are ordered in its modification order. If the
+// increment comes first, the release sees it and wakes (after freeing the word; a wake after
+// the word changed cannot be lost). If the release comes first, the waiter's increment reads
+// from it (Release, then Acquire), so the waiter's next try sees the word freed, or a later
+// owner's hold, whose own release then comes after the increment and wakes it.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -54,7 +55,7 @@ pub struct RLock {
     word: AtomicU32,
     waiters: AtomicU32,
     owner: AtomicU64,
-    // Only the owner touches it; Relaxed, since the word's SeqCst operations order owners.
+    // Only the owner touches it; Relaxed, since the word's Acquire and Release order owners.
     count: AtomicU32,
     max_depth: u32,
 }
@@ -73,7 +74,10 @@ impl RLock {
 
     /// A new, free lock that one thread may hold at most `max_depth` times at once.
     pub fn with_max_depth(max_depth: u32) -> Self {
-        assert!(max_depth != 0, "RLock::with_max_depth(0) could never be acquired");
+        assert!(
+            max_depth != 0,
+            "RLock::with_max_depth(0) could never be acquired"
+        );
         Self {
             word: AtomicU32::new(FREE),
             waiters: AtomicU32::new(0),
@@ -89,7 +93,8 @@ impl RLock {
             return again;
         }
         if !self.try_word() {
-            self.waiters.fetch_add(1, Ordering::SeqCst);
+            // AcqRel: see the top of the file.
+            self.waiters.fetch_add(1, Ordering::AcqRel);
             while !self.try_word() {
                 atomic_wait::wait(&self.word, HELD);
             }
@@ -118,20 +123,20 @@ impl RLock {
         }
         if self.count.fetch_sub(1, Ordering::Relaxed) == 1 {
             self.owner.store(NOBODY, Ordering::Relaxed);
-            // SeqCst (so also Release): publishes the holder's writes, and is ordered with
-            // a waiter's count of itself (see the top of the file).
-            self.word.store(FREE, Ordering::SeqCst);
-            if self.waiters.load(Ordering::SeqCst) != 0 {
+            // Release: publishes the holder's writes to the next owner.
+            self.word.store(FREE, Ordering::Release);
+            // An RMW, not a load: it reads the latest count (see the top of the file).
+            if self.waiters.fetch_add(0, Ordering::AcqRel) != 0 {
                 atomic_wait::wake_one(&self.word);
             }
         }
         Ok(())
     }
 
-    /// One SeqCst attempt (so also Acquire) to take the word.
+    /// One attempt to take the word; Acquire pairs with the Release that freed it.
     fn try_word(&self) -> bool {
         self.word
-            .compare_exchange(FREE, HELD, Ordering::SeqCst, Ordering::SeqCst)
+            .compare_exchange(FREE, HELD, Ordering::Acquire, Ordering::Relaxed)
             .is_ok()
     }
 
@@ -151,7 +156,8 @@ impl RLock {
     }
 
     fn become_owner(&self) {
-        self.owner.store(thread::current_number(), Ordering::Relaxed);
+        self.owner
+            .store(thread::current_number(), Ordering::Relaxed);
         self.count.store(1, Ordering::Relaxed);
     }
 }
