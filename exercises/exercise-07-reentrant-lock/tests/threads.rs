@@ -702,7 +702,7 @@ fn guard_lock_past_max_depth_panics_and_keeps_the_holds() {
         let outer = lock.lock();
         let inner = lock.lock();
         let third = catch(|| drop(lock.lock()));
-        let message = third.err().expect(
+        let message = third.expect_err(
             "a third lock() of ReentrantLock::with_max_depth(_, 2) returned a guard: it must \
              panic (book: book/src/part-3/reentrant-locks.md#the-count-has-a-limit)",
         );
