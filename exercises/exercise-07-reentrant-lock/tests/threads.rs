@@ -143,7 +143,9 @@ fn rlock_reacquired_by_its_holder_returns_where_a_plain_lock_never_does() {
         "acquire() by the thread that already holds the RLock (it must not wait for itself)",
         || {
             let lock = RLock::new();
-            lock.acquire().expect("acquire() of a free lock failed");
+            lock.acquire().expect(
+                "acquire() of a new, free lock failed (book: book/src/part-3/reentrant-locks.md#owner-and-count)",
+            );
             let again = lock.acquire();
             assert_eq!(
                 again,
@@ -158,9 +160,13 @@ fn rlock_reacquired_by_its_holder_returns_where_a_plain_lock_never_does() {
 #[test]
 fn rlock_owner_must_release_as_many_times_as_it_acquired() {
     deadline::within_secs(5, "acquire() three times by one thread", || {
-        let lock = RLock::new();
+        // Default is new(): a free lock.
+        let lock = RLock::default();
         for _ in 0..3 {
-            lock.acquire().expect("acquire() by the owner failed");
+            lock.acquire().expect(
+                "acquire() by the owner failed: the owner may acquire again, and the count goes up \
+                 (book: book/src/part-3/reentrant-locks.md#owner-and-count)",
+            );
         }
         for time in 1..=3 {
             let released = lock.release();
@@ -251,7 +257,8 @@ fn rlock_a_waiting_thread_gets_in_once_the_owner_releases_for_the_last_time() {
     assert_eq!(
         (got, released),
         (Ok(()), Ok(())),
-        "the waiting thread's acquire() and release() must both succeed"
+        "the waiting thread's acquire() and release() must both succeed once the owner has \
+         released for the last time ({CHAPTER}#owner-and-count)"
     );
 }
 
@@ -403,7 +410,10 @@ fn rlock_try_acquire_never_waits_and_lets_the_owner_in() {
             lock.release().unwrap();
         })
     };
-    hold.recv().expect("the holding thread failed to acquire");
+    hold.recv_timeout(Duration::from_secs(10)).expect(
+        "possible deadlock: acquire() of a free lock in a second thread did not return within \
+         10 s, or that thread panicked (book: book/src/part-3/reentrant-locks.md#owner-and-count)",
+    );
     let tried = deadline::within_secs(
         5,
         "try_acquire() while another thread holds the lock (it must give up at once)",
@@ -424,7 +434,7 @@ fn rlock_try_acquire_never_waits_and_lets_the_owner_in() {
         assert_eq!(
             lock.try_acquire(),
             Ok(true),
-            "try_acquire() of a free lock failed"
+            "try_acquire() of a free lock failed ({CHAPTER}#owner-and-count)"
         );
         let again = lock.try_acquire();
         assert_eq!(
@@ -599,7 +609,8 @@ fn rlock_and_its_error_may_be_shared_between_threads() {
     );
     assert!(
         auto_traits::is_send!(LockError) && auto_traits::is_sync!(LockError),
-        "LockError must be Send and Sync, like any error type"
+        "LockError must be Send and Sync, like any error type: keep it plain data \
+         ({CHAPTER}#only-the-owner-releases)"
     );
 }
 
@@ -623,13 +634,15 @@ fn guard_lock_gives_shared_access_and_the_holder_may_lock_again() {
         assert_eq!(
             *outer.borrow(),
             [1, 2, 3],
-            "a change made through the inner guard was not there for the outer one"
+            "a change made through the inner guard was not there for the outer one: both guards \
+             must deref to the one value inside the lock ({CHAPTER}#guards-and-shared-references)"
         );
         drop(outer);
         assert_eq!(
             lock.into_inner().into_inner(),
             [1, 2, 3],
-            "into_inner() must return the value inside the lock"
+            "into_inner() must return the value inside the lock, with the changes made through \
+             guards ({CHAPTER}#guards-and-shared-references)"
         );
     });
 }
@@ -777,7 +790,8 @@ fn guard_types_are_send_and_sync_where_they_should_be() {
         let value = lock.into_inner().get();
         assert!(
             value == 1 || value == 2,
-            "each thread set the Cell to its own number under the lock, yet it holds {value}"
+            "each thread set the Cell to its own number under the lock, yet it holds {value} \
+             ({CHAPTER}#guards-and-shared-references)"
         );
     });
     let bound = format!("({CHAPTER}#the-guard-stays-on-its-thread)");

@@ -252,6 +252,40 @@ fn loom_rlock_the_next_owner_reenters_and_the_last_one_acquires_again() {
 }
 
 #[test]
+fn loom_rlock_try_acquire_after_a_release_sees_the_owners_writes() {
+    Model::new(
+        "the main thread acquires, adds 1 and releases while another thread tries \
+         try_acquire() once and, if it gets in, adds 1; the value counts every add",
+    )
+    .explain(&EXPLAIN)
+    .check(|| {
+        let shared = Guarded::new();
+        let other = Arc::clone(&shared);
+        let trier = thread::spawn(move || {
+            let got_in = other.lock.try_acquire();
+            if got_in == Ok(true) {
+                other.value.add();
+                other.lock.release().unwrap();
+            }
+            got_in
+        });
+        shared.lock.acquire().unwrap();
+        shared.value.add();
+        shared.lock.release().unwrap();
+        let got_in = trier.join().unwrap();
+        shared.lock.acquire().unwrap();
+        let total = shared.value.get();
+        shared.lock.release().unwrap();
+        let expected = if got_in == Ok(true) { 2 } else { 1 };
+        assert_eq!(
+            total, expected,
+            "try_acquire() returned {got_in:?}, and the value is {total}, not {expected}: an \
+             update made under the lock was lost ({CHAPTER}#waiting-without-spinning)"
+        );
+    });
+}
+
+#[test]
 fn loom_rlock_two_waiters_both_get_in_after_the_holder_releases() {
     Model::new(
         "the main thread holds the lock while two threads call acquire(), add 1 and release; \
