@@ -225,30 +225,30 @@ fn rlock_another_thread_is_kept_out_until_the_count_reaches_zero() {
 
 #[test]
 fn rlock_a_waiting_thread_gets_in_once_the_owner_releases_for_the_last_time() {
-    let lock = Arc::new(RLock::new());
-    lock.acquire().unwrap();
-    lock.acquire().unwrap();
-    let inside = Arc::new(AtomicBool::new(false));
-    let waiter = {
-        let (lock, inside) = (Arc::clone(&lock), Arc::clone(&inside));
-        thread::spawn(move || {
-            let got = lock.acquire();
-            inside.store(true, Ordering::SeqCst);
-            let released = lock.release();
-            (got, released)
-        })
-    };
-    thread::sleep(Duration::from_millis(50));
-    lock.release().unwrap();
-    thread::sleep(Duration::from_millis(50));
-    let early = inside.load(Ordering::SeqCst);
-    lock.release().unwrap();
-    let (got, released) = deadline::within_secs(
-        10,
-        "acquire() in a second thread, after the owner released for the last time (is a \
-         sleeping waiter woken?)",
-        || waiter.join().expect("the waiting thread panicked"),
-    );
+    let what = "acquire() twice by the owner, then acquire() in a second thread until the \
+                owner released for the last time (is a sleeping waiter woken?)";
+    let (early, got, released) = deadline::within_secs(10, what, || {
+        let lock = Arc::new(RLock::new());
+        lock.acquire().unwrap();
+        lock.acquire().unwrap();
+        let inside = Arc::new(AtomicBool::new(false));
+        let waiter = {
+            let (lock, inside) = (Arc::clone(&lock), Arc::clone(&inside));
+            thread::spawn(move || {
+                let got = lock.acquire();
+                inside.store(true, Ordering::SeqCst);
+                let released = lock.release();
+                (got, released)
+            })
+        };
+        thread::sleep(Duration::from_millis(50));
+        lock.release().unwrap();
+        thread::sleep(Duration::from_millis(50));
+        let early = inside.load(Ordering::SeqCst);
+        lock.release().unwrap();
+        let (got, released) = waiter.join().expect("the waiting thread panicked");
+        (early, got, released)
+    });
     assert!(
         !early,
         "a second thread got in while the owner still held the lock once: only the last \
@@ -372,7 +372,7 @@ fn rlock_acquire_past_max_depth_is_an_error_and_changes_nothing() {
 
 #[test]
 fn rlock_new_lets_the_owner_nest_deeply() {
-    deadline::within_secs(10, "100,000 nested acquires of RLock::new()", || {
+    deadline::within_secs(5, "100,000 nested acquires of RLock::new()", || {
         let lock = RLock::new();
         for _ in 0..100_000 {
             lock.acquire()
@@ -429,7 +429,9 @@ fn rlock_try_acquire_never_waits_and_lets_the_owner_in() {
          ({CHAPTER}#owner-and-count)"
     );
     done.send(()).unwrap();
-    holder.join().unwrap();
+    deadline::within_secs(5, "release() in the holding thread", move || {
+        holder.join().expect("the holding thread panicked")
+    });
     deadline::within_secs(5, "try_acquire() by the owner", move || {
         assert_eq!(
             lock.try_acquire(),
@@ -475,29 +477,29 @@ fn rlock_uncontended_acquire_and_release_make_no_wake_call() {
 #[test]
 fn rlock_a_waiting_thread_sleeps_instead_of_spinning() {
     let _heavy = deadline::one_at_a_time();
-    let lock = Arc::new(RLock::new());
-    lock.acquire().unwrap();
-    let waiter = {
-        let lock = Arc::clone(&lock);
-        thread::spawn(move || {
-            let before = thread_cpu_time();
-            let waits = testing::wait_calls();
-            let start = Instant::now();
-            lock.acquire().unwrap();
-            let wall = start.elapsed();
-            let waits = testing::wait_calls() - waits;
-            lock.release().unwrap();
-            let cpu = before.zip(thread_cpu_time()).map(|(b, a)| a - b);
-            (cpu, wall, waits)
-        })
-    };
-    thread::sleep(Duration::from_millis(400));
-    lock.release().unwrap();
-    let (cpu, wall, waits) = deadline::within_secs(
-        10,
-        "acquire() in a second thread, after the owner released",
-        || waiter.join().expect("the waiting thread panicked"),
-    );
+    let what = "acquire() in a second thread while the owner holds the lock for 400 ms, then \
+                after it released";
+    let (cpu, wall, waits) = deadline::within_secs(10, what, || {
+        let lock = Arc::new(RLock::new());
+        lock.acquire().unwrap();
+        let waiter = {
+            let lock = Arc::clone(&lock);
+            thread::spawn(move || {
+                let before = thread_cpu_time();
+                let waits = testing::wait_calls();
+                let start = Instant::now();
+                lock.acquire().unwrap();
+                let wall = start.elapsed();
+                let waits = testing::wait_calls() - waits;
+                lock.release().unwrap();
+                let cpu = before.zip(thread_cpu_time()).map(|(b, a)| a - b);
+                (cpu, wall, waits)
+            })
+        };
+        thread::sleep(Duration::from_millis(400));
+        lock.release().unwrap();
+        waiter.join().expect("the waiting thread panicked")
+    });
     assert!(
         waits > 0,
         "the second thread waited {wall:?} for the lock without calling \
@@ -554,7 +556,7 @@ fn rlock_only_one_thread_at_a_time_is_inside() {
     let inside = Arc::new(AtomicUsize::new(0));
     let what = "4 threads acquiring the lock twice (nested) 5,000 times each";
     let (workers_shared, inside) = (Arc::clone(&shared), Arc::clone(&inside));
-    deadline::within_secs(20, what, move || {
+    deadline::within_secs(10, what, move || {
         let shared = workers_shared;
         deadline::workers(4, what, move |_| {
             for _ in 0..rounds {
@@ -574,10 +576,13 @@ fn rlock_only_one_thread_at_a_time_is_inside() {
             }
         });
     });
-    shared.lock.acquire().unwrap();
-    // SAFETY: every worker has finished, and this thread holds the lock.
-    let total = unsafe { *shared.value.get() };
-    shared.lock.release().unwrap();
+    let total = deadline::within_secs(5, "acquire() after every worker finished", move || {
+        shared.lock.acquire().unwrap();
+        // SAFETY: every worker has finished, and this thread holds the lock.
+        let total = unsafe { *shared.value.get() };
+        shared.lock.release().unwrap();
+        total
+    });
     assert!(
         total == 4 * rounds,
         "updates were lost: 4 threads each added 1 under the lock {rounds} times, so the \
@@ -751,7 +756,7 @@ fn guard_only_one_thread_at_a_time_is_inside() {
     let inside = Arc::new(AtomicUsize::new(0));
     let what = "4 threads locking twice (nested) 5,000 times each";
     let (workers_lock, inside) = (Arc::clone(&lock), Arc::clone(&inside));
-    deadline::within_secs(20, what, move || {
+    deadline::within_secs(10, what, move || {
         let lock = workers_lock;
         deadline::workers(4, what, move |_| {
             for _ in 0..rounds {
@@ -769,7 +774,9 @@ fn guard_only_one_thread_at_a_time_is_inside() {
             }
         });
     });
-    let total = lock.lock().get();
+    let total = deadline::within_secs(5, "lock() after every worker finished", move || {
+        lock.lock().get()
+    });
     assert!(
         total == 4 * rounds,
         "updates were lost: 4 threads each added 1 under the lock {rounds} times, so the \
