@@ -5,6 +5,10 @@
 //! (crates/switch-lab): the same, on exercise 01's threads and processes and exercise 02's
 //! executor; on the stubs it still measures the rows that need no exercise.
 //!
+//! Part 3's bench (crates/lock-bench), an example of exercise 06 and of solution 06: a short
+//! run measures every lock on the reference; on the stubs, the course's locks say "not
+//! written yet" and std's and parking_lot's are still measured.
+//!
 //! Each lab is an example of an exercise and of its solution (solution-18, solution-01),
 //! built in target/course-check so that this nested cargo never waits for the lock of the
 //! `cargo test` that runs it. No test looks at a time.
@@ -26,13 +30,18 @@ fn lab(args: &[&str]) -> Output {
 /// The lab built with `package`: `solution-18` (the reference) or `exercise-18` (the stubs),
 /// or Part 1's with `solution-01` or `exercise-01`.
 fn lab_of(package: &str, args: &[&str]) -> Output {
+    example_of(package, "lab", args)
+}
+
+/// The example `example` of `package` (a lab, or Part 3's bench), run with `args`.
+fn example_of(package: &str, example: &str, args: &[&str]) -> Output {
     let _alone = ONE_LAB_AT_A_TIME
         .lock()
         .unwrap_or_else(PoisonError::into_inner);
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     Command::new(cargo)
-        .args(["run", "--quiet", "-p", package, "--example", "lab", "--"])
+        .args(["run", "--quiet", "-p", package, "--example", example, "--"])
         .args(args)
         .current_dir(root)
         .env("CARGO_TARGET_DIR", root.join("target").join("course-check"))
@@ -273,4 +282,140 @@ fn on_the_stubs_the_part_1_lab_says_what_to_finish_first() {
         !stderr.contains("panicked at"),
         "a raw panic got out:\n{stderr}"
     );
+}
+
+// Part 3's bench (crates/lock-bench), an example of exercise 06 and of solution 06.
+
+/// The bench built with `package`: `solution-06` (the reference locks of 04, 05 and 06) or
+/// `exercise-06` (the reader's).
+fn bench(package: &str, args: &[&str]) -> Output {
+    example_of(package, "bench", args)
+}
+
+const BENCH_LOCKS: [&str; 5] = [
+    "std::sync::Mutex",
+    "parking_lot::Mutex",
+    "Mutex (solution 06)",
+    "SpinLock (solution 04)",
+    "TicketLock (solution 05)",
+];
+
+#[test]
+fn a_short_bench_measures_every_lock_on_the_reference() {
+    let output = bench(
+        "solution-06",
+        &[
+            "--json",
+            "--millis",
+            "20",
+            "--runs",
+            "1",
+            "--threads",
+            "1,2",
+        ],
+    );
+    let stdout = text(&output.stdout);
+    let stderr = text(&output.stderr);
+    assert!(
+        output.status.success(),
+        "the bench failed ({}):\n{stdout}\n{stderr}",
+        output.status
+    );
+    let document: serde_json::Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("--json printed something that is not JSON ({e}):\n{stdout}"));
+    assert_eq!(document["errors"], serde_json::json!([]), "{document:#}");
+    let locks = document["locks"].as_array().expect("a locks array");
+    let names: Vec<&str> = locks.iter().filter_map(|l| l["name"].as_str()).collect();
+    assert_eq!(names, BENCH_LOCKS);
+    for lock in locks {
+        let results = lock["results"].as_array().expect("results");
+        assert_eq!(results.len(), 2, "one result per thread count: {lock}");
+        for result in results {
+            assert!(
+                result["rounds_per_second"].is_number() && result["ratio_to_std"].is_number(),
+                "{} at {} threads was not measured: {result}",
+                lock["name"],
+                result["threads"]
+            );
+        }
+    }
+    let table = bench(
+        "solution-06",
+        &["--millis", "20", "--runs", "1", "--threads", "2"],
+    );
+    let table = text(&table.stdout);
+    for name in BENCH_LOCKS {
+        assert!(
+            table.contains(name),
+            "no row for {name} in the table:\n{table}"
+        );
+    }
+}
+
+#[test]
+fn the_bench_refuses_bad_arguments_clearly() {
+    refuses_clearly(
+        &[
+            &["--bogus"],
+            &["extra"],
+            &["--millis"],
+            &["--threads", "0"],
+            &["--runs", "x"],
+        ],
+        |args| bench("solution-06", args),
+    );
+    let help = bench("solution-06", &["--help"]);
+    assert!(help.status.success());
+    assert!(
+        text(&help.stdout).contains("--threads LIST"),
+        "{}",
+        text(&help.stdout)
+    );
+}
+
+#[test]
+fn on_the_stubs_the_bench_says_not_written_yet() {
+    let output = bench(
+        "exercise-06",
+        &["--json", "--millis", "20", "--runs", "1", "--threads", "1"],
+    );
+    let stdout = text(&output.stdout);
+    let stderr = text(&output.stderr);
+    assert!(
+        output.status.success(),
+        "locks not written yet are no failure of the bench ({}):\n{stdout}\n{stderr}",
+        output.status
+    );
+    assert!(
+        !stderr.contains("panicked at"),
+        "a raw panic got out:\n{stderr}"
+    );
+    let document: serde_json::Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("--json printed something that is not JSON ({e}):\n{stdout}"));
+    for lock in document["locks"].as_array().expect("a locks array") {
+        let result = &lock["results"][0];
+        let name = lock["name"].as_str().unwrap_or_default();
+        if name.starts_with("your ") {
+            // In the course's own repository exercises 04 to 06 are stubs; a reader who
+            // has done them gets numbers instead, which is just as right.
+            assert!(
+                result["not_written_yet"] == true || result["rounds_per_second"].is_number(),
+                "{name}: {result}"
+            );
+        } else {
+            assert!(result["rounds_per_second"].is_number(), "{name}: {result}");
+        }
+    }
+    let table = bench(
+        "exercise-06",
+        &["--millis", "20", "--runs", "1", "--threads", "1"],
+    );
+    let table = text(&table.stdout);
+    if table.contains("todo!()") {
+        assert!(table.contains("not written yet"), "{table}");
+        assert!(
+            table.contains("exercises/exercise-06-mutex/src/mutex.rs:"),
+            "the todo to finish, with where it is:\n{table}"
+        );
+    }
 }

@@ -5,6 +5,13 @@
 //! `cargo run -- verify` (the solutions pass: the root `cargo test` already runs their
 //! suites). Nested cargo runs build in target/course-check, so they never wait for the lock
 //! of this `cargo test`.
+//!
+//! Only what changed is checked again: when every check of an exercise held, the run notes
+//! a fingerprint of everything those verdicts depend on (the exercise's stub, solution,
+//! suites, mutants, contract and alternatives; the support crates; the course tool; the lock
+//! file; the compiler; the loom and deadline settings) in target/course-check/verdicts/. The
+//! next run skips that exercise while its fingerprint is the same, and says so. A fresh
+//! clone (CI) has no notes and checks everything; `COURSE_CHECK_ALL=1` ignores the notes.
 
 use std::path::Path;
 
@@ -17,46 +24,43 @@ fn every_stub_fails_every_mutant_is_caught_and_every_alternative_passes() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let course = Course::load(root).unwrap_or_else(|e| panic!("{e}"));
     let checker = Checker::new(root);
-    let mut problems = Vec::new();
-    let mut held = std::collections::BTreeMap::<String, usize>::new();
-    // Only what fails is printed in full, so that the failure is what a CI log excerpt shows
-    // (`cargo run -- verify` prints every check).
-    let mut note = |id: &str, verdict: Verdict| {
-        if verdict.holds() {
-            *held.entry(id.to_owned()).or_default() += 1;
-        } else {
-            eprintln!("exercise {id}: ✗ {}", verdict.text());
-            problems.push(format!("exercise {id}: {}", verdict.text()));
-        }
-    };
+    let mut tally = Tally::default();
     let fail = |e: course::error::Error| -> Verdict { panic!("{e}") };
+    let notes = verdict_cache::Notes::new(root);
+    let mut unchanged = Vec::new();
     // Sequential on purpose: the machines this runs on may have two cores.
     for ex in &course.exercises {
         let id = ex.id();
-        note(
+        let fingerprint = notes.fingerprint(ex);
+        if let Some(count) = notes.held_before(ex, &fingerprint) {
+            unchanged.push(format!("{id} ({count} checks)"));
+            continue;
+        }
+        let problems_before = tally.problems.len();
+        tally.note(
             &id,
             checker.stub_fails(ex, &mut |_| {}).unwrap_or_else(fail),
         );
-        note(
+        tally.note(
             &id,
             checker
                 .contract_covered(ex, &mut |_| {})
                 .unwrap_or_else(fail),
         );
         match checker.mutants(ex) {
-            Err(problem) => note(&id, Verdict::Fails(problem)),
+            Err(problem) => tally.note(&id, Verdict::Fails(problem)),
             Ok(mutants) => {
                 for mutant in &mutants {
                     let verdict = checker
                         .mutant_caught(ex, mutant, &mut |_| {})
                         .unwrap_or_else(fail);
-                    note(&id, verdict);
+                    tally.note(&id, verdict);
                 }
             }
         }
         match checker.alternatives(ex) {
-            Err(problem) => note(&id, Verdict::Fails(problem)),
-            Ok(alternatives) if alternatives.len() < 2 => note(
+            Err(problem) => tally.note(&id, Verdict::Fails(problem)),
+            Ok(alternatives) if alternatives.len() < 2 => tally.note(
                 &id,
                 Verdict::Fails(format!(
                     "{} alternative(s) in tests/alternatives/{}: at least two are needed",
@@ -69,12 +73,12 @@ fn every_stub_fails_every_mutant_is_caught_and_every_alternative_passes() {
                     let verdict = checker
                         .alternative_passes(ex, alternative, &mut |_| {})
                         .unwrap_or_else(fail);
-                    note(&id, verdict);
+                    tally.note(&id, verdict);
                 }
             }
         }
         match sweep::load_survivors(root, ex) {
-            Err(problem) => note(&id, Verdict::Fails(problem)),
+            Err(problem) => tally.note(&id, Verdict::Fails(problem)),
             Ok(survivors) => {
                 // An ordering survivor names a line of the solution; if the line is gone, the
                 // entry is stale and the sweep must be run again.
@@ -82,7 +86,7 @@ fn every_stub_fails_every_mutant_is_caught_and_every_alternative_passes() {
                     .unwrap_or_else(|e| panic!("{e}"));
                 for survivor in survivors.iter().filter(|s| s.source == "orderings") {
                     if !orderings.iter().any(|m| m.name == survivor.mutant) {
-                        note(
+                        tally.note(
                             &id,
                             Verdict::Fails(format!(
                                 "{}: ordering survivor `{}` matches no ordering of the solution any more: run `cargo run -- sweep {id} --orderings` and update the list",
@@ -94,9 +98,19 @@ fn every_stub_fails_every_mutant_is_caught_and_every_alternative_passes() {
                 }
             }
         }
+        if tally.problems.len() == problems_before {
+            notes.note_held(ex, &fingerprint, tally.held.get(&id).copied().unwrap_or(0));
+        }
     }
+    let Tally { held, problems } = tally;
     for (id, count) in &held {
         eprintln!("exercise {id}: ✓ {count} checks hold");
+    }
+    if !unchanged.is_empty() {
+        eprintln!(
+            "unchanged since their checks last held, not checked again: exercise {} (COURSE_CHECK_ALL=1 checks them too)",
+            unchanged.join(", ")
+        );
     }
     assert!(
         problems.is_empty(),
@@ -104,4 +118,157 @@ fn every_stub_fails_every_mutant_is_caught_and_every_alternative_passes() {
         problems.len(),
         problems.join("\n  ")
     );
+}
+
+/// The verdicts so far: how many held per exercise, and each one that failed.
+#[derive(Default)]
+struct Tally {
+    held: std::collections::BTreeMap<String, usize>,
+    problems: Vec<String>,
+}
+
+impl Tally {
+    // Only what fails is printed in full, so that the failure is what a CI log excerpt shows
+    // (`cargo run -- verify` prints every check).
+    fn note(&mut self, id: &str, verdict: Verdict) {
+        if verdict.holds() {
+            *self.held.entry(id.to_owned()).or_default() += 1;
+        } else {
+            eprintln!("exercise {id}: ✗ {}", verdict.text());
+            self.problems
+                .push(format!("exercise {id}: {}", verdict.text()));
+        }
+    }
+}
+
+/// Notes of the exercises whose checks all held, by fingerprint.
+mod verdict_cache {
+    use std::path::{Path, PathBuf};
+    use std::process::Command;
+
+    use course::course::Exercise;
+    use sha2::{Digest, Sha256};
+
+    pub struct Notes {
+        root: PathBuf,
+        dir: PathBuf,
+        /// Ignore the notes (`COURSE_CHECK_ALL=1`): check everything, and note afresh.
+        check_all: bool,
+        /// The part of every fingerprint that no exercise owns.
+        common: Vec<u8>,
+    }
+
+    impl Notes {
+        pub fn new(root: &Path) -> Notes {
+            let mut common = Sha256::new();
+            // The compiler, and the settings the suites read at run time.
+            let rustc = Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into()))
+                .arg("-vV")
+                .output()
+                .map(|out| out.stdout)
+                .unwrap_or_default();
+            common.update(&rustc);
+            let mut settings: Vec<(String, String)> = std::env::vars()
+                .filter(|(key, _)| {
+                    key.starts_with("LOOM_")
+                        || key.starts_with("COURSE_")
+                        || key.starts_with("RUST")
+                        || key.starts_with("CARGO_PROFILE")
+                        || key.starts_with("CARGO_BUILD")
+                })
+                .filter(|(key, _)| key != "COURSE_CHECK_ALL")
+                .collect();
+            settings.sort();
+            common.update(format!("{settings:?}").as_bytes());
+            // Everything shared: the support crates, the course tool (it judges), this
+            // file, the workspace's manifests and lock file.
+            for shared in [
+                "crates",
+                "src",
+                "tests/stubs_and_mutants.rs",
+                "Cargo.toml",
+                "Cargo.lock",
+                "course.toml",
+                ".cargo",
+            ] {
+                hash_tree(&mut common, root, &root.join(shared));
+            }
+            Notes {
+                root: root.to_path_buf(),
+                dir: root.join("target").join("course-check").join("verdicts"),
+                check_all: std::env::var_os("COURSE_CHECK_ALL").is_some_and(|v| v != "0"),
+                common: common.finalize().to_vec(),
+            }
+        }
+
+        /// What the verdicts of `exercise` depend on, as hex.
+        pub fn fingerprint(&self, exercise: &Exercise) -> String {
+            let mut hash = Sha256::new();
+            hash.update(&self.common);
+            let root = &self.root;
+            let package = exercise.package();
+            for own in [
+                root.join(exercise.exercise_rel()),
+                exercise.solution_dir(root),
+                root.join("tests/mutants").join(format!("{package}.toml")),
+                root.join("tests/mutants")
+                    .join(format!("{package}.survivors.toml")),
+                root.join("tests/contracts").join(format!("{package}.toml")),
+                root.join("tests/alternatives").join(&package),
+            ] {
+                hash_tree(&mut hash, root, &own);
+            }
+            hash.finalize()
+                .iter()
+                .map(|byte| format!("{byte:02x}"))
+                .collect()
+        }
+
+        fn note_path(&self, exercise: &Exercise) -> PathBuf {
+            self.dir.join(exercise.package())
+        }
+
+        /// How many checks held the last time, if nothing they depend on changed since.
+        pub fn held_before(&self, exercise: &Exercise, fingerprint: &str) -> Option<usize> {
+            if self.check_all {
+                return None;
+            }
+            let note = std::fs::read_to_string(self.note_path(exercise)).ok()?;
+            let (noted, count) = note.trim().split_once(' ')?;
+            (noted == fingerprint).then(|| count.parse().ok()).flatten()
+        }
+
+        /// Notes that every check of `exercise` held with this fingerprint.
+        pub fn note_held(&self, exercise: &Exercise, fingerprint: &str, count: usize) {
+            // A note that cannot be written only means checking again next time.
+            let _ = std::fs::create_dir_all(&self.dir);
+            let _ = std::fs::write(self.note_path(exercise), format!("{fingerprint} {count}\n"));
+        }
+    }
+
+    /// Hashes every file under `path` (or the file itself): its path from `root`, its
+    /// length and its bytes, in a fixed order. Build output (`target/`) is left out.
+    fn hash_tree(hash: &mut Sha256, root: &Path, path: &Path) {
+        let rel = path.strip_prefix(root).unwrap_or(path);
+        if path.is_dir() {
+            if path.file_name().is_some_and(|name| name == "target") {
+                return;
+            }
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+                .map(|dir| dir.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+                .unwrap_or_default();
+            entries.sort();
+            for entry in entries {
+                hash_tree(hash, root, &entry);
+            }
+        } else if let Ok(bytes) = std::fs::read(path) {
+            hash.update(rel.to_string_lossy().as_bytes());
+            hash.update((bytes.len() as u64).to_le_bytes());
+            hash.update(&bytes);
+        } else {
+            // Absent: that too is part of the fingerprint.
+            hash.update(b"absent:");
+            hash.update(rel.to_string_lossy().as_bytes());
+        }
+    }
 }

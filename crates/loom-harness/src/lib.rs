@@ -147,6 +147,7 @@ impl<'a> Model<'a> {
             }
         }));
         let steps = sync_shim::trace::steps();
+        let asleep = sync_shim::trace::asleep();
         sync_shim::trace::enable(false);
         IN_MODEL.set(false);
 
@@ -154,7 +155,9 @@ impl<'a> Model<'a> {
             let found = payload_text(payload.as_ref());
             // A panic raised inside loom or this harness says nothing about the reader's code.
             let at = PANIC_AT.take().filter(|place| {
-                !place.contains("/.cargo/registry/") && !place.contains("loom-harness")
+                !place.contains("/.cargo/registry/")
+                    && !place.contains("loom-harness")
+                    && !place.contains("sync-shim")
             });
             let package = std::env::var("CARGO_PKG_NAME").unwrap_or_else(|_| "exercise-NN".into());
             let base = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default();
@@ -166,6 +169,7 @@ impl<'a> Model<'a> {
                 &package,
             );
             if !is_todo(&found) {
+                text.push_str(&asleep_text(&asleep, &found, &base));
                 text.push_str(&trace_text(&steps, &base));
             }
             panic!("{text}");
@@ -181,6 +185,34 @@ const SWITCH: &str = concat!("use sync_shim::", "std_sync as sync;");
 /// exercise, a solution, a mutant): its `src/lib.rs` has the line of [`SWITCH`].
 fn uses_the_switch(dir: &Path) -> bool {
     std::fs::read_to_string(dir.join("src").join("lib.rs")).is_ok_and(|text| text.contains(SWITCH))
+}
+
+/// When a model failed because threads never stopped waiting (a deadlock, or loom giving up),
+/// and some are asleep in `atomic_wait::wait` without having been woken: where each fell
+/// asleep.
+pub fn asleep_text(
+    asleep: &[(String, &'static std::panic::Location<'static>)],
+    found: &str,
+    base: &str,
+) -> String {
+    if asleep.is_empty()
+        || !(found.contains("maximum number of branches") || found.starts_with("deadlock"))
+    {
+        return String::new();
+    }
+    let mut text = String::from(
+        "\n\nAsleep in atomic_wait::wait, never woken (a lost wake-up: the wake came before \
+         the sleep, or never came; every change a sleeper waits for must be followed by a \
+         wake_one or wake_all on the same atomic):",
+    );
+    for (thread, at) in asleep {
+        text.push_str(&format!(
+            "\n    {thread} at {}:{}",
+            shorten(at.file(), base),
+            at.line()
+        ));
+    }
+    text
 }
 
 /// The last steps of the failing interleaving, for the reader: thread, operation, and the
@@ -360,8 +392,9 @@ fn meaning_of(found: &str) -> (Kind, &'static str) {
     } else if found.contains("maximum number of branches") {
         (
             Kind::SpinsForever,
-            "In some interleaving a thread spins forever: the lock is never released, or a \
-             hand-off never reaches the thread that waits for it.",
+            "In some interleaving a thread waits for ever (spinning, or asleep in \
+             atomic_wait::wait): the lock is never released, or a hand-off or a wake-up never \
+             reaches the thread that waits for it.",
         )
     } else if found.starts_with("deadlock") || found.contains("\ndeadlock") {
         (

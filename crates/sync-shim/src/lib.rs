@@ -611,9 +611,50 @@ pub mod loom_sync {
 
     /// Loom's threads. They run one at a time; loom chooses every interleaving.
     pub mod thread {
-        pub use loom::thread::{
-            Builder, JoinHandle, Thread, ThreadId, current, park, spawn, yield_now,
-        };
+        pub use loom::thread::{Builder, Thread, ThreadId, current, park, yield_now};
+
+        /// Spawns a model thread (`loom::thread::spawn`), counted by the modelled
+        /// [`super::atomic_wait`] so that it can tell a lost wake-up from a sleep that another
+        /// thread will end.
+        pub fn spawn<F, T>(f: F) -> JoinHandle<T>
+        where
+            F: FnOnce() -> T + Send + 'static,
+            T: Send + 'static,
+        {
+            super::atomic_wait::thread_spawned();
+            JoinHandle(loom::thread::spawn(move || {
+                let _finishing = super::atomic_wait::Finishing;
+                f()
+            }))
+        }
+
+        /// `loom::thread::JoinHandle`, whose `join` is counted as blocking (see [`spawn`]).
+        pub struct JoinHandle<T>(loom::thread::JoinHandle<T>);
+
+        impl<T> JoinHandle<T> {
+            /// Waits for the thread to finish; its result, or the payload of its panic.
+            #[track_caller]
+            pub fn join(self) -> std::thread::Result<T> {
+                super::atomic_wait::join_begins(
+                    self.0.thread().id(),
+                    std::panic::Location::caller(),
+                );
+                let result = self.0.join();
+                super::atomic_wait::join_ended();
+                result
+            }
+
+            /// The thread's handle.
+            pub fn thread(&self) -> &Thread {
+                self.0.thread()
+            }
+        }
+
+        impl<T> std::fmt::Debug for JoinHandle<T> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct("JoinHandle").finish_non_exhaustive()
+            }
+        }
 
         /// Whether the current thread is unwinding (`std::thread::panicking`).
         pub fn panicking() -> bool {
@@ -641,14 +682,23 @@ pub mod loom_sync {
     }
 
     /// The wait/wake primitive of [`super::std_sync::atomic_wait`], modelled: a registry of
-    /// sleeping threads behind a loom mutex, so that loom explores every order of checks,
-    /// sleeps and wakes, and reports a thread that sleeps for ever (a lost wake-up) as a
-    /// deadlock. Timed waits never time out in a model. With
+    /// sleeping threads behind a loom mutex and condition variable, so that loom explores
+    /// every order of checks, sleeps and wakes. Timed waits never time out in a model. With
     /// [`crate::testing::spurious_wakeups`] on, every other wait of each thread (the first
     /// included) returns at once, as on the std side.
+    ///
+    /// A thread that sleeps for ever (a lost wake-up) is found here, not by loom: the
+    /// registry also counts the model's threads (spawned through [`super::thread::spawn`])
+    /// and those blocked in [`super::thread::JoinHandle::join`], and when a thread is about
+    /// to block while every other one is asleep or joining a thread that is, it panics
+    /// with "deadlock: ..." and the lines where each sleeper fell asleep
+    /// ([`crate::trace::asleep`]). Loom's own deadlock report comes after the last thread has
+    /// blocked, with no thread running, and unwinding from there aborts the test binary
+    /// without a message.
     pub mod atomic_wait {
-        use super::super::trace::note_plain;
+        use super::super::trace::{self, note_plain};
         use super::atomic::{AtomicU32, Ordering};
+        use std::panic::Location;
         use std::time::Duration;
 
         struct Sleeper {
@@ -663,6 +713,35 @@ pub mod loom_sync {
             sleepers: Vec<Sleeper>,
             // How many waits each model thread has made, for the spurious alternation.
             waits: Vec<(loom::thread::ThreadId, u64)>,
+            // Threads spawned through the shim that have not finished (the main thread is
+            // counted on top of these).
+            spawned_running: usize,
+            finished: Vec<loom::thread::ThreadId>,
+            // (joiner, target) of the joins under way.
+            joins: Vec<(loom::thread::ThreadId, loom::thread::ThreadId)>,
+        }
+
+        impl Registry {
+            /// Whether no thread could run if the caller blocked (or ended) now: every
+            /// running thread is asleep unwoken, or joins a thread that has not finished.
+            fn all_blocked(&self) -> bool {
+                let asleep = self.sleepers.iter().filter(|s| !s.woken).count();
+                let joining = self
+                    .joins
+                    .iter()
+                    .filter(|(_, target)| !self.finished.contains(target))
+                    .count();
+                let running = self.spawned_running + 1; // the main thread too
+                asleep + joining >= running
+            }
+        }
+
+        fn deadlock(what: &str) -> String {
+            format!(
+                "deadlock: {what}, and every other thread of the model is asleep in \
+                 atomic_wait::wait or joins one that is: nobody is left to wake them \
+                 (a lost wake-up)"
+            )
         }
 
         loom::lazy_static! {
@@ -675,10 +754,11 @@ pub mod loom_sync {
         #[track_caller]
         pub fn wait(atomic: &AtomicU32, value: u32) {
             note_plain("atomic_wait::wait");
+            let at = Location::caller();
             let (lock, sleeping) = &*REGISTRY;
             let mut registry = lock.lock().unwrap();
+            let me = loom::thread::current().id();
             if crate::testing::spurious_on() {
-                let me = loom::thread::current().id();
                 let at = match registry.waits.iter().position(|(id, _)| *id == me) {
                     Some(at) => at,
                     None => {
@@ -694,8 +774,12 @@ pub mod loom_sync {
             // Under the registry's lock, as the kernel checks under its bucket's lock: a
             // waker changes the value before it takes this lock to wake, so the value seen
             // here is either the old one (and the wake will find this sleeper) or the new one.
-            // Relaxed: waiting is no synchronisation; the caller's own loads must acquire.
-            if (**atomic).load(Ordering::Relaxed) != value {
+            // Read with an RMW that changes nothing: an RMW reads the latest value, as the
+            // kernel's check does, where a plain load may return an older one in a model and
+            // put a thread to sleep on a word that has already moved on (a sleep no real
+            // futex would begin). Relaxed: waiting is no synchronisation; the caller's own
+            // loads must acquire.
+            if (**atomic).fetch_add(0, Ordering::Relaxed) != value {
                 return;
             }
             let ticket = registry.next_ticket;
@@ -706,15 +790,26 @@ pub mod loom_sync {
                 ticket,
                 woken: false,
             });
+            trace::fell_asleep(at);
+            if registry.all_blocked() {
+                let message = deadlock(&format!(
+                    "this thread goes to sleep in atomic_wait::wait at {}:{}",
+                    at.file(),
+                    at.line()
+                ));
+                drop(registry);
+                panic!("{message}");
+            }
             loop {
                 registry = sleeping.wait(registry).unwrap();
-                let at = registry
+                let mine = registry
                     .sleepers
                     .iter()
                     .position(|s| s.ticket == ticket)
                     .expect("a sleeper leaves the registry only by itself");
-                if registry.sleepers[at].woken {
-                    registry.sleepers.remove(at);
+                if registry.sleepers[mine].woken {
+                    registry.sleepers.remove(mine);
+                    trace::woke_up();
                     return;
                 }
             }
@@ -755,6 +850,59 @@ pub mod loom_sync {
             if any {
                 sleeping.notify_all();
             }
+        }
+
+        /// A thread is being spawned through the shim.
+        pub(super) fn thread_spawned() {
+            REGISTRY.0.lock().unwrap().spawned_running += 1;
+        }
+
+        /// Dropped when a thread spawned through the shim ends, returning or unwinding.
+        pub(super) struct Finishing;
+
+        impl Drop for Finishing {
+            fn drop(&mut self) {
+                let mut registry = REGISTRY.0.lock().unwrap();
+                registry.spawned_running -= 1;
+                registry.finished.push(loom::thread::current().id());
+                // The last thread that could wake the sleepers ends. (Not while unwinding:
+                // a second panic would abort; that failure is reported already.)
+                if registry.all_blocked() && !std::thread::panicking() {
+                    let message = deadlock("this thread ends");
+                    drop(registry);
+                    panic!("{message}");
+                }
+            }
+        }
+
+        /// The calling thread is about to join `target`.
+        pub(super) fn join_begins(target: loom::thread::ThreadId, at: &'static Location<'static>) {
+            let mut registry = REGISTRY.0.lock().unwrap();
+            if registry.finished.contains(&target) {
+                return;
+            }
+            let me = loom::thread::current().id();
+            registry.joins.push((me, target));
+            if registry.all_blocked() {
+                let message = deadlock(&format!(
+                    "this thread joins {target:?} at {}:{}",
+                    at.file(),
+                    at.line()
+                ));
+                drop(registry);
+                panic!("{message}");
+            }
+        }
+
+        /// The calling thread's join returned.
+        pub(super) fn join_ended() {
+            let me = loom::thread::current().id();
+            REGISTRY
+                .0
+                .lock()
+                .unwrap()
+                .joins
+                .retain(|(joiner, _)| *joiner != me);
         }
     }
 
@@ -844,6 +992,30 @@ pub mod trace {
         static ON: Cell<bool> = const { Cell::new(false) };
         static LOG: RefCell<VecDeque<Noted>> =
             const { RefCell::new(VecDeque::new()) };
+        // The model threads asleep in `atomic_wait::wait` right now, and where they fell asleep.
+        static ASLEEP: RefCell<Vec<(loom::thread::ThreadId, &'static Location<'static>)>> =
+            const { RefCell::new(Vec::new()) };
+    }
+
+    /// The threads of the current execution that are asleep in `atomic_wait::wait` and were
+    /// not woken: loom's thread id (as loom prints it) and the line that called `wait`.
+    pub fn asleep() -> Vec<(String, &'static Location<'static>)> {
+        ASLEEP.with_borrow(|asleep| {
+            asleep
+                .iter()
+                .map(|(thread, at)| (format!("{thread:?}"), *at))
+                .collect()
+        })
+    }
+
+    pub(crate) fn fell_asleep(at: &'static Location<'static>) {
+        let thread = loom::thread::current().id();
+        ASLEEP.with_borrow_mut(|asleep| asleep.push((thread, at)));
+    }
+
+    pub(crate) fn woke_up() {
+        let thread = loom::thread::current().id();
+        ASLEEP.with_borrow_mut(|asleep| asleep.retain(|(t, _)| *t != thread));
     }
 
     /// Starts (or stops) noting steps on this OS thread, and forgets the ones noted so far.
@@ -855,6 +1027,7 @@ pub mod trace {
     /// Forgets the steps noted so far (the start of a new execution).
     pub fn clear() {
         LOG.with_borrow_mut(VecDeque::clear);
+        ASLEEP.with_borrow_mut(Vec::clear);
     }
 
     /// The steps noted since the last [`clear`], oldest first (at most [`KEPT`]).

@@ -108,16 +108,44 @@ mod on_loom {
         flag_model(true, true);
     }
 
-    #[test]
-    fn a_missing_wake_is_found_as_a_deadlock() {
-        let result = catch_unwind(AssertUnwindSafe(|| flag_model(false, true)));
-        let message = result.expect_err("the model must fail");
-        let text = message
+    fn failure_of(model: impl FnOnce()) -> String {
+        let message = catch_unwind(AssertUnwindSafe(model)).expect_err("the model must fail");
+        message
             .downcast_ref::<String>()
             .cloned()
             .or_else(|| message.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_default();
-        assert!(text.contains("deadlock"), "{text}");
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_missing_wake_is_found_as_a_deadlock() {
+        let text = failure_of(|| flag_model(false, true));
+        // The sleeper is the main thread: found when the setter ends without waking it.
+        assert!(text.starts_with("deadlock: this thread ends"), "{text}");
+    }
+
+    /// The sleeper is a spawned thread: loom's own deadlock report would abort the test here
+    /// without a message, which is why the shim finds the deadlock first.
+    #[test]
+    fn a_spawned_sleeper_never_woken_fails_with_a_message_not_an_abort() {
+        let text = failure_of(|| {
+            let mut builder = loom::model::Builder::new();
+            builder.preemption_bound = Some(2);
+            builder.check(|| {
+                let flag = Arc::new(AtomicU32::new(0));
+                let sleeper = {
+                    let flag = Arc::clone(&flag);
+                    thread::spawn(move || {
+                        while flag.load(Ordering::Acquire) == 0 {
+                            wait(&flag, 0);
+                        }
+                    })
+                };
+                flag.store(1, Ordering::Release);
+                sleeper.join().unwrap();
+            })
+        });
+        assert!(text.starts_with("deadlock: this thread joins"), "{text}");
     }
 
     #[test]
