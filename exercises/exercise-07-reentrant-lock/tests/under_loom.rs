@@ -10,10 +10,11 @@ sync_shim::include_under_loom!(reentrant_lock);
 
 use loom_harness::{Explain, Model};
 use reentrant_lock::{LockError, RLock, ReentrantLock};
-// std's Arc, not loom's: when loom finds a deadlock in a spawned thread, that thread's
-// stack is unwound, and the drop of a loom Arc there would abort the whole test binary
-// without a message. For the same reason no spawned thread below holds a guard while it
-// may wait (a guard's drop releases through loom's atomics).
+// std's Arc, not loom's, and no spawned thread below holds a guard while it may wait. When
+// loom itself reports a deadlock in a spawned thread, that thread's stack is unwound, and a
+// destructor that calls into loom there (a loom Arc's, or a guard's release) aborts the
+// whole test binary without a message. (The shim now reports a lost wake-up before loom
+// does; these models were written before it did, and keep clear of the trap anyway.)
 use std::sync::Arc;
 use sync::atomic::{AtomicUsize, Ordering};
 use sync::cell::UnsafeCell;
