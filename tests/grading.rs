@@ -118,6 +118,7 @@ const ALL: &[&str] = &[
     "exercise-03-atomics",
     "exercise-04-spin-lock",
     "exercise-05-ticket-lock",
+    "exercise-07-reentrant-lock",
     "exercise-18-gil",
     "exercise-19-escape-the-gil",
 ];

@@ -43,6 +43,7 @@ chapters! {
     condition_variables => "part-3/condition-variables.md",
     rwlocks => "part-3/rwlocks.md",
     mutexes_and_semaphores => "part-3/mutexes-and-semaphores.md",
+    reentrant_locks => "part-3/reentrant-locks.md",
     events_barriers_timers => "part-3/events-barriers-timers.md",
     part_4 => "part-4/index.md",
     part_5 => "part-5/index.md",
