@@ -756,6 +756,15 @@ pub mod loom_sync {
         pub fn wait(atomic: &AtomicU32, value: u32) {
             note_plain("atomic_wait::wait");
             let at = Location::caller();
+            // A word that has already moved on returns without the registry's lock, as a
+            // futex returns at once: a caller that loops on a stale value then spins on
+            // atomics, which loom stops cleanly ("maximum number of branches"), not on the
+            // loom mutex, where that stop aborted the test binary. (Not while spurious
+            // wake-ups are on: their alternation counts every wait.)
+            if !crate::testing::spurious_on() && (**atomic).fetch_add(0, Ordering::Relaxed) != value
+            {
+                return;
+            }
             let (lock, sleeping) = &*REGISTRY;
             let mut registry = lock.lock().unwrap();
             let me = loom::thread::current().id();
