@@ -33,6 +33,7 @@ where
     F: FnOnce() -> R + Send + 'static,
 {
     let limit = limit.mul_f64(scale());
+    let panics_before = worker_panics().len();
     let (done, finished) = mpsc::channel();
     let spawned = thread::Builder::new()
         .name(format!("under deadline: {waiting}"))
@@ -47,7 +48,19 @@ where
     match finished.recv_timeout(limit) {
         Ok(Ok(value)) => value,
         Ok(Err(panic)) => std::panic::resume_unwind(panic),
-        Err(RecvTimeoutError::Timeout) => panic!("{}", deadlock_message(waiting, limit)),
+        Err(RecvTimeoutError::Timeout) => {
+            // A worker that panicked may be why the others wait (a barrier a party never
+            // reaches): its message would otherwise never be shown, since `workers` reports
+            // only after joining them all.
+            let meanwhile = worker_panics()
+                .into_iter()
+                .nth(panics_before)
+                .map(|(thread, message)| {
+                    format!("\nMeanwhile {thread} panicked, which may be the cause:\n{message}")
+                })
+                .unwrap_or_default();
+            panic!("{}{meanwhile}", deadlock_message(waiting, limit))
+        }
         Err(RecvTimeoutError::Disconnected) => {
             unreachable!("the body thread always sends before it ends")
         }
@@ -91,6 +104,16 @@ fn scale() -> f64 {
 pub fn one_at_a_time() -> MutexGuard<'static, ()> {
     static HEAVY: Mutex<()> = Mutex::new(());
     HEAVY.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Every panic of a [`workers`] thread so far: (thread name, message and place).
+static WORKER_PANICS: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
+
+fn worker_panics() -> Vec<(String, String)> {
+    WORKER_PANICS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone()
 }
 
 /// The name prefix of threads started by [`workers`]; their panics are not printed by the
@@ -156,11 +179,20 @@ fn quiet_workers() {
     INSTALL.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            let worker = thread::current()
-                .name()
-                .is_some_and(|name| name.starts_with(WORKER_PREFIX));
-            if !worker {
-                previous(info);
+            let current = thread::current();
+            match current.name() {
+                Some(name) if name.starts_with(WORKER_PREFIX) => {
+                    let message = panic_text(info.payload());
+                    let at = info
+                        .location()
+                        .map(|l| format!(" at {}:{}", l.file(), l.line()))
+                        .unwrap_or_default();
+                    WORKER_PANICS
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push((name.to_owned(), format!("{message}{at}")));
+                }
+                _ => previous(info),
             }
         }));
     });
@@ -214,6 +246,27 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("2 other threads failed too"), "{text}");
+    }
+
+    #[test]
+    fn a_worker_that_panicked_while_the_others_hang_is_named_in_the_timeout() {
+        let outcome = std::panic::catch_unwind(|| {
+            within(
+                Duration::from_millis(300),
+                "two parties at a barrier",
+                || {
+                    let barrier = std::sync::Barrier::new(2);
+                    workers(2, "two parties, one of which overflows", move |i| {
+                        assert!(i == 1, "attempt to add with overflow");
+                        barrier.wait();
+                    })
+                },
+            )
+        });
+        let text = panic_text(outcome.expect_err("the body hangs").as_ref());
+        assert!(text.starts_with("possible deadlock: two parties"), "{text}");
+        assert!(text.contains("Meanwhile stress worker"), "{text}");
+        assert!(text.contains("attempt to add with overflow"), "{text}");
     }
 
     #[test]
