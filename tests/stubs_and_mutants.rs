@@ -3,8 +3,8 @@
 //! caught by the tests its `caught_by` names, every alternative in tests/alternatives/ passes
 //! the whole suite, and the sweep's survivors file is well-formed. The same checks as
 //! `cargo run -- verify` (the solutions pass: the root `cargo test` already runs their
-//! suites). Nested cargo runs build in target/course-check, so they never wait for the lock
-//! of this `cargo test`.
+//! suites). Nested cargo runs build in target/course-check and target/course-check-1 (two
+//! lanes of exercises checked at once), so they never wait for the lock of this `cargo test`.
 //!
 //! Only what changed is checked again: when every check of an exercise held, the run notes
 //! a fingerprint of everything those verdicts depend on (the exercise's stub, solution,
@@ -23,86 +23,62 @@ use course::verify::{Checker, Verdict};
 fn every_stub_fails_every_mutant_is_caught_and_every_alternative_passes() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let course = Course::load(root).unwrap_or_else(|e| panic!("{e}"));
-    let checker = Checker::new(root);
-    let mut tally = Tally::default();
-    let fail = |e: course::error::Error| -> Verdict { panic!("{e}") };
     let notes = verdict_cache::Notes::new(root);
     let mut unchanged = Vec::new();
-    // Sequential on purpose: the machines this runs on may have two cores.
+    let mut to_check = Vec::new();
     for ex in &course.exercises {
-        let id = ex.id();
         let fingerprint = notes.fingerprint(ex);
-        if let Some(count) = notes.held_before(ex, &fingerprint) {
-            unchanged.push(format!("{id} ({count} checks)"));
-            continue;
-        }
-        let problems_before = tally.problems.len();
-        tally.note(
-            &id,
-            checker.stub_fails(ex, &mut |_| {}).unwrap_or_else(fail),
-        );
-        tally.note(
-            &id,
-            checker
-                .contract_covered(ex, &mut |_| {})
-                .unwrap_or_else(fail),
-        );
-        match checker.mutants(ex) {
-            Err(problem) => tally.note(&id, Verdict::Fails(problem)),
-            Ok(mutants) => {
-                for mutant in &mutants {
-                    let verdict = checker
-                        .mutant_caught(ex, mutant, &mut |_| {})
-                        .unwrap_or_else(fail);
-                    tally.note(&id, verdict);
-                }
-            }
-        }
-        match checker.alternatives(ex) {
-            Err(problem) => tally.note(&id, Verdict::Fails(problem)),
-            Ok(alternatives) if alternatives.len() < 2 => tally.note(
-                &id,
-                Verdict::Fails(format!(
-                    "{} alternative(s) in tests/alternatives/{}: at least two are needed",
-                    alternatives.len(),
-                    ex.package()
-                )),
-            ),
-            Ok(alternatives) => {
-                for alternative in &alternatives {
-                    let verdict = checker
-                        .alternative_passes(ex, alternative, &mut |_| {})
-                        .unwrap_or_else(fail);
-                    tally.note(&id, verdict);
-                }
-            }
-        }
-        match sweep::load_survivors(root, ex) {
-            Err(problem) => tally.note(&id, Verdict::Fails(problem)),
-            Ok(survivors) => {
-                // An ordering survivor names a line of the solution; if the line is gone, the
-                // entry is stale and the sweep must be run again.
-                let orderings = sweep::ordering_mutants(&ex.solution_dir(root))
-                    .unwrap_or_else(|e| panic!("{e}"));
-                for survivor in survivors.iter().filter(|s| s.source == "orderings") {
-                    if !orderings.iter().any(|m| m.name == survivor.mutant) {
-                        tally.note(
-                            &id,
-                            Verdict::Fails(format!(
-                                "{}: ordering survivor `{}` matches no ordering of the solution any more: run `cargo run -- sweep {id} --orderings` and update the list",
-                                sweep::survivors_rel(ex),
-                                survivor.mutant
-                            )),
-                        );
-                    }
-                }
-            }
-        }
-        if tally.problems.len() == problems_before {
-            notes.note_held(ex, &fingerprint, tally.held.get(&id).copied().unwrap_or(0));
+        match notes.held_before(ex, &fingerprint) {
+            Some(count) => unchanged.push(format!("{} ({count} checks)", ex.id())),
+            None => to_check.push((ex, fingerprint)),
         }
     }
-    let Tally { held, problems } = tally;
+    // Two lanes, each with its own build folder (cargo locks a target folder for a whole
+    // run, so two lanes in one would take turns): while one lane compiles, the other's
+    // tests mostly wait on deadlines and sleeping threads, which two cores can overlap.
+    // Exercises alternate between the lanes, in course order.
+    let lanes: Vec<Vec<&(&course::course::Exercise, String)>> = (0..LANES)
+        .map(|lane| to_check.iter().skip(lane).step_by(LANES).collect())
+        .collect();
+    let tallies: Vec<Tally> = std::thread::scope(|scope| {
+        let running: Vec<_> = lanes
+            .into_iter()
+            .enumerate()
+            .map(|(lane, exercises)| {
+                let notes = &notes;
+                scope.spawn(move || {
+                    let checker = Checker {
+                        root: root.to_path_buf(),
+                        check_dir: lane_dir(root, lane),
+                    };
+                    let mut tally = Tally::default();
+                    for (ex, fingerprint) in exercises {
+                        let problems_before = tally.problems.len();
+                        check_exercise(&checker, root, ex, &mut tally);
+                        if tally.problems.len() == problems_before {
+                            let id = ex.id();
+                            notes.note_held(
+                                ex,
+                                fingerprint,
+                                tally.held.get(&id).copied().unwrap_or(0),
+                            );
+                        }
+                    }
+                    tally
+                })
+            })
+            .collect();
+        running
+            .into_iter()
+            .map(|lane| lane.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    let mut held = std::collections::BTreeMap::<String, usize>::new();
+    let mut problems = Vec::new();
+    for tally in tallies {
+        held.extend(tally.held);
+        problems.extend(tally.problems);
+    }
     for (id, count) in &held {
         eprintln!("exercise {id}: ✓ {count} checks hold");
     }
@@ -118,6 +94,90 @@ fn every_stub_fails_every_mutant_is_caught_and_every_alternative_passes() {
         problems.len(),
         problems.join("\n  ")
     );
+}
+
+/// How many exercises are checked at once.
+const LANES: usize = 2;
+
+/// The build folder of a lane: lane 0 uses `cargo run -- verify`'s own, target/course-check.
+fn lane_dir(root: &Path, lane: usize) -> std::path::PathBuf {
+    let base = root.join("target");
+    match lane {
+        0 => base.join("course-check"),
+        n => base.join(format!("course-check-{n}")),
+    }
+}
+
+/// Every check of one exercise, noted in `tally`.
+fn check_exercise(
+    checker: &Checker,
+    root: &Path,
+    ex: &course::course::Exercise,
+    tally: &mut Tally,
+) {
+    let id = ex.id();
+    let fail = |e: course::error::Error| -> Verdict { panic!("{e}") };
+    tally.note(
+        &id,
+        checker.stub_fails(ex, &mut |_| {}).unwrap_or_else(fail),
+    );
+    tally.note(
+        &id,
+        checker
+            .contract_covered(ex, &mut |_| {})
+            .unwrap_or_else(fail),
+    );
+    match checker.mutants(ex) {
+        Err(problem) => tally.note(&id, Verdict::Fails(problem)),
+        Ok(mutants) => {
+            for mutant in &mutants {
+                let verdict = checker
+                    .mutant_caught(ex, mutant, &mut |_| {})
+                    .unwrap_or_else(fail);
+                tally.note(&id, verdict);
+            }
+        }
+    }
+    match checker.alternatives(ex) {
+        Err(problem) => tally.note(&id, Verdict::Fails(problem)),
+        Ok(alternatives) if alternatives.len() < 2 => tally.note(
+            &id,
+            Verdict::Fails(format!(
+                "{} alternative(s) in tests/alternatives/{}: at least two are needed",
+                alternatives.len(),
+                ex.package()
+            )),
+        ),
+        Ok(alternatives) => {
+            for alternative in &alternatives {
+                let verdict = checker
+                    .alternative_passes(ex, alternative, &mut |_| {})
+                    .unwrap_or_else(fail);
+                tally.note(&id, verdict);
+            }
+        }
+    }
+    match sweep::load_survivors(root, ex) {
+        Err(problem) => tally.note(&id, Verdict::Fails(problem)),
+        Ok(survivors) => {
+            // An ordering survivor names a line of the solution; if the line is gone, the
+            // entry is stale and the sweep must be run again.
+            let orderings =
+                sweep::ordering_mutants(&ex.solution_dir(root)).unwrap_or_else(|e| panic!("{e}"));
+            for survivor in survivors.iter().filter(|s| s.source == "orderings") {
+                if !orderings.iter().any(|m| m.name == survivor.mutant) {
+                    tally.note(
+                        &id,
+                        Verdict::Fails(format!(
+                            "{}: ordering survivor `{}` matches no ordering of the solution any more: run `cargo run -- sweep {id} --orderings` and update the list",
+                            sweep::survivors_rel(ex),
+                            survivor.mutant
+                        )),
+                    );
+                }
+            }
+        }
+    }
 }
 
 /// The verdicts so far: how many held per exercise, and each one that failed.
