@@ -80,9 +80,10 @@ where
 pub fn deadlock_message(waiting: &str, limit: Duration) -> String {
     format!(
         "possible deadlock: {waiting} did not finish within {:.1} s.\n\
-         Some thread is still blocked or spinning. The usual causes: an unlock that never \
-         happens (does the guard's Drop release the lock?), a hand-off to a thread that is \
-         not there, or a waiter that nobody wakes.\n\
+         Some thread is still blocked or spinning. The usual causes: a release that never \
+         happens (a guard's Drop that does not unlock, a permit or signal that is never \
+         given back), a hand-off to a thread that is not there, or a waiter that nobody \
+         wakes (a wake before the change it announces, or none at all).\n\
          (On a very slow machine, set {SCALE_VAR}=4 to give every deadline four times as long.)",
         limit.as_secs_f64()
     )
