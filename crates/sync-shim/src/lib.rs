@@ -872,12 +872,17 @@ pub mod loom_sync {
 
         impl Drop for Finishing {
             fn drop(&mut self) {
+                // A thread unwinding from a failed model (loom's branch limit, an assert)
+                // must not touch loom again: a second panic inside a destructor aborts the
+                // whole test binary. The model has failed; the counts no longer matter.
+                if std::thread::panicking() {
+                    return;
+                }
                 let mut registry = REGISTRY.0.lock().unwrap();
                 registry.spawned_running -= 1;
                 registry.finished.push(loom::thread::current().id());
-                // The last thread that could wake the sleepers ends. (Not while unwinding:
-                // a second panic would abort; that failure is reported already.)
-                if registry.all_blocked() && !std::thread::panicking() {
+                // The last thread that could wake the sleepers ends.
+                if registry.all_blocked() {
                     let message = deadlock("this thread ends");
                     drop(registry);
                     panic!("{message}");
