@@ -246,17 +246,12 @@ fn access_the_lock_is_shared_only_when_the_value_may_be_shared_and_sent() {
         "a guard of an Rc is Send: another thread could clone the Rc through it while this one \
          keeps clones, and both would change its count at once {bound}"
     );
-}
-
-#[test]
-fn access_a_read_guard_of_a_cell_stays_on_its_thread() {
     assert!(
         !auto_traits::is_send!(ReadGuard<'static, Cell<i32>>),
         "a read guard of a Cell is Send: this thread could keep one read guard and send another \
          to a second thread, and both could call `set` on the same Cell at once. A read guard \
          hands out `&T` on whatever thread holds it, so it may move only when T: Sync (as \
-         `&'a RwLock<T>` in its field already says; no `unsafe impl Send` is needed) \
-         ({CHAPTER}#the-guards)"
+         `&'a RwLock<T>` in its field already says; no `unsafe impl Send` is needed) {bound}"
     );
 }
 
