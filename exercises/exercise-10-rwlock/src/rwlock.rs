@@ -77,7 +77,9 @@ impl<T> RwLock<T> {
     }
 
     /// Enters as a reader if it can right now (no writer inside or waiting, fewer than
-    /// [`MAX_READERS`] readers); never waits, never panics.
+    /// [`MAX_READERS`] readers); never waits, never panics. Other readers entering or leaving
+    /// at the same moment are no reason to fail: it returns `None` only for a writer or the
+    /// limit.
     pub fn try_read(&self) -> Option<ReadGuard<'_, T>> {
         todo!(
             "read() without the sleeping; a failed attempt leaves the lock as it was \
@@ -116,7 +118,8 @@ impl<T> RwLock<T> {
 }
 
 /// Shared access to the value of a [`RwLock`]; dropping it leaves the lock, and the last
-/// reader out wakes a waiting writer.
+/// reader out wakes a waiting writer. It hands out `&T` on whichever thread holds it, so it
+/// may move to another thread only when `T: Sync` (never for a `Cell`).
 pub struct ReadGuard<'a, T> {
     lock: &'a RwLock<T>,
 }

@@ -246,6 +246,13 @@ fn access_the_lock_is_shared_only_when_the_value_may_be_shared_and_sent() {
         "a guard of an Rc is Send: another thread could clone the Rc through it while this one \
          keeps clones, and both would change its count at once {bound}"
     );
+    assert!(
+        !auto_traits::is_send!(ReadGuard<'static, Cell<i32>>),
+        "a read guard of a Cell is Send: this thread could keep one read guard and send another \
+         to a second thread, and both could call `set` on the same Cell at once. A read guard \
+         hands out `&T` on whatever thread holds it, so it may move only when T: Sync (as \
+         `&'a RwLock<T>` in its field already says; no `unsafe impl Send` is needed) {bound}"
+    );
 }
 
 /// Readers and writers on several threads; each checks the others inside as it enters.
@@ -255,7 +262,12 @@ fn access_readers_and_writers_on_four_threads_never_overlap() {
     const ROUNDS: usize = 5_000;
     deadline::within_secs(
         20,
-        "4 threads, each reading and writing 5,000 times (a waiter that is never woken?)",
+        &format!(
+            "4 threads, each reading and writing 5,000 times (a waiter never woken? Does every \
+             unlock that finds a waiting mark wake all the sleepers, does a writer that enters \
+             keep the readers' mark, and does a reader that backs out wake like the last \
+             reader out? {CHAPTER}#sleeping-and-waking)"
+        ),
         || {
             let lock = Arc::new(RwLock::new(0_u64));
             // Low 16 bits: readers inside; bit 16 and up: writers inside.
@@ -362,8 +374,10 @@ fn try_read_and_try_write_give_up_at_once_and_leave_the_lock_as_it_was() {
 fn wake_the_last_reader_out_lets_a_waiting_writer_in() {
     deadline::within_secs(
         10,
-        "write() on a second thread, after the main thread dropped its two read guards (does \
-         the last reader out wake the writer?)",
+        &format!(
+            "write() on a second thread, after the main thread dropped its two read guards \
+             (does the last reader out wake the writer? {CHAPTER}#sleeping-and-waking)"
+        ),
         || {
             let lock = Arc::new(RwLock::new(0));
             let readers_gone = Arc::new(AtomicBool::new(false));
@@ -394,8 +408,11 @@ fn wake_the_last_reader_out_lets_a_waiting_writer_in() {
 fn wake_a_writers_unlock_lets_every_waiting_reader_in_together() {
     deadline::within_secs(
         10,
-        "two read() calls on two threads, after the writer's guard was dropped; each then \
-         waits, holding its guard, for the other to get in too (were both readers woken?)",
+        &format!(
+            "two read() calls on two threads, after the writer's guard was dropped; each then \
+             waits, holding its guard, for the other to get in too (were both readers woken? \
+             The writer's unlock must wake_all: {CHAPTER}#sleeping-and-waking)"
+        ),
         || {
             let lock = Arc::new(RwLock::new(0));
             let mut writer = lock.write();
@@ -429,7 +446,10 @@ fn wake_a_writers_unlock_lets_every_waiting_reader_in_together() {
 fn wake_a_writers_unlock_lets_the_next_writer_in() {
     deadline::within_secs(
         10,
-        "write() on a second thread, after the first writer's guard was dropped",
+        &format!(
+            "write() on a second thread, after the first writer's guard was dropped (does the \
+             writer's unlock wake a waiting writer? {CHAPTER}#sleeping-and-waking)"
+        ),
         || {
             let lock = Arc::new(RwLock::new(0));
             let mut first = lock.write();
@@ -455,8 +475,12 @@ fn wake_waiters_sleep_instead_of_spinning() {
     let _heavy = deadline::one_at_a_time();
     deadline::within_secs(
         10,
-        "two read() calls and a write() on other threads while the main thread holds the \
-         write guard for 200 ms",
+        &format!(
+            "two read() calls and a write() on other threads while the main thread holds the \
+             write guard for 200 ms (a waiter never woken? When the next writer gets in, the \
+             readers asleep must still be woken, by this unlock or by the next writer's: \
+             {CHAPTER}#sleeping-and-waking)"
+        ),
         || {
             let lock = Arc::new(RwLock::new(0));
             let writing = lock.write();
@@ -568,7 +592,10 @@ fn readers_take_turns_until_try_read_fails<'a>(
 fn preference_a_waiting_writer_keeps_new_readers_out_where_reader_preference_starves_it() {
     deadline::within_secs(
         30,
-        "readers taking turns while a writer waits, then the writer (once the readers stop)",
+        &format!(
+            "readers taking turns while a writer waits, then the writer (once the readers \
+             stop; does the last reader out wake it? {CHAPTER}#who-goes-first)"
+        ),
         || {
             // First the reader-preferring lock, to show the starvation: for 100 turns the
             // readers get in, and the writer, though it asked first, never does.
@@ -623,7 +650,12 @@ fn preference_a_waiting_writer_keeps_new_readers_out_where_reader_preference_sta
 fn preference_a_reader_that_comes_after_a_waiting_writer_goes_after_it() {
     deadline::within_secs(
         30,
-        "read() on a third thread while a writer waits, then both once the last reader left",
+        &format!(
+            "read() on a third thread while a writer waits, then both once the last reader left \
+             (a waiter never woken? The last reader out must wake the writer even if the reader \
+             fell asleep first, and the writer's unlock must wake the reader: \
+             {CHAPTER}#sleeping-and-waking)"
+        ),
         || {
             let lock = Arc::new(RwLock::new(0_u32));
             let held = lock.read();
@@ -659,7 +691,10 @@ fn preference_a_reader_that_comes_after_a_waiting_writer_goes_after_it() {
 fn limit_at_max_readers_read_panics_and_a_new_reader_is_refused() {
     deadline::within_secs(
         20,
-        "MAX_READERS read guards through try_read(), then one more",
+        &format!(
+            "MAX_READERS read guards through try_read(), then one more (read() at the limit \
+             must panic, not wait: {CHAPTER}#too-many-readers)"
+        ),
         || {
             let lock = RwLock::new(0);
             let mut guards = Vec::with_capacity(MAX_READERS as usize);

@@ -31,7 +31,12 @@ const EXPLAIN: Explain = Explain {
            atomic_wait::wait when you cannot get in, instead of looping on it.",
     deadlock: "a thread sleeps and nobody wakes it (a lost wake-up), or a lock is never \
            released. Does the last reader out wake a waiting writer? Does a writer's unlock \
-           wake ALL the waiting readers (wake_one lets one in; the other sleeps for ever)? Is \
+           wake ALL the waiting readers (wake_one lets one in; the other sleeps for ever)? \
+           When readers and writers sleep on the same word, does the last reader out wake \
+           them all too (wake_one may wake a reader, which sleeps again, and the writer never \
+           hears of it)? Does a reader that added itself and backs out wake the writer, as the \
+           last reader out would? Does a writer that enters keep the readers' waiting mark, \
+           so that its unlock wakes them? Is \
            every wake made after the state change it announces (woken first, a waiter looks, \
            finds the lock still taken and sleeps again)? Does a waiter put up its waiting mark \
            before it sleeps, so that the unlock knows to wake it? Is a writer-waiting mark \
@@ -135,6 +140,30 @@ fn loom_try_read_and_try_write_never_overlap_a_holder() {
             "try_read() saw {seen:?}; try_write() {} and the value ended at {total} \
              ({CHAPTER}#the-state-word)",
             if wrote { "got in" } else { "failed" }
+        );
+    });
+}
+
+#[test]
+fn loom_try_read_on_two_threads_at_once_gets_in_on_both() {
+    Model::new(
+        "two threads call try_read() at once on a lock that no writer holds or waits for; \
+         both get in",
+    )
+    .explain(&EXPLAIN)
+    .check(|| {
+        let lock = Arc::new(RwLock::new(0));
+        let other = Arc::clone(&lock);
+        let reader = thread::spawn(move || other.try_read().map(|guard| *guard));
+        let mine = lock.try_read().map(|guard| *guard);
+        let theirs = reader.join().unwrap();
+        assert!(
+            mine == Some(0) && theirs == Some(0),
+            "two threads called try_read() at once with no writer anywhere, and they got \
+             {mine:?} and {theirs:?}, not Some(0) twice: another reader entering or leaving at \
+             the same moment is no reason to fail. When the compare_exchange fails because \
+             only the reader count moved, try again with the value it returned \
+             ({CHAPTER}#who-goes-first)"
         );
     });
 }
@@ -252,6 +281,61 @@ fn loom_wake_two_writers_waiting_behind_a_reader_both_get_in() {
             total, 2,
             "two writers that waited behind a reader added 1 each, yet the value is {total} \
              ({CHAPTER}#sleeping-and-waking)"
+        );
+    });
+}
+
+#[test]
+fn loom_wake_a_reader_and_a_writer_waiting_behind_a_reader_both_get_in() {
+    Model::new(
+        "the main thread takes a read guard and hands it to another thread, which drops it, \
+         while a third thread calls read() and the main thread calls write() and adds 1; the \
+         reader may come before or after the writer waits, and both get in",
+    )
+    .explain(&EXPLAIN)
+    .preemptions(1)
+    .check(|| {
+        let lock = leaked(0);
+        let reading = lock.read();
+        let holder = thread::spawn(move || drop(reading));
+        let reader = thread::spawn(move || *lock.read());
+        *lock.write() += 1;
+        holder.join().unwrap();
+        let seen = reader.join().unwrap();
+        let total = *lock.read();
+        assert!(
+            seen <= 1 && total == 1,
+            "a reader that came while a writer waited behind a reader saw {seen}, and the value \
+             ended at {total}, not 1 ({CHAPTER}#sleeping-and-waking)"
+        );
+    });
+}
+
+#[test]
+fn loom_wake_a_reader_and_a_writer_waiting_behind_a_writer_both_get_in() {
+    Model::new(
+        "the main thread takes the write guard and hands it to another thread, which writes \
+         1 and drops it, while a third thread calls write() and adds 1 and the main thread \
+         calls read(); both get in, and the value ends at 2",
+    )
+    .explain(&EXPLAIN)
+    .preemptions(1)
+    .check(|| {
+        let lock = leaked(0);
+        let mut writing = lock.write();
+        let holder = thread::spawn(move || {
+            *writing = 1;
+            drop(writing);
+        });
+        let writer = thread::spawn(move || *lock.write() += 1);
+        let seen = *lock.read();
+        holder.join().unwrap();
+        writer.join().unwrap();
+        let total = *lock.read();
+        assert!(
+            (seen == 1 || seen == 2) && total == 2,
+            "a reader that waited behind a writer, beside a second writer, saw {seen}, and the \
+             value ended at {total}, not 2 ({CHAPTER}#sleeping-and-waking)"
         );
     });
 }

@@ -88,7 +88,10 @@ impl<T> RwLock<T> {
         }
     }
 
-    /// Enters as a reader if that is possible right now; never waits, never panics.
+    /// Enters as a reader if that is possible right now (no writer inside or waiting, fewer
+    /// than `MAX_READERS` readers); never waits, never panics. Other readers entering or
+    /// leaving at the same moment are no reason to fail: it returns `None` only for a writer
+    /// or the limit.
     pub fn try_read(&self) -> Option<ReadGuard<'_, T>> {
         let mut state = self.state.load(Ordering::Relaxed);
         loop {
@@ -200,7 +203,9 @@ impl<T> RwLock<T> {
     }
 }
 
-/// Proof that the current thread reads the value of a [`RwLock`]; dropping it leaves.
+/// Proof that the current thread reads the value of a [`RwLock`]; dropping it leaves. It
+/// hands out `&T` on whichever thread holds it, so it may move to another thread only when
+/// `T: Sync` (never for a `Cell`): `&RwLock<T>` in its field says so already.
 pub struct ReadGuard<'a, T> {
     lock: &'a RwLock<T>,
 }
