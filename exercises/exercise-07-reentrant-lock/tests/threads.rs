@@ -734,10 +734,8 @@ fn guard_dropping_every_guard_frees_the_lock_for_other_threads() {
             let lock = ReentrantLock::new(Cell::new(0));
             // Whether another thread's try_lock() gets a guard (it then adds 1).
             let free = |lock: &ReentrantLock<Cell<i32>>| {
-                on_another_scoped_thread(|| {
-                    lock.try_lock().map(|guard| guard.set(guard.get() + 1))
-                })
-                .is_some()
+                on_another_scoped_thread(|| lock.try_lock().map(|guard| guard.set(guard.get() + 1)))
+                    .is_some()
             };
             let outer = lock.lock();
             let inner = lock.lock();
@@ -773,7 +771,10 @@ fn guard_dropping_every_guard_frees_the_lock_for_other_threads() {
         "the holder's own try_lock() returned {again:?} instead of a guard: the owner gets in \
          again at once ({CHAPTER}#owner-and-count)"
     );
-    expect_drops_released(&[inner_drop, outer_drop], "while the thread held two guards");
+    expect_drops_released(
+        &[inner_drop, outer_drop],
+        "while the thread held two guards",
+    );
     assert!(
         got_in,
         "another thread's try_lock() returned None after every guard was dropped: the \
@@ -804,7 +805,10 @@ fn guard_a_panic_while_holding_releases_every_hold() {
          got a guard: dropping a guard releases one hold, not the lock (checked before a \
          thread panics while holding two guards) ({CHAPTER}#owner-and-count)"
     );
-    expect_drops_released(&drops, "(checked before a thread panics while holding two guards)");
+    expect_drops_released(
+        &drops,
+        "(checked before a thread panics while holding two guards)",
+    );
     assert!(
         got_in,
         "after this thread locked twice and dropped both guards, another thread's try_lock() \
