@@ -60,14 +60,18 @@ fn thread_cpu_time() -> Option<Duration> {
 }
 
 /// Whether an error message says that a release was refused because the thread does not
-/// hold the lock.
+/// hold the lock: "release" with "hold", "held", "own" or "acquire" (Python's own words,
+/// "cannot release un-acquired lock", pass).
 fn says_not_held(message: &str) -> bool {
     let message = message.to_lowercase();
     message.contains("release")
-        && (message.contains("hold") || message.contains("held") || message.contains("own"))
+        && ["hold", "held", "own", "acquire"]
+            .iter()
+            .any(|word| message.contains(word))
 }
 
-/// Checks `error` is `NotHeld` with a message that says so.
+/// Checks `result` is `Err(NotHeld)`. (The wording of its message is checked once, in
+/// `rlock_release_of_a_free_lock_is_an_error_with_a_clear_message`.)
 fn expect_not_held(result: Result<(), LockError>, what: &str) {
     assert_eq!(
         result,
@@ -75,13 +79,6 @@ fn expect_not_held(result: Result<(), LockError>, what: &str) {
         "{what}: release() must refuse, with Err(LockError::NotHeld), when the calling thread \
          does not hold the lock. Compare the owner with thread::current_number() before \
          touching anything ({CHAPTER}#only-the-owner-releases)"
-    );
-    let message = LockError::NotHeld.to_string();
-    assert!(
-        says_not_held(&message),
-        "LockError::NotHeld displays as {message:?}: say what went wrong, that the thread \
-         tried to release a lock it does not hold, as Python's \"cannot release un-acquired \
-         lock\" does ({CHAPTER}#only-the-owner-releases)"
     );
 }
 
@@ -302,6 +299,13 @@ fn rlock_release_of_a_free_lock_is_an_error_with_a_clear_message() {
     deadline::within_secs(5, "release() of a new lock, then acquire()", || {
         let lock = RLock::new();
         expect_not_held(lock.release(), "release() of a new, free lock");
+        let message = LockError::NotHeld.to_string();
+        assert!(
+            says_not_held(&message),
+            "LockError::NotHeld displays as {message:?}: say what went wrong, that the thread \
+             tried to release a lock it does not hold (Python says \"cannot release \
+             un-acquired lock\") ({CHAPTER}#only-the-owner-releases)"
+        );
         assert_eq!(
             lock.acquire(),
             Ok(()),
@@ -472,6 +476,58 @@ fn rlock_uncontended_acquire_and_release_make_no_wake_call() {
              wake only then ({CHAPTER}#waiting-without-spinning)"
         );
     });
+}
+
+#[test]
+fn rlock_after_a_contended_hand_off_uncontended_use_makes_no_wake_call() {
+    let _heavy = deadline::one_at_a_time();
+    let what = "a hand-off to a thread that slept in acquire(), then acquire() and release() \
+                with no other thread";
+    let (waited, wakes) = deadline::within_secs(20, what, || {
+        let lock = Arc::new(RLock::new());
+        // Until the waiter really slept in acquire(): a waiter that came after the release
+        // took the free lock at once and proves nothing. It sleeps on the first round but on
+        // a machine too busy to run it within the pause.
+        let mut waited = false;
+        for pause in [50, 100, 200, 400, 800, 1600] {
+            lock.acquire().unwrap();
+            let waiter = {
+                let lock = Arc::clone(&lock);
+                thread::spawn(move || {
+                    let waits = testing::wait_calls();
+                    lock.acquire().unwrap();
+                    let waits = testing::wait_calls() - waits;
+                    lock.release().unwrap();
+                    waits
+                })
+            };
+            thread::sleep(Duration::from_millis(pause));
+            lock.release().unwrap();
+            waited = waiter.join().expect("the waiting thread panicked") > 0;
+            if waited {
+                break;
+            }
+        }
+        // The waiter has come, slept, got in, released and gone: nobody may be asleep now.
+        let before = testing::wake_calls();
+        for _ in 0..3 {
+            lock.acquire().unwrap();
+            lock.release().unwrap();
+        }
+        (waited, testing::wake_calls() - before)
+    });
+    if !waited {
+        // rlock_a_waiting_thread_sleeps_instead_of_spinning says what is wrong.
+        return;
+    }
+    assert!(
+        wakes == 0,
+        "a thread slept in acquire(), got the lock and released it; after that, 3 acquire() \
+         and release() with no other thread around made {wakes} wake calls, each a system \
+         call. Whatever records that someone may be asleep must be cleared once the sleepers \
+         are gone: a waiter that gets in takes itself off any count of waiters \
+         ({CHAPTER}#waiting-without-spinning)"
+    );
 }
 
 #[test]
@@ -652,45 +708,112 @@ fn guard_lock_gives_shared_access_and_the_holder_may_lock_again() {
     });
 }
 
+/// Drops `guard` and returns the message if its drop panicked (a refused release that the
+/// guard unwraps). Tests drop guards through it, and assert only once no guard is left: a
+/// guard whose drop panics while a failed assertion unwinds aborts the whole test binary.
+fn drop_guard<T>(guard: ReentrantGuard<'_, T>) -> Result<(), String> {
+    catch(|| drop(guard))
+}
+
+/// Fails if a guard's drop panicked.
+fn expect_drops_released(drops: &[Result<(), String>], when: &str) {
+    if let Some(Err(problem)) = drops.iter().find(|dropped| dropped.is_err()) {
+        panic!(
+            "dropping a guard panicked ({problem}) {when}: each guard must release its own \
+             hold, and its release cannot be refused, since the guard never left the thread \
+             that holds the lock ({CHAPTER}#the-guard-stays-on-its-thread)"
+        );
+    }
+}
+
 #[test]
 fn guard_dropping_every_guard_frees_the_lock_for_other_threads() {
-    deadline::within_secs(5, "try_lock() from another thread", || {
-        let lock = ReentrantLock::new(Cell::new(0));
-        let outer = lock.lock();
-        let inner = lock.lock();
-        let free = |lock: &ReentrantLock<Cell<i32>>| {
-            on_another_scoped_thread(|| lock.try_lock().map(|guard| guard.set(guard.get() + 1)))
-        };
-        assert!(
-            free(&lock).is_none(),
-            "another thread's try_lock() got a guard while this thread held two \
-             ({CHAPTER}#owner-and-count)"
-        );
-        drop(inner);
-        assert!(
-            free(&lock).is_none(),
-            "another thread's try_lock() got a guard while this thread still held one: \
-             dropping a guard releases one hold, not the lock ({CHAPTER}#owner-and-count)"
-        );
-        let again = lock.try_lock();
-        assert!(
-            again.is_some(),
-            "the holder's own try_lock() returned None: the owner gets in again at once \
-             ({CHAPTER}#owner-and-count)"
-        );
-        drop(again);
-        drop(outer);
-        assert!(
-            free(&lock).is_some(),
-            "another thread's try_lock() returned None after every guard was dropped: the \
-             last one must free the lock ({CHAPTER}#owner-and-count)"
-        );
-        assert_eq!(lock.into_inner().get(), 1);
-    });
+    let what = "try_lock() from another thread";
+    let (kept_out_of_two, inner_drop, kept_out_of_one, again, outer_drop, got_in, value) =
+        deadline::within_secs(5, what, || {
+            let lock = ReentrantLock::new(Cell::new(0));
+            // Whether another thread's try_lock() gets a guard (it then adds 1).
+            let free = |lock: &ReentrantLock<Cell<i32>>| {
+                on_another_scoped_thread(|| lock.try_lock().map(|guard| guard.set(guard.get() + 1)))
+                    .is_some()
+            };
+            let outer = lock.lock();
+            let inner = lock.lock();
+            let kept_out_of_two = !free(&lock);
+            let inner_drop = drop_guard(inner);
+            let kept_out_of_one = !free(&lock);
+            let again = catch(|| lock.try_lock().is_some());
+            let outer_drop = drop_guard(outer);
+            let got_in = free(&lock);
+            let value = lock.into_inner().get();
+            (
+                kept_out_of_two,
+                inner_drop,
+                kept_out_of_one,
+                again,
+                outer_drop,
+                got_in,
+                value,
+            )
+        });
+    assert!(
+        kept_out_of_two,
+        "another thread's try_lock() got a guard while this thread held two \
+         ({CHAPTER}#owner-and-count)"
+    );
+    assert!(
+        kept_out_of_one,
+        "another thread's try_lock() got a guard while this thread still held one: \
+         dropping a guard releases one hold, not the lock ({CHAPTER}#owner-and-count)"
+    );
+    assert!(
+        again == Ok(true),
+        "the holder's own try_lock() returned {again:?} instead of a guard: the owner gets in \
+         again at once ({CHAPTER}#owner-and-count)"
+    );
+    expect_drops_released(
+        &[inner_drop, outer_drop],
+        "while the thread held two guards",
+    );
+    assert!(
+        got_in,
+        "another thread's try_lock() returned None after every guard was dropped: the \
+         last one must free the lock ({CHAPTER}#owner-and-count)"
+    );
+    assert_eq!(value, 1);
 }
 
 #[test]
 fn guard_a_panic_while_holding_releases_every_hold() {
+    // First without a panic: two guards, dropped one by one. A guard whose drop panics, or
+    // that frees the lock too early, would otherwise panic again while the holder below
+    // unwinds, which aborts the whole test binary without a message.
+    let what = "lock() twice, then dropping the guards one by one";
+    let (drops, kept_out, got_in) = deadline::within_secs(5, what, || {
+        let lock = ReentrantLock::new(Cell::new(0));
+        let outer = lock.lock();
+        let inner = lock.lock();
+        let mut drops = vec![drop_guard(inner)];
+        let kept_out = on_another_scoped_thread(|| lock.try_lock().is_none());
+        drops.push(drop_guard(outer));
+        let got_in = on_another_scoped_thread(|| lock.try_lock().is_some());
+        (drops, kept_out, got_in)
+    });
+    assert!(
+        kept_out,
+        "after this thread locked twice and dropped one guard, another thread's try_lock() \
+         got a guard: dropping a guard releases one hold, not the lock (checked before a \
+         thread panics while holding two guards) ({CHAPTER}#owner-and-count)"
+    );
+    expect_drops_released(
+        &drops,
+        "(checked before a thread panics while holding two guards)",
+    );
+    assert!(
+        got_in,
+        "after this thread locked twice and dropped both guards, another thread's try_lock() \
+         returned None: the last guard must free the lock ({CHAPTER}#owner-and-count)"
+    );
     deadline::within_secs(
         5,
         "lock() after a thread panicked while holding two guards",
@@ -715,37 +838,60 @@ fn guard_a_panic_while_holding_releases_every_hold() {
 
 #[test]
 fn guard_lock_past_max_depth_panics_and_keeps_the_holds() {
-    deadline::within_secs(5, "lock() of a lock of depth 2, three times", || {
+    // Nothing below panics while this thread holds a guard, and every guard is dropped inside
+    // `catch`: a guard whose drop panics (an `unwrap` on a refused release) would otherwise
+    // panic again while the test's own panic unwinds, which aborts the whole test binary.
+    let what = "lock() of a lock of depth 2, three times";
+    let (third, held_after_refusal, tried, drops, free) = deadline::within_secs(5, what, || {
         let lock = ReentrantLock::with_max_depth(Cell::new(0), 2);
         let outer = lock.lock();
         let inner = lock.lock();
         let third = catch(|| drop(lock.lock()));
-        let message = third.expect_err(
-            "a third lock() of ReentrantLock::with_max_depth(_, 2) returned a guard: it must \
-             panic (book: book/src/part-3/reentrant-locks.md#the-count-has-a-limit)",
-        );
-        not_a_todo(&message);
-        assert!(
-            message.contains('2'),
-            "the panic of a lock() past the maximum says {message:?}: give the error's \
-             message, which says how many holds are allowed ({CHAPTER}#the-count-has-a-limit)"
-        );
-        let tried = catch(|| lock.try_lock().is_some());
-        assert!(
-            tried.is_err(),
-            "try_lock() by the holder of ReentrantLock::with_max_depth(_, 2), held twice, \
-             returned a result ({tried:?}): it must panic as lock() does \
-             ({CHAPTER}#the-count-has-a-limit)"
-        );
-        drop(inner);
-        drop(outer);
+        // Is the lock still held twice? Drop one guard: the other must still keep out
+        // another thread.
+        let mut drops = vec![drop_guard(inner)];
+        let held_after_refusal = on_another_scoped_thread(|| lock.try_lock().is_none());
+        let mut tried = None;
+        if held_after_refusal {
+            let inner = lock.lock();
+            tried = Some(catch(|| lock.try_lock().is_some()));
+            drops.push(drop_guard(inner));
+        }
+        drops.push(drop_guard(outer));
         let free = on_another_scoped_thread(|| lock.try_lock().is_some());
-        assert!(
-            free,
-            "after two guards and two refused locks, dropping both guards did not free the \
-             lock: a refused lock must leave the count as it was ({CHAPTER}#the-count-has-a-limit)"
-        );
+        (third, held_after_refusal, tried, drops, free)
     });
+    let message = third.expect_err(
+        "a third lock() of ReentrantLock::with_max_depth(_, 2) returned a guard: it must \
+         panic (book: book/src/part-3/reentrant-locks.md#the-count-has-a-limit)",
+    );
+    not_a_todo(&message);
+    assert!(
+        message.contains('2'),
+        "the panic of a lock() past the maximum says {message:?}: give the error's \
+         message, which says how many holds are allowed ({CHAPTER}#the-count-has-a-limit)"
+    );
+    assert!(
+        held_after_refusal,
+        "a refused lock() released a hold: the thread held two guards, a third lock() \
+         panicked, and after dropping one of the two guards another thread got in while the \
+         other guard was still alive. Build the guard only after acquire() succeeded: a guard \
+         built first is dropped by the panic, and its drop releases a hold the thread had \
+         ({CHAPTER}#the-count-has-a-limit)"
+    );
+    let tried = tried.expect("checked above");
+    assert!(
+        tried.is_err(),
+        "try_lock() by the holder of ReentrantLock::with_max_depth(_, 2), held twice, \
+         returned a result ({tried:?}): it must panic as lock() does \
+         ({CHAPTER}#the-count-has-a-limit)"
+    );
+    expect_drops_released(&drops, "after a refused lock() and try_lock()");
+    assert!(
+        free,
+        "after two guards and two refused locks, dropping both guards did not free the \
+         lock: a refused lock must leave the count as it was ({CHAPTER}#the-count-has-a-limit)"
+    );
 }
 
 #[test]
@@ -825,6 +971,12 @@ fn guard_types_are_send_and_sync_where_they_should_be() {
         auto_traits::is_sync!(ReentrantGuard<'static, i32>),
         "ReentrantGuard<i32> is not Sync, though a shared guard only hands out `&i32`: give \
          Sync back with `unsafe impl<T: Sync> Sync for ReentrantGuard<'_, T>` {bound}"
+    );
+    assert!(
+        auto_traits::is_sync!(ReentrantGuard<'static, std::sync::MutexGuard<'static, i32>>),
+        "ReentrantGuard<MutexGuard<i32>> is not Sync, though MutexGuard<i32> is Sync (only \
+         not Send) and a shared guard hands out only `&T`: the bound for sharing a guard is \
+         `T: Sync` alone, `unsafe impl<T: Sync> Sync for ReentrantGuard<'_, T>` {bound}"
     );
     assert!(
         !auto_traits::is_sync!(ReentrantGuard<'static, Cell<i32>>),

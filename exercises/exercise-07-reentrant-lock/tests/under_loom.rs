@@ -38,7 +38,9 @@ const EXPLAIN: Explain = Explain {
     deadlock: "every thread is stuck. Either a thread sleeps in atomic_wait::wait and nobody \
            wakes it (the release that frees the word must wake a sleeper whenever one may be \
            asleep; with two waiters, the one that takes the word must leave it marked as \
-           contended, or the second is never woken), or the owner waits for itself: its \
+           contended, or the second is never woken; a refused try_acquire() must not write the word \
+           either: a swap that turns \"held, someone may be asleep\" into \"held\" erases the \
+           mark, and the release then wakes nobody), or the owner waits for itself: its \
            acquire() did not see its own number in the owner (the owner was set before the \
            word was taken and overwritten by a waiter, or cleared after the word was freed \
            and so erased the next owner's number).",
@@ -321,6 +323,60 @@ fn loom_rlock_two_waiters_both_get_in_after_the_holder_releases() {
             total, 2,
             "two waiters each added 1 under the lock, yet the value is {total} \
              ({CHAPTER}#waiting-without-spinning)"
+        );
+    });
+}
+
+#[test]
+fn loom_rlock_a_refused_try_acquire_beside_a_sleeping_waiter_keeps_its_wake_up() {
+    Model::new(
+        "the main thread holds the lock while one thread calls acquire() and another calls \
+         try_acquire() once (refused); then the main thread releases, and the waiter gets in",
+    )
+    .explain(&EXPLAIN)
+    .preemptions(1)
+    .check(|| {
+        let shared = Guarded::new();
+        shared.lock.acquire().unwrap();
+        let calling = Arc::new(AtomicUsize::new(0));
+        let waiter = {
+            let (shared, calling) = (Arc::clone(&shared), Arc::clone(&calling));
+            thread::spawn(move || {
+                calling.fetch_add(1, Ordering::SeqCst);
+                let got = shared.lock.acquire();
+                if got.is_ok() {
+                    shared.value.add();
+                }
+                (got, shared.lock.release())
+            })
+        };
+        let trier = {
+            let (shared, calling) = (Arc::clone(&shared), Arc::clone(&calling));
+            thread::spawn(move || {
+                let tried = shared.lock.try_acquire();
+                if tried == Ok(true) {
+                    let _ = shared.lock.release();
+                }
+                calling.fetch_add(1, Ordering::SeqCst);
+                tried
+            })
+        };
+        // The waiter is calling acquire() and the trier's try_acquire() has returned.
+        until_calling(&calling, 2);
+        shared.lock.release().unwrap();
+        let tried = trier.join().unwrap();
+        let (got, released) = waiter.join().unwrap();
+        assert_eq!(
+            tried,
+            Ok(false),
+            "while the main thread held the lock, another thread's try_acquire() returned \
+             {tried:?} ({CHAPTER}#owner-and-count)"
+        );
+        assert_eq!(
+            (got, released),
+            (Ok(()), Ok(())),
+            "the waiting thread's acquire() and release() must succeed once the owner is done \
+             ({CHAPTER}#owner-and-count)"
         );
     });
 }

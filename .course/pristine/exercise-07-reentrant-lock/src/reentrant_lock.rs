@@ -95,7 +95,8 @@ impl RLock {
     ///
     /// - The owner gets it again at once: the count goes up by 1. If the count is already
     ///   `max_depth`, it returns `Err(LockError::TooDeep { max_depth })` and the count stays
-    ///   as it was.
+    ///   as it was. (Compare the count with `max_depth` before adding 1: `count + 1` itself
+    ///   overflows when `max_depth` is `u32::MAX`, as it is for `new()`.)
     /// - Any other thread sleeps (in `atomic_wait::wait`, never spinning) until the lock is
     ///   free, then becomes the owner with a count of 1. A thread that gets the lock sees
     ///   every write made by previous owners while they held it.
