@@ -360,14 +360,35 @@ fn sleeping_spurious_wake_ups_never_let_acquire_return_without_a_permit() {
             let waiter = acquirer(&sem, true);
             thread::sleep(SETTLE);
             let early = waiter.done.load(Ordering::SeqCst);
-            sem.release();
+            // Looked at before this thread's release: an acquire that took a permit from 0
+            // wrapped the count to u32::MAX, and the release would then panic (as documented).
+            // An acquire that has returned needs no release to end.
+            let before = sem.available();
+            let release_panic = if early && before != 0 {
+                None
+            } else {
+                panic_of(|| sem.release())
+            };
             waiter.handle.join().unwrap();
             assert!(
                 !early,
-                "acquire() returned after a spurious wake-up, with no permit there: a wait may \
-                 return for no reason, so the wait belongs in a loop that tries for a permit \
-                 again (`while`, not `if`) ({CHAPTER}#sleeping-for-a-permit)"
+                "acquire() returned after a spurious wake-up, with no permit there (available() \
+                 was then {before}): a wait may return for no reason, so the wait belongs in a \
+                 loop that tries for a permit again (`while`, not `if`) \
+                 ({CHAPTER}#sleeping-for-a-permit)"
             );
+            assert_eq!(
+                before, 0,
+                "before any release, with acquire() waiting, available() was {before} (not 0): \
+                 acquire took a permit from a count of 0 ({CHAPTER}#sleeping-for-a-permit)"
+            );
+            if let Some(message) = release_panic {
+                not_a_todo(&message);
+                panic!(
+                    "release() of a semaphore at 0 with one thread in acquire() panicked: \
+                     {message} ({CHAPTER}#sleeping-for-a-permit)"
+                );
+            }
             assert_eq!(
                 sem.available(),
                 0,

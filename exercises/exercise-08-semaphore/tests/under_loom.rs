@@ -8,6 +8,7 @@
 
 sync_shim::include_under_loom!(semaphore);
 
+use std::panic::{self, AssertUnwindSafe};
 use std::time::Duration;
 
 use loom_harness::{Explain, Model};
@@ -43,10 +44,15 @@ const EXPLAIN: Explain = Explain {
            problem: a SeqCst fence between 'add the permit' and 'look for sleepers', and \
            between 'count myself as a sleeper' and 'look at the permits'); release_n waking \
            one sleeper for several permits; a timed waiter that leaves with a wake-up meant \
-           for a permit without trying for it.",
+           for a permit without trying for it. (SeqCst on the loads, stores and \
+           read-modify-writes themselves, with no fences, is also correct by the memory \
+           model, but loom models SeqCst only for fences (tokio-rs/loom issue 180) and \
+           reports that code as this deadlock: use the fences, or read-modify-writes on the \
+           sleepers counter.)",
     assertion: "the permits do not add up: a permit was taken twice, taken from a count of \
-           0, not taken by an acquire that returned, or a bounded semaphore went past its \
-           bound.",
+           0, not taken by an acquire that returned, refused by a try_acquire while it was \
+           there, or a bounded semaphore went past its bound (even for a moment); or a \
+           release made a wake call when nobody was asleep.",
 };
 
 #[test]
@@ -73,6 +79,37 @@ fn loom_counting_three_try_acquires_of_one_permit_take_it_once() {
              permit was handed out twice, or taken from a count of 0 (a fetch_sub on 0 wraps to \
              u32::MAX, and another thread can take one of those before the undo) \
              ({CHAPTER}#permits-in-an-atomic)"
+        );
+    });
+}
+
+#[test]
+fn loom_counting_two_try_acquires_of_two_permits_both_succeed() {
+    Model::new(
+        "two threads call try_acquire() on a semaphore of two permits at the same time: both \
+         get one, and the count ends at 0",
+    )
+    .explain(&EXPLAIN)
+    .check(|| {
+        let sem = shared(Semaphore::new(2));
+        let other = thread::spawn(move || sem.try_acquire());
+        let mine = sem.try_acquire();
+        let theirs = other.join().unwrap();
+        let left = sem.available();
+        assert!(
+            mine && theirs,
+            "two try_acquire() calls on a semaphore of two permits returned {mine} and \
+             {theirs} ({left} left): one returned false though a permit was there for it. \
+             When the compare_exchange fails because another thread changed the count first, \
+             try again with the count it returned; false only when the count is 0 \
+             ({CHAPTER}#permits-in-an-atomic)"
+        );
+        assert_eq!(
+            left, 0,
+            "two try_acquire() calls on a semaphore of two permits both returned true, yet \
+             {left} permits are left (not 0): one decrement overwrote the other (a load and a \
+             store in two steps). Take the permit with one compare_exchange from the count \
+             you saw ({CHAPTER}#permits-in-an-atomic)"
         );
     });
 }
@@ -210,6 +247,55 @@ fn loom_sleeping_release_n_wakes_two_sleepers() {
 }
 
 #[test]
+fn loom_sleeping_no_wake_call_once_the_sleeper_has_left() {
+    // The wake calls are counted on real threads only; here the shim's trace of the current
+    // execution (which loom-harness keeps) shows whether the last release called wake_one or
+    // wake_all. The main thread is the acquirer, so the path where its try right after it
+    // counted itself as a sleeper succeeds takes a single preemption.
+    Model::new(
+        "the main thread calls acquire() on an empty semaphore while another thread releases; \
+         once both are done, nobody is asleep, and one more release makes no wake call",
+    )
+    .explain(&EXPLAIN)
+    .preemptions(1)
+    .check(|| {
+        let sem = shared(Semaphore::new(0));
+        let releaser = thread::spawn(move || sem.release());
+        sem.acquire();
+        releaser.join().unwrap();
+        sync_shim::trace::clear();
+        sem.release();
+        let steps = sync_shim::trace::steps();
+        let wake = steps
+            .iter()
+            .find(|step| step.operation.starts_with("atomic_wait::wake"));
+        assert!(
+            !steps.is_empty(),
+            "the shim's trace recorded nothing during a release: this check needs the trace \
+             that loom-harness turns on (a fault of the test, not of your code)"
+        );
+        if let Some(wake) = wake {
+            panic!(
+                "acquire() returned and the releasing thread has ended, so nobody is asleep, \
+                 yet the next release called {} ({}:{}). Either the acquire still counts \
+                 itself as a sleeper: some way out of the slow path (for instance, a try that \
+                 succeeds right after counting yourself, and returns at once) does not take \
+                 the thread off the sleepers count, and every way out must; or the release \
+                 wakes without looking whether anybody may be asleep \
+                 ({CHAPTER}#sleeping-for-a-permit)",
+                wake.operation,
+                wake.at
+                    .file()
+                    .rsplit(['/', '\\'])
+                    .next()
+                    .unwrap_or_default(),
+                wake.at.line()
+            );
+        }
+    });
+}
+
+#[test]
 fn loom_sleeping_spurious_wake_ups_never_hand_out_a_missing_permit() {
     // On for every thread of the model: each one's first wait returns at once.
     let _spurious = sync_shim::testing::spurious_wakeups();
@@ -220,10 +306,21 @@ fn loom_sleeping_spurious_wake_ups_never_hand_out_a_missing_permit() {
     .explain(&EXPLAIN)
     .check(|| {
         let sem = shared(Semaphore::new(0));
-        let releaser = { thread::spawn(move || sem.release()) };
+        let releaser = thread::spawn(move || {
+            // A release at u32::MAX panics, as documented. Caught here, so that an acquire
+            // that took a permit from a count of 0 (wrapping it) is reported as that.
+            panic::catch_unwind(AssertUnwindSafe(|| sem.release())).is_ok()
+        });
         sem.acquire();
-        releaser.join().unwrap();
+        let released = releaser.join().unwrap();
         let left = sem.available();
+        assert!(
+            released,
+            "acquire() returned after a spurious wake-up without a permit there: it took one \
+             from a count of 0, which wrapped to u32::MAX ({left} now), so the release that \
+             followed panicked. A wake-up is no permit: the wait belongs in a loop that tries \
+             for a permit again (`while`, not `if`) ({CHAPTER}#sleeping-for-a-permit)"
+        );
         assert_eq!(
             left, 0,
             "acquire() returned and the released permit is still there: it returned after a \
@@ -290,10 +387,74 @@ fn loom_bounded_two_racing_releases_pass_the_bound_once() {
         let left = sem.available();
         assert!(
             oks == 1 && left == 2,
-            "two releases of a bounded semaphore that was one permit short: {oks} succeeded \
-             (not 1) and it holds {left} permits (not 2). Both releases passed the bound check \
-             before either added: check and add in one atomic step \
-             ({CHAPTER}#bounded-semaphores)"
+            "two releases of a bounded semaphore of 2 that was one permit short: {oks} \
+             succeeded and it holds {left} permits, where 1 success and 2 permits were due. \
+             {} ({CHAPTER}#bounded-semaphores)",
+            racing_releases_went_wrong(oks, left)
+        );
+    });
+}
+
+/// What two racing releases of a bounded semaphore of 2, one permit short, did wrong: `oks`
+/// succeeded, and `left` permits are there.
+fn racing_releases_went_wrong(oks: usize, left: u32) -> &'static str {
+    match (oks, left) {
+        (2, 2) => {
+            "Both succeeded, yet only one permit arrived: a lost update. Each release read \
+             the count and stored it plus one in a second step, and the second store \
+             overwrote the first. Check and add in one read-modify-write (fetch_update, or a \
+             compare_exchange loop)."
+        }
+        (2, _) => {
+            "Both passed the bound check before either added, and both added: the count went \
+             past the bound. Check and add in one atomic step (fetch_update, or a \
+             compare_exchange loop)."
+        }
+        (0, _) => {
+            "Both were refused, though one permit was missing: the bound check saw a count \
+             that was not there (a refused release that changed the count for a moment, or a \
+             check against the wrong limit)."
+        }
+        _ => {
+            "One succeeded, as it should, but the count does not add up: a release that \
+             succeeded must add exactly one, and a refused one must change nothing."
+        }
+    }
+}
+
+#[test]
+fn loom_bounded_a_refused_release_never_lends_a_permit() {
+    // The releaser is the main thread, so the interleaving that takes the permit it lends
+    // needs one preemption: between its add and its undo.
+    Model::new(
+        "a bounded semaphore of 1 holds its permit; the main thread releases while another \
+         thread calls try_acquire() twice: a refused release never lends a permit, and the \
+         permits add up",
+    )
+    .explain(&EXPLAIN)
+    .preemptions(1)
+    .check(|| {
+        let sem = shared(BoundedSemaphore::new(1));
+        let taker =
+            thread::spawn(move || u32::from(sem.try_acquire()) + u32::from(sem.try_acquire()));
+        let oks = u32::from(sem.release().is_ok());
+        let takes = taker.join().unwrap();
+        let left = sem.available();
+        assert!(
+            takes <= 1 + oks,
+            "a bounded semaphore of 1 held its permit; while one release ran ({oks} succeeded), \
+             two try_acquire() calls took {takes} permits, and {left} are left: the release \
+             was refused, yet it lent a permit for a moment (it added, found the bound \
+             passed, and took the permit back; in between another thread took it). Check the \
+             bound and add in one atomic step, so that a refused release never changes the \
+             count ({CHAPTER}#bounded-semaphores)"
+        );
+        assert_eq!(
+            i64::from(left),
+            1 + i64::from(oks) - i64::from(takes),
+            "a bounded semaphore of 1, {oks} successful releases and {takes} takes should leave \
+             {}, yet available() is {left} ({CHAPTER}#bounded-semaphores)",
+            1 + i64::from(oks) - i64::from(takes)
         );
     });
 }

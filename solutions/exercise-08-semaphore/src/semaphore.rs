@@ -37,7 +37,8 @@ impl Semaphore {
         }
     }
 
-    /// Takes one permit if one is available right now; never sleeps.
+    /// Takes one permit if one is available right now; never sleeps. `false` only when the
+    /// count is 0, also while other threads take permits at the same moment.
     pub fn try_acquire(&self) -> bool {
         let mut current = self.permits.load(Ordering::Relaxed);
         // Never below zero: only a count we saw above zero is decremented, and only if it is

@@ -65,7 +65,8 @@ impl Semaphore {
     }
 
     /// Takes one permit if one is available right now: `true` if it took one, `false`
-    /// (changing nothing) if the count was 0. Never sleeps.
+    /// (changing nothing) only if the count was 0, also while other threads take permits at
+    /// the same moment. Never sleeps.
     pub fn try_acquire(&self) -> bool {
         todo!(
             "decrement the count only from a value you saw above 0, in one atomic step; what \
