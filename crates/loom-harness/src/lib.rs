@@ -638,9 +638,288 @@ fn expand_use_tree(tree: &str) -> Vec<String> {
         .collect()
 }
 
+/// Where `text` (Rust source) names one of the `forbidden` paths, as `(line, path)` pairs in
+/// the order found, one per line and path.
+///
+/// A forbidden path (`"sync::Mutex"`, `"thread::sleep"`, `"parking_lot"`) is matched as whole
+/// path segments, never as a substring: `thread::sleep` is found in `thread::sleep(d)`, in
+/// `use crate::sync::thread::{self, sleep};` and in `use std::thread::*;` followed by
+/// `sleep(d)`, but not in a helper of the learner's own called `sleep`, a field
+/// `parked_thread` or a tuple `(Condvar, Mutex<State>)`. Comments, strings and character
+/// literals are skipped; grouped imports are expanded, even across lines. A segment `sync`
+/// also matches `std_sync`, the shim's module that `crate::sync` is bound to.
+pub fn forbidden_paths<'a>(text: &str, forbidden: &[&'a str]) -> Vec<(usize, &'a str)> {
+    let tokens = path_tokens(text);
+    let idents: std::collections::HashSet<&str> = tokens
+        .iter()
+        .filter_map(|(_, token)| match token {
+            PathToken::Ident(name) => Some(name.as_str()),
+            _ => None,
+        })
+        .collect();
+    let mut hits = Vec::new();
+    let mut at = 0;
+    while at < tokens.len() {
+        if matches!(tokens[at].1, PathToken::Ident(_)) {
+            let mut paths = Vec::new();
+            at = read_path(&tokens, at, &[], &mut paths);
+            for (line, path) in paths {
+                for bad in forbidden {
+                    let wanted: Vec<&str> = bad.split("::").collect();
+                    let hit = if path.last().is_some_and(|last| last == "*") {
+                        // A glob: a hit if it brings in the start of the forbidden path and
+                        // the file names the rest.
+                        let before = &path[..path.len() - 1];
+                        (1..wanted.len()).any(|k| {
+                            before.len() >= k
+                                && before[before.len() - k..]
+                                    .iter()
+                                    .zip(&wanted[..k])
+                                    .all(|(a, b)| same_segment(a, b))
+                                && idents.contains(wanted[k])
+                        }) || contains_segments(before, &wanted)
+                    } else {
+                        contains_segments(&path, &wanted)
+                    };
+                    if hit && !hits.contains(&(line, *bad)) {
+                        hits.push((line, *bad));
+                    }
+                }
+            }
+        } else {
+            at += 1;
+        }
+    }
+    hits
+}
+
+fn contains_segments(path: &[String], wanted: &[&str]) -> bool {
+    wanted.len() <= path.len()
+        && path
+            .windows(wanted.len())
+            .any(|window| window.iter().zip(wanted).all(|(a, b)| same_segment(a, b)))
+}
+
+fn same_segment(found: &str, wanted: &str) -> bool {
+    found == wanted || (wanted == "sync" && found == "std_sync")
+}
+
+#[derive(Debug, PartialEq)]
+enum PathToken {
+    Ident(String),
+    Colons,
+    Open,
+    Close,
+    Comma,
+    Star,
+    Other,
+}
+
+/// Reads the path (or use tree) that starts at `tokens[at]`, pushing every full path it names
+/// (with `prefix` before it) and the line of its last segment; returns the index after it.
+fn read_path(
+    tokens: &[(usize, PathToken)],
+    mut at: usize,
+    prefix: &[String],
+    paths: &mut Vec<(usize, Vec<String>)>,
+) -> usize {
+    let mut path = prefix.to_vec();
+    let mut line = tokens.get(at).map_or(0, |(line, _)| *line);
+    loop {
+        match tokens.get(at) {
+            Some((here, PathToken::Ident(name))) => {
+                if name != "self" || path.is_empty() {
+                    path.push(name.clone());
+                }
+                line = *here;
+                at += 1;
+            }
+            Some((here, PathToken::Star)) => {
+                path.push("*".to_owned());
+                line = *here;
+                at += 1;
+            }
+            Some((_, PathToken::Open)) => {
+                at += 1;
+                loop {
+                    match tokens.get(at) {
+                        Some((_, PathToken::Comma)) => at += 1,
+                        Some((_, PathToken::Close)) => return at + 1,
+                        None => return at,
+                        Some(_) => at = read_path(tokens, at, &path, paths).max(at + 1),
+                    }
+                }
+            }
+            _ => break,
+        }
+        if matches!(tokens.get(at), Some((_, PathToken::Colons))) {
+            at += 1;
+        } else {
+            break;
+        }
+    }
+    if !path.is_empty() {
+        paths.push((line, path));
+    }
+    // `x as y`: the alias is not a path of its own.
+    if matches!(tokens.get(at), Some((_, PathToken::Ident(word))) if word == "as") {
+        at += 2;
+    }
+    at
+}
+
+/// The tokens of `text` that paths are made of, each with its line (from 1); comments,
+/// strings and character literals are left out.
+fn path_tokens(text: &str) -> Vec<(usize, PathToken)> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut tokens = Vec::new();
+    let (mut at, mut line) = (0, 1);
+    let skip_to = |from: usize, end: &dyn Fn(usize) -> bool, line: &mut usize| {
+        let mut at = from;
+        while at < chars.len() && !end(at) {
+            if chars[at] == '\n' {
+                *line += 1;
+            }
+            at += 1;
+        }
+        at
+    };
+    while at < chars.len() {
+        let c = chars[at];
+        let next = chars.get(at + 1).copied();
+        if c == '\n' {
+            line += 1;
+            at += 1;
+        } else if c.is_whitespace() {
+            at += 1;
+        } else if c == '/' && next == Some('/') {
+            at = skip_to(at, &|i| chars[i] == '\n', &mut line);
+        } else if c == '/' && next == Some('*') {
+            at = skip_to(
+                at + 2,
+                &|i| chars[i] == '*' && chars.get(i + 1) == Some(&'/'),
+                &mut line,
+            ) + 2;
+        } else if c == '"' {
+            at = skip_to(
+                at + 1,
+                &|i| {
+                    chars[i] == '"'
+                        && (i == 0 || chars[i - 1] != '\\' || (i >= 2 && chars[i - 2] == '\\'))
+                },
+                &mut line,
+            ) + 1;
+        } else if c == 'r' && (next == Some('"') || next == Some('#')) && {
+            let mut i = at + 1;
+            while chars.get(i) == Some(&'#') {
+                i += 1;
+            }
+            chars.get(i) == Some(&'"')
+        } {
+            let hashes = chars[at + 1..].iter().take_while(|&&h| h == '#').count();
+            let body = at + 2 + hashes;
+            at = skip_to(
+                body,
+                &|i| {
+                    chars[i] == '"'
+                        && chars[i + 1..]
+                            .iter()
+                            .take(hashes)
+                            .filter(|&&h| h == '#')
+                            .count()
+                            == hashes
+                },
+                &mut line,
+            ) + 1
+                + hashes;
+        } else if c == '\'' {
+            // A character literal ('a', '\n', '\'') or a lifetime ('a).
+            if next == Some('\\') {
+                at = skip_to(at + 2, &|i| chars[i] == '\'', &mut line) + 1;
+            } else if chars.get(at + 2) == Some(&'\'') {
+                at += 3;
+            } else {
+                at += 1;
+                while at < chars.len() && (chars[at].is_alphanumeric() || chars[at] == '_') {
+                    at += 1;
+                }
+                tokens.push((line, PathToken::Other));
+            }
+        } else if c.is_alphabetic() || c == '_' {
+            let start = at;
+            while at < chars.len() && (chars[at].is_alphanumeric() || chars[at] == '_') {
+                at += 1;
+            }
+            let word: String = chars[start..at].iter().collect();
+            if word == "r" && chars.get(at) == Some(&'#') {
+                at += 1;
+                continue;
+            }
+            tokens.push((line, PathToken::Ident(word)));
+        } else if c == ':' && next == Some(':') {
+            tokens.push((line, PathToken::Colons));
+            at += 2;
+        } else {
+            tokens.push((
+                line,
+                match c {
+                    '{' => PathToken::Open,
+                    '}' => PathToken::Close,
+                    ',' => PathToken::Comma,
+                    '*' => PathToken::Star,
+                    _ => PathToken::Other,
+                },
+            ));
+            at += 1;
+        }
+    }
+    tokens
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const FORBIDDEN: &[&str] = &[
+        "sync::Mutex",
+        "sync::Condvar",
+        "thread::sleep",
+        "thread::park",
+        "hint::spin_loop",
+        "yield_now",
+        "parking_lot",
+    ];
+
+    #[test]
+    fn forbidden_paths_are_found_whole_in_calls_and_grouped_imports() {
+        let text = "use crate::sync::{\n    Arc,\n    Condvar,\n};\nfn f() {\n    \
+                    std::thread::sleep(d);\n    thread::park();\n}\nuse std::thread::*;\n\
+                    use crate::sync::hint::spin_loop as spin;\nuse parking_lot::Mutex as M;\n\
+                    type S = sync_shim::std_sync::Mutex<u8>;\n";
+        assert_eq!(
+            forbidden_paths(text, FORBIDDEN),
+            vec![
+                (3, "sync::Condvar"),
+                (6, "thread::sleep"),
+                (7, "thread::park"),
+                (9, "thread::sleep"),
+                (9, "thread::park"),
+                (10, "hint::spin_loop"),
+                (11, "parking_lot"),
+                (12, "sync::Mutex"),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_learners_own_names_are_not_forbidden_paths() {
+        let text = "use super::mutex::{Mutex, MutexGuard};\nuse super::condvar::Condvar;\n\
+                    struct T { parked_thread: u32, shared: Arc<(Condvar, Mutex<State>)> }\n\
+                    fn sleep(x: u32) { sleep(x); self::sleep(x); }\n\
+                    // thread::sleep(d) in a comment\n/* sync::Mutex */\n\
+                    const S: &str = \"thread::park() in a string\";\nfn g<'a>(c: char) -> bool { c == '{' }\n";
+        assert_eq!(forbidden_paths(text, FORBIDDEN), vec![]);
+    }
 
     #[test]
     fn a_direct_std_atomic_is_reported_with_what_to_write_instead() {

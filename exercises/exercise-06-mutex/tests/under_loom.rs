@@ -197,25 +197,21 @@ fn source_reaches_atomics_through_crate_sync() {
 fn source_builds_the_mutex_on_atomic_wait_not_on_another_lock() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/mutex.rs");
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
-    let mut problems = Vec::new();
-    let mut in_use = false;
-    for (index, line) in text.lines().enumerate() {
-        let code = line.split("//").next().unwrap_or_default();
-        let trimmed = code.trim_start();
-        if trimmed.starts_with("use ") || trimmed.starts_with("pub use ") {
-            in_use = true;
-        }
-        let names_a_lock = ["sync::Mutex", "sync::RwLock", "Condvar", "parking_lot"]
-            .iter()
-            .any(|lock| code.contains(lock))
-            || (in_use && code.contains("sync") && code.contains("Mutex"));
-        if names_a_lock {
-            problems.push(format!("src/mutex.rs:{}: {}", index + 1, line.trim()));
-        }
-        if code.contains(';') {
-            in_use = false;
-        }
-    }
+    // Whole paths only: your own `Mutex` (and any name of yours) is fine.
+    let locks = [
+        "sync::Mutex",
+        "sync::MutexGuard",
+        "sync::RwLock",
+        "sync::Condvar",
+        "parking_lot",
+    ];
+    let problems: Vec<String> = loom_harness::forbidden_paths(&text, &locks)
+        .into_iter()
+        .map(|(line, lock)| {
+            let shown = text.lines().nth(line - 1).unwrap_or_default().trim();
+            format!("src/mutex.rs:{line}: `{lock}`: {shown}")
+        })
+        .collect();
     assert!(
         problems.is_empty(),
         "your mutex is built on another lock:\n{}\nThe exercise is to build the lock itself, \

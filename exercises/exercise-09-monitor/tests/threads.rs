@@ -355,6 +355,96 @@ fn condvar_wait_timeout_while_with_a_timeout_too_long_for_the_clock_waits_for_no
 }
 
 #[test]
+fn condvar_wait_timeout_cut_short_by_a_spurious_wake_up_does_not_report_a_timeout() {
+    deadline::within_secs(
+        10,
+        "Condvar::wait_timeout(200 ms) with spurious wake-ups",
+        || {
+            // The first wait of this thread returns at once, with no notify and no timeout.
+            let _spurious = testing::spurious_wakeups();
+            let mutex = Mutex::new(());
+            let condvar = Condvar::new();
+            let start = Instant::now();
+            let (_guard, timed_out) =
+                condvar.wait_timeout(mutex.lock(), Duration::from_millis(200));
+            let waited = start.elapsed();
+            assert!(
+                !timed_out || waited >= Duration::from_millis(200),
+                "wait_timeout(200 ms) said `true` (timed out) after only {waited:?}: its sleep \
+                 ended early (a spurious wake-up, which this test causes), and `true` means the \
+                 whole timeout has passed. A counter that has not moved does not mean the time \
+                 is up: ask the clock ({CONDVARS}#building-a-condition-variable)"
+            );
+        },
+    );
+}
+
+#[test]
+fn condvar_wait_timeout_while_gives_up_on_time_though_notified_again_and_again() {
+    let _heavy = deadline::one_at_a_time();
+    deadline::within_secs(
+        20,
+        "Condvar::wait_timeout_while(200 ms) while another thread notifies every 5 ms for up \
+         to 8 s (does each wake-up give the wait the whole timeout again?)",
+        || {
+            let shared = Arc::new((Mutex::new(false), Condvar::new()));
+            let stop = Arc::new(AtomicBool::new(false));
+            let (theirs, stopped) = (Arc::clone(&shared), Arc::clone(&stop));
+            let notifier = thread::spawn(move || {
+                let start = Instant::now();
+                while !stopped.load(Ordering::SeqCst) && start.elapsed() < Duration::from_secs(8) {
+                    theirs.1.notify_all();
+                    thread::sleep(Duration::from_millis(5));
+                }
+            });
+            let (mutex, condvar) = &*shared;
+            let start = Instant::now();
+            let (_guard, timed_out) =
+                condvar.wait_timeout_while(mutex.lock(), Duration::from_millis(200), |set| !*set);
+            let waited = start.elapsed();
+            stop.store(true, Ordering::SeqCst);
+            notifier.join().expect("the notifying thread panicked");
+            assert!(
+                timed_out && waited < Duration::from_secs(5),
+                "wait_timeout_while(200 ms), notified every 5 ms with its condition still true, \
+                 returned after {waited:?} (timed out: {timed_out}): the timeout is for the \
+                 whole call. Compute a deadline once and wait for the time that is left, not \
+                 the whole timeout again after every wake-up ({CONDVARS}#why-the-wait-is-in-a-loop)"
+            );
+        },
+    );
+}
+
+#[test]
+fn condvar_wait_timeout_while_asks_the_condition_again_before_reporting_a_timeout() {
+    deadline::within_secs(
+        10,
+        "Condvar::wait_timeout_while(50 ms) whose condition turns false as the time runs out",
+        || {
+            let mutex = Mutex::new(());
+            let condvar = Condvar::new();
+            let start = Instant::now();
+            let mut calls = 0;
+            // True (keep waiting) until 50 ms have passed: by the time the wait has timed
+            // out, the condition is false, as if another thread had changed the value just
+            // before the waiter got the mutex back.
+            let (_guard, timed_out) =
+                condvar.wait_timeout_while(mutex.lock(), Duration::from_millis(50), |_| {
+                    calls += 1;
+                    start.elapsed() < Duration::from_millis(50)
+                });
+            assert!(
+                !timed_out,
+                "wait_timeout_while(50 ms) returned `true` (gave up) after asking its condition \
+                 {calls} time(s), though the condition was false by the time its wait timed \
+                 out: `true` means the time ran out while the condition still held. After every \
+                 wait, ask the condition first, then the clock ({CONDVARS}#why-the-wait-is-in-a-loop)"
+            );
+        },
+    );
+}
+
+#[test]
 fn condvar_is_send_and_sync() {
     deadline::within_secs(5, "notify_one() from another thread", || {
         let shared = Arc::new((Mutex::new(()), Condvar::default()));
@@ -530,8 +620,9 @@ fn event_set_wakes_every_waiter() {
 #[test]
 fn event_waiting_counts_the_threads_inside_wait() {
     deadline::within_secs(
-        10,
-        "Event::waiting() to reach 2 while two threads wait",
+        15,
+        "the two waiters of an Event (one in wait(), one in wait_timeout(20 s)) to return after \
+         set() (does set() wake every waiter?)",
         || {
             let event = Arc::new(Event::new());
             assert_eq!(
@@ -551,7 +642,16 @@ fn event_waiting_counts_the_threads_inside_wait() {
                     })
                 })
                 .collect();
+            let start = Instant::now();
             while event.waiting() < 2 {
+                let seen = event.waiting();
+                assert!(
+                    start.elapsed() < Duration::from_secs(5),
+                    "waiting() said {seen} for 5 s while one thread was in wait() and one in \
+                     wait_timeout(20 s) of an event nobody set: count each thread (under the \
+                     mutex) once it has looked at the event, in both kinds of wait \
+                     ({CHAPTER}#an-event)"
+                );
                 thread::sleep(Duration::from_millis(1));
             }
             event.set();
@@ -563,6 +663,45 @@ fn event_waiting_counts_the_threads_inside_wait() {
                 0,
                 "waiting() must drop back to 0 once the waiters have returned \
                  ({CHAPTER}#an-event)"
+            );
+        },
+    );
+}
+
+#[test]
+fn event_waiting_drops_back_to_zero_after_a_timed_out_or_an_immediate_wait() {
+    deadline::within_secs(
+        10,
+        "Event::wait_timeout(20 ms) of an event nobody sets, then wait() and wait_timeout() \
+         of a set event",
+        || {
+            let event = Event::new();
+            let set = event.wait_timeout(Duration::from_millis(20));
+            assert!(
+                !set,
+                "wait_timeout(20 ms) of an event nobody set returned `true` ({CHAPTER}#an-event)"
+            );
+            assert_eq!(
+                event.waiting(),
+                0,
+                "waiting() still counts a wait_timeout() that timed out and returned: take the \
+                 thread off the count on every way out of the wait ({CHAPTER}#an-event)"
+            );
+            event.set();
+            event.wait();
+            assert_eq!(
+                event.waiting(),
+                0,
+                "waiting() still counts a wait() that returned at once on a set event: take the \
+                 thread off the count on every way out of the wait, or count it only once it \
+                 is going to block ({CHAPTER}#an-event)"
+            );
+            assert!(event.wait_timeout(Duration::from_millis(20)));
+            assert_eq!(
+                event.waiting(),
+                0,
+                "waiting() still counts a wait_timeout() that returned at once on a set event: \
+                 take the thread off the count on every way out of the wait ({CHAPTER}#an-event)"
             );
         },
     );
@@ -920,14 +1059,31 @@ fn timer_with_a_delay_too_long_for_the_clock_can_still_be_cancelled() {
 
 #[test]
 fn timer_is_send_and_sync() {
-    deadline::within_secs(5, "Timer::cancel() and join() in another thread", || {
+    deadline::within_secs(
+        10,
+        "Timer::join() in another thread of a timer of 20 ms (does the timer fire?)",
+        || {
+            let (sent, fired) = mpsc::channel();
+            let timer = Timer::start(Duration::from_millis(20), move || {
+                sent.send(()).unwrap();
+            });
+            let ran = thread::spawn(move || timer.join()).join().unwrap();
+            assert!(
+                ran && fired.try_recv().is_ok(),
+                "join() of a timer of 20 ms, moved to another thread, said {ran} \
+                 ({CHAPTER}#a-cancellable-timer)"
+            );
+        },
+    );
+    deadline::within_secs(5, "Timer::cancel() through a shared reference", || {
         let timer = Timer::start(Duration::from_secs(3600), || {});
-        let cancelled = thread::spawn(move || (timer.cancel(), timer.join()))
-            .join()
-            .unwrap();
+        // Only cancel() here, through `&Timer` on another thread: whether the cancel wakes
+        // the timer's thread is for timer_cancel_in_time_stops_it_and_ends_its_thread_at_once.
+        let cancelled = thread::scope(|s| s.spawn(|| timer.cancel()).join().unwrap());
         assert!(
-            cancelled == (true, false),
-            "cancel() and join() of a timer moved to another thread said {cancelled:?} ({CHAPTER}#a-cancellable-timer)"
+            cancelled,
+            "cancel() of a timer with an hour to go, from another thread, said `false` \
+             ({CHAPTER}#a-cancellable-timer)"
         );
     });
     assert!(
@@ -940,18 +1096,30 @@ fn timer_is_send_and_sync() {
 // ---------------------------------------------------------------------------------------
 // The source
 
-/// What the primitives of this exercise must not be built on.
+/// What the primitives of this exercise must not be built on, matched as whole paths
+/// (`thread::sleep`, not a helper of your own called `sleep`).
 const FORBIDDEN: &[(&str, &str)] = &[
     (
         "sync::Mutex",
         "the provided crate's own Mutex (super::mutex::Mutex)",
     ),
-    ("sync::Condvar", "your own Condvar"),
-    ("MutexGuard, Condvar", "your own Condvar"),
-    ("Condvar, Mutex", "your own Condvar and the provided Mutex"),
+    (
+        "sync::MutexGuard",
+        "the provided crate's own Mutex (super::mutex::MutexGuard)",
+    ),
+    (
+        "sync::Condvar",
+        "your own Condvar (super::condvar::Condvar)",
+    ),
+    ("sync::RwLock", "the provided crate's own Mutex"),
+    ("sync::Barrier", "your own Condvar and the provided Mutex"),
     ("parking_lot", "crate::sync::atomic_wait"),
     (
-        "spin_loop",
+        "hint::spin_loop",
+        "crate::sync::atomic_wait: a waiter sleeps, it does not spin",
+    ),
+    (
+        "atomic::spin_loop_hint",
         "crate::sync::atomic_wait: a waiter sleeps, it does not spin",
     ),
     (
@@ -959,28 +1127,29 @@ const FORBIDDEN: &[(&str, &str)] = &[
         "crate::sync::atomic_wait: a waiter sleeps, it does not spin",
     ),
     (
-        "sleep(",
+        "thread::sleep",
         "crate::sync::atomic_wait::wait_timeout: a waiter is woken, it does not poll",
     ),
-    ("park", "crate::sync::atomic_wait"),
+    ("thread::park", "crate::sync::atomic_wait"),
+    (
+        "thread::park_timeout",
+        "crate::sync::atomic_wait::wait_timeout",
+    ),
 ];
 
 #[test]
 fn source_builds_on_atomic_wait_and_the_provided_mutex_only() {
     let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let paths: Vec<&str> = FORBIDDEN.iter().map(|(bad, _)| *bad).collect();
     let mut problems = Vec::new();
     for file in ["condvar.rs", "event.rs", "barrier.rs", "timer.rs"] {
         let text = std::fs::read_to_string(src.join(file)).unwrap_or_default();
-        for (number, line) in text.lines().enumerate() {
-            let code = line.split("//").next().unwrap_or_default();
-            for (bad, instead) in FORBIDDEN {
-                if code.contains(bad) {
-                    problems.push(format!(
-                        "src/{file}:{}: `{bad}`: build on {instead}",
-                        number + 1
-                    ));
-                }
-            }
+        for (line, bad) in loom_harness::forbidden_paths(&text, &paths) {
+            let instead = FORBIDDEN
+                .iter()
+                .find(|(path, _)| *path == bad)
+                .map_or("", |(_, instead)| *instead);
+            problems.push(format!("src/{file}:{line}: `{bad}`: build on {instead}"));
         }
     }
     assert!(

@@ -748,34 +748,33 @@ fn limit_at_max_readers_read_panics_and_a_new_reader_is_refused() {
 fn source_builds_the_lock_from_an_atomic_and_the_wait_alone() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/rwlock.rs");
     let text = std::fs::read_to_string(path).expect("src/rwlock.rs is there");
+    // Whole paths only: your own `RwLock`, a helper `sleep` or a field `parked` are fine.
     let forbidden = [
-        ("Mutex", "a mutex"),
-        ("Condvar", "a condition variable"),
-        ("RwLock<", "another readers-writer lock"),
-        ("spin_loop", "spinning"),
+        ("sync::Mutex", "a mutex"),
+        ("sync::MutexGuard", "a mutex"),
+        ("sync::Condvar", "a condition variable"),
+        ("sync::RwLock", "another readers-writer lock"),
+        ("hint::spin_loop", "spinning"),
+        ("atomic::spin_loop_hint", "spinning"),
         ("yield_now", "spinning with yields"),
-        ("sleep(", "sleeping for a while"),
-        ("park(", "parking"),
+        ("thread::sleep", "sleeping for a while"),
+        ("thread::park", "parking"),
+        ("thread::park_timeout", "parking"),
         ("parking_lot", "parking_lot"),
     ];
-    let mut problems = Vec::new();
-    for (number, line) in text.lines().enumerate() {
-        let code = line.split("//").next().unwrap_or_default();
-        for (word, what) in forbidden {
-            let hit = if word == "RwLock<" {
-                // Naming your own type is fine; another crate's lock is not.
-                code.contains("sync::RwLock") || code.contains("std::sync::RwLock")
-            } else {
-                code.contains(word)
-            };
-            if hit {
-                problems.push(format!(
-                    "src/rwlock.rs:{}: `{word}` ({what}): build the lock from an atomic and \
-                     crate::sync::atomic_wait alone ({CHAPTER}#sleeping-and-waking)",
-                    number + 1
-                ));
-            }
-        }
-    }
+    let paths: Vec<&str> = forbidden.iter().map(|(path, _)| *path).collect();
+    let problems: Vec<String> = loom_harness::forbidden_paths(&text, &paths)
+        .into_iter()
+        .map(|(line, word)| {
+            let what = forbidden
+                .iter()
+                .find(|(path, _)| *path == word)
+                .map_or("", |(_, what)| *what);
+            format!(
+                "src/rwlock.rs:{line}: `{word}` ({what}): build the lock from an atomic and \
+                 crate::sync::atomic_wait alone ({CHAPTER}#sleeping-and-waking)"
+            )
+        })
+        .collect();
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
