@@ -33,7 +33,7 @@ use std::ops::{Deref, DerefMut};
 ///
 /// Costs: while only one thread uses the mutex, `lock()` and unlocking make no system call
 /// at all (no `wait`, no `wake_one`); only an unlock that may have a sleeping waiter calls
-/// `wake_one`.
+/// `wake_one`, so once every waiter has got in, unlocking makes no system call again.
 ///
 /// A thread that panics while holding the guard unlocks on its way out (the guard is
 /// dropped while unwinding), and the next `lock()` gets in and sees the value as the
@@ -71,7 +71,8 @@ impl<T> Mutex<T> {
         )
     }
 
-    /// Takes the lock if it is free right now; never waits, never sleeps.
+    /// Takes the lock if it is free right now; never waits, never sleeps. A failed attempt
+    /// leaves the lock as it found it: a thread asleep on it is still woken by the unlock.
     pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
         todo!("one attempt from free to held (book: blocking.md#three-states)")
     }

@@ -324,6 +324,83 @@ fn unlock_wakes_a_sleeping_waiter() {
 }
 
 #[test]
+fn a_failed_try_lock_does_not_erase_the_mark_of_a_sleeper() {
+    let _heavy = deadline::one_at_a_time();
+    deadline::within_secs(
+        15,
+        "lock() in a thread asleep while the lock was held, after another thread's try_lock() \
+         failed and the holder unlocked. A try_lock() that fails must leave the state as it \
+         found it: one that overwrites \"held with waiters\" with \"held\" (a swap instead of \
+         a compare_exchange from free) erases the sleeper's mark, and the unlock then wakes \
+         nobody (book/src/part-3/blocking.md#three-states)",
+        || {
+            let mutex = Arc::new(Mutex::new(0));
+            let guard = mutex.lock();
+            let (waiter, tid) = start_waiter(&mutex);
+            assert_fell_asleep(until_asleep(tid, Duration::from_secs(5)), "a waiter");
+            // Another thread tries the lock while the waiter sleeps: it must fail, and leave
+            // the mark "held, with waiters" as it found it.
+            let trier = {
+                let mutex = Arc::clone(&mutex);
+                thread::spawn(move || mutex.try_lock().is_some())
+            };
+            let got_in = trier
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p));
+            drop(guard);
+            waiter
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p));
+            assert!(
+                !got_in,
+                "try_lock() in another thread returned a guard while the lock was held and a \
+                 waiter slept on it: two holders at once ({CHAPTER}#three-states)"
+            );
+            let value = *mutex.lock();
+            assert!(
+                value == 1,
+                "a waiter added 1 under the lock after it was woken, yet the value is {value} \
+                 ({CHAPTER}#three-states)"
+            );
+        },
+    );
+}
+
+#[test]
+fn after_contention_an_uncontended_unlock_makes_no_system_call() {
+    let _heavy = deadline::one_at_a_time();
+    let woke = deadline::within_secs(
+        15,
+        "lock() in a thread asleep while the lock was held (is it woken when the guard is \
+         dropped?), then 1,000 lock() on one thread",
+        || {
+            let mutex = Arc::new(Mutex::new(0));
+            let guard = mutex.lock();
+            let (waiter, tid) = start_waiter(&mutex);
+            assert_fell_asleep(until_asleep(tid, Duration::from_secs(5)), "a waiter");
+            drop(guard);
+            waiter
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p));
+            // The waiter has come and gone: nobody waits any more.
+            let wakes = wake_calls();
+            for _ in 0..1_000 {
+                *mutex.lock() += 1;
+            }
+            wake_calls() - wakes
+        },
+    );
+    assert_eq!(
+        woke, 0,
+        "after a waiter had slept, got in and left, one thread alone took and dropped the \
+         lock 1,000 times and made {woke} wake calls: once every waiter has got in, the mark \
+         (or count) of waiters must be gone, so that the next uncontended unlock makes no \
+         system call. A waiter that takes the lock must take its registration away with it \
+         ({CHAPTER}#three-states)"
+    );
+}
+
+#[test]
 fn a_waiter_woken_for_no_reason_does_not_walk_in() {
     let _heavy = deadline::one_at_a_time();
     let walked_in = deadline::within_secs(

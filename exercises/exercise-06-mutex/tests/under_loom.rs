@@ -31,8 +31,10 @@ const EXPLAIN: Explain = Explain {
     deadlock: "a thread sleeps in wait() and nobody wakes it: a lost wake-up. Either the \
            unlock did not see that someone may be asleep (it frees the lock with a store, or \
            a load and then a store, instead of one swap that reads what it replaced; or it \
-           never calls wake_one), or a woken waiter took the lock as \"held\" instead of \
-           \"held with waiters\", so its own unlock forgot the threads still asleep.",
+           never calls wake_one, or wakes before it frees the lock, so that the woken waiter \
+           still finds it held and goes back to sleep), or a woken waiter took the lock as \
+           \"held\" instead of \"held with waiters\", so its own unlock forgot the threads \
+           still asleep.",
     assertion: "an update made under the lock was lost, or a guard saw a value from before \
            the previous holder's writes: two threads were inside at once, or a way of taking \
            the lock does not synchronise with the previous unlock.",

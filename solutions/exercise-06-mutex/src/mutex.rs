@@ -68,7 +68,8 @@ impl<T> Mutex<T> {
         }
     }
 
-    /// Takes the lock if it is free right now; never waits.
+    /// Takes the lock if it is free right now; never waits, never sleeps. A failed attempt
+    /// leaves the lock as it found it: a thread asleep on it is still woken by the unlock.
     pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
         // Acquire as in `lock`; a failure reads nothing we rely on.
         self.state
