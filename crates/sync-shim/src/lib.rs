@@ -288,7 +288,8 @@ pub mod loom_sync {
                         self.0.compare_exchange(current, new, success, failure)
                     }
 
-                    /// `compare_exchange_weak` of std (loom may fail it spuriously).
+                    /// `compare_exchange_weak` of std. loom 0.7 runs the strong one: it never
+                    /// fails spuriously in a model, so a single weak attempt is not caught here.
                     #[track_caller]
                     pub fn compare_exchange_weak(
                         &self,
@@ -418,7 +419,8 @@ pub mod loom_sync {
                 self.0.compare_exchange(current, new, success, failure)
             }
 
-            /// `compare_exchange_weak` of std (loom may fail it spuriously).
+            /// `compare_exchange_weak` of std. loom 0.7 runs the strong one: it never fails
+            /// spuriously in a model, so a single weak attempt is not caught here.
             #[track_caller]
             pub fn compare_exchange_weak(
                 &self,
