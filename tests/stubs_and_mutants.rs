@@ -307,28 +307,29 @@ mod verdict_cache {
     }
 
     /// Hashes every file under `path` (or the file itself): its path from `root`, its
-    /// length and its bytes, in a fixed order. Build output (`target/`) is left out.
+    /// length and its bytes, in path order (the walk of `course::mutants::collect_files`;
+    /// none of the folders fingerprinted holds build output, which goes to the root's
+    /// target/).
     fn hash_tree(hash: &mut Sha256, root: &Path, path: &Path) {
-        let rel = path.strip_prefix(root).unwrap_or(path);
+        let rel = path.strip_prefix(root).unwrap_or(path).to_path_buf();
+        let mut files = std::collections::BTreeMap::new();
         if path.is_dir() {
-            if path.file_name().is_some_and(|name| name == "target") {
-                return;
-            }
-            let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
-                .map(|dir| dir.filter_map(|e| e.ok()).map(|e| e.path()).collect())
-                .unwrap_or_default();
-            entries.sort();
-            for entry in entries {
-                hash_tree(hash, root, &entry);
+            // A folder that cannot be read is fingerprinted by the error, so that a note
+            // written while it could be read does not match.
+            if let Err(error) = course::mutants::collect_files(path, &rel, &mut files) {
+                hash.update(format!("unreadable: {}: {error}", rel.display()).as_bytes());
             }
         } else if let Ok(bytes) = std::fs::read(path) {
-            hash.update(rel.to_string_lossy().as_bytes());
-            hash.update((bytes.len() as u64).to_le_bytes());
-            hash.update(&bytes);
+            files.insert(rel, bytes);
         } else {
             // Absent: that too is part of the fingerprint.
             hash.update(b"absent:");
             hash.update(rel.to_string_lossy().as_bytes());
+        }
+        for (file, bytes) in files {
+            hash.update(file.to_string_lossy().as_bytes());
+            hash.update((bytes.len() as u64).to_le_bytes());
+            hash.update(&bytes);
         }
     }
 }
