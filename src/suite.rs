@@ -22,6 +22,8 @@ pub struct Suite {
     pub time_limit: Duration,
     /// Passed to the test binaries after `--` (a name filter, `--exact`); empty for all.
     pub test_args: Vec<OsString>,
+    /// Built for one verdict: see [`cargo::THROWAWAY_BUILD`].
+    pub throwaway: bool,
 }
 
 /// What the suite did.
@@ -117,6 +119,7 @@ impl Suite {
         args.extend(extra.iter().map(OsString::from));
         let mut invocation = Invocation::new(&self.cwd, args);
         invocation.target_dir.clone_from(&self.target_dir);
+        invocation.throwaway = self.throwaway;
         invocation
     }
 
@@ -238,6 +241,7 @@ mod tests {
             target_dir: Some(dir.join("target")),
             time_limit: Duration::from_secs(1),
             test_args: Vec::new(),
+            throwaway: false,
         }
     }
 

@@ -73,6 +73,7 @@ impl Checker {
             target_dir: Some(self.check_dir.clone()),
             time_limit: Duration::from_secs(exercise.time_limit),
             test_args: Vec::new(),
+            throwaway: true,
         }
     }
 
@@ -252,6 +253,7 @@ impl Checker {
             ["test", "-p", &exercise.package(), "--", "--list"],
         );
         invocation.target_dir = Some(self.check_dir.clone());
+        invocation.throwaway = true;
         let mut observe = |line: &str| {
             if let Some(step) = Step::from_line(line) {
                 on_step(&step);
@@ -539,6 +541,28 @@ test loom_adds ... ok
 test result: ok. 1 passed
 ",
         )
+    }
+
+    #[test]
+    fn every_suite_the_checker_builds_is_a_throwaway_build() {
+        // Hundreds of mutants with debug info and incremental caches filled the CI disk.
+        let exercise = Exercise {
+            number: 6,
+            slug: "mutex".into(),
+            title: "Mutex".into(),
+            chapter: "part-3/mutexes-and-semaphores.md".into(),
+            points: 0,
+            time_limit: 60,
+            hints: Vec::new(),
+            todos: None,
+            parts: Vec::new(),
+        };
+        let checker = Checker::new(Path::new("/course"));
+        let suite = checker.package_suite("mutant-06-x".into(), &exercise);
+        assert!(
+            suite.throwaway,
+            "a mutant's suite must build without caches"
+        );
     }
 
     fn ids(ids: &[&str]) -> Vec<String> {

@@ -98,6 +98,7 @@ pub fn learner_suite(root: &Path, ex: &Exercise) -> Suite {
         target_dir: None,
         time_limit: Duration::from_secs(ex.time_limit),
         test_args: Vec::new(),
+        throwaway: false,
     }
 }
 
