@@ -19,7 +19,8 @@ use crate::sync::atomic_wait;
 /// Waking is Mesa-style: a woken thread gets the mutex back later, after the notifier and
 /// maybe others have run, and a wait may also end with no notification at all (a spurious
 /// wake-up). So a caller re-checks its condition after every wait: [`wait_while`] does it for
-/// you. A notification made while nobody waits is not remembered.
+/// you. A notification made while nobody waits is not kept for later, as a semaphore keeps a
+/// permit: a `wait_timeout` begun after it still waits its whole timeout.
 ///
 /// `Condvar` is `Send` and `Sync`, and meant to be used with one mutex at a time.
 ///
