@@ -212,8 +212,8 @@ pub mod std_sync {
 /// fails, the harness can show the last steps each thread took *in the learner's own code*,
 /// not inside loom.
 pub mod loom_sync {
-    pub use self::mutex::{Condvar, Mutex, WaitTimeoutResult};
-    pub use loom::sync::{Arc, MutexGuard};
+    pub use self::mutex::{Condvar, Mutex, MutexGuard, WaitTimeoutResult};
+    pub use loom::sync::Arc;
 
     /// Atomic types and orderings, tracked by loom.
     ///
@@ -455,78 +455,159 @@ pub mod loom_sync {
         }
     }
 
-    /// Loom's `Mutex` and `Condvar`, tracked. `lock` hands out loom's own guard, so the
-    /// condition variable takes and returns it as usual. `Condvar` also has std's
-    /// `wait_while` and `wait_timeout_while`, which loom lacks, so code written against std's
-    /// API compiles under loom too. Timed waits never time out in a model.
+    /// Loom's `Mutex`, tracked, and a `Condvar` that sleeps in the shim's
+    /// [`atomic_wait`](super::atomic_wait) registry rather than in loom's own condition
+    /// variable. Two reasons. A lost wake-up is then found by the registry while a thread
+    /// still runs, and reported as "deadlock: ..." with the line where each sleeper fell
+    /// asleep; in loom's condition variable it ends the model with no thread left to run,
+    /// and when the last sleeper is a spawned thread the unwinding aborts the whole test
+    /// binary without a message. And [`crate::testing::spurious_wakeups`] reaches condition
+    /// variables too, so a wait under an `if` where a `while` belongs fails every time.
+    ///
+    /// `lock` hands out the shim's [`MutexGuard`], which remembers its mutex so that `wait`
+    /// can unlock it and lock it again. `Condvar` also has std's `wait_while` and
+    /// `wait_timeout_while`, which loom lacks, so code written against std's API compiles
+    /// under loom too. Timed waits never time out in a model.
     mod mutex {
         use super::super::trace::note_plain;
-        use loom::sync::MutexGuard;
-        use std::ops::Deref;
-        use std::sync::{LockResult, PoisonError, TryLockResult};
+        use super::atomic::{AtomicU32, Ordering};
+        use super::atomic_wait;
+        use std::ops::{Deref, DerefMut};
+        use std::sync::{LockResult, PoisonError, TryLockError, TryLockResult};
         use std::time::Duration;
 
-        /// `loom::sync::Mutex`, tracked.
+        /// `loom::sync::Mutex`, tracked; its guard is the shim's [`MutexGuard`].
         #[derive(Debug, Default)]
         pub struct Mutex<T>(loom::sync::Mutex<T>);
 
         impl<T> Mutex<T> {
-            /// A new, unlocked mutex around `value`.
+            /// A new unlocked mutex.
             pub fn new(value: T) -> Self {
                 Self(loom::sync::Mutex::new(value))
             }
 
-            /// Blocks until the mutex is free, then locks it.
+            /// Locks, blocking while another thread holds the lock.
             #[track_caller]
             pub fn lock(&self) -> LockResult<MutexGuard<'_, T>> {
                 note_plain("Mutex::lock");
-                self.0.lock()
+                self.0
+                    .lock()
+                    .map(|inner| MutexGuard::new(self, inner))
+                    .map_err(|poisoned| {
+                        PoisonError::new(MutexGuard::new(self, poisoned.into_inner()))
+                    })
             }
 
-            /// Locks the mutex if it is free right now.
+            /// Locks if no thread holds the lock.
             #[track_caller]
             pub fn try_lock(&self) -> TryLockResult<MutexGuard<'_, T>> {
                 note_plain("Mutex::try_lock");
-                self.0.try_lock()
+                match self.0.try_lock() {
+                    Ok(inner) => Ok(MutexGuard::new(self, inner)),
+                    Err(TryLockError::WouldBlock) => Err(TryLockError::WouldBlock),
+                    Err(TryLockError::Poisoned(poisoned)) => Err(TryLockError::Poisoned(
+                        PoisonError::new(MutexGuard::new(self, poisoned.into_inner())),
+                    )),
+                }
             }
 
-            /// Consumes the mutex and returns the value.
+            /// The value, taking the mutex apart.
             pub fn into_inner(self) -> LockResult<T> {
                 self.0.into_inner()
             }
 
-            /// The value, through exclusive access to the mutex.
+            /// The value, through a unique reference (no locking needed).
             pub fn get_mut(&mut self) -> LockResult<&mut T> {
                 self.0.get_mut()
             }
         }
 
-        impl<T> Deref for Mutex<T> {
-            type Target = loom::sync::Mutex<T>;
+        /// The guard of a locked [`Mutex`]: loom's guard, and the mutex it came from.
+        pub struct MutexGuard<'a, T> {
+            mutex: &'a Mutex<T>,
+            // `None` only inside `Condvar::wait`, between unlocking and locking again.
+            inner: Option<loom::sync::MutexGuard<'a, T>>,
+        }
 
-            fn deref(&self) -> &Self::Target {
-                &self.0
+        impl<'a, T> MutexGuard<'a, T> {
+            fn new(mutex: &'a Mutex<T>, inner: loom::sync::MutexGuard<'a, T>) -> Self {
+                MutexGuard {
+                    mutex,
+                    inner: Some(inner),
+                }
             }
         }
 
-        /// `loom::sync::Condvar`, tracked, with std's `wait_while` and `wait_timeout_while`.
-        #[derive(Debug, Default)]
-        pub struct Condvar(loom::sync::Condvar);
+        impl<T> Deref for MutexGuard<'_, T> {
+            type Target = T;
+
+            fn deref(&self) -> &T {
+                self.inner.as_ref().expect("the guard holds its lock")
+            }
+        }
+
+        impl<T> DerefMut for MutexGuard<'_, T> {
+            fn deref_mut(&mut self) -> &mut T {
+                self.inner.as_mut().expect("the guard holds its lock")
+            }
+        }
+
+        impl<T: std::fmt::Debug> std::fmt::Debug for MutexGuard<'_, T> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct("MutexGuard")
+                    .field("value", &**self)
+                    .finish()
+            }
+        }
+
+        /// A condition variable as in "Rust Atomics and Locks", chapter 9: a counter of
+        /// notifications, and waits in the [`atomic_wait`] registry while it has not moved.
+        #[derive(Debug)]
+        pub struct Condvar {
+            notifications: AtomicU32,
+        }
+
+        impl Default for Condvar {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
 
         impl Condvar {
-            /// A new condition variable.
+            /// A condition variable nobody waits on.
             pub fn new() -> Self {
-                Self(loom::sync::Condvar::new())
+                Condvar {
+                    notifications: AtomicU32::new(0),
+                }
             }
 
-            /// Releases the guard's mutex and waits for a notification.
+            /// Unlocks the guard's mutex, sleeps until notified (or spuriously), and locks
+            /// it again.
             #[track_caller]
             pub fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> LockResult<MutexGuard<'a, T>> {
                 note_plain("Condvar::wait");
-                self.0.wait(guard)
+                let mut guard = guard;
+                let mutex = guard.mutex;
+                // Read under the mutex: a notifier that changes the state under the mutex
+                // after this read bumps the counter after it too, so the sleep below (which
+                // checks the counter with an RMW, the latest value) cannot miss it. Relaxed:
+                // the mutex orders the state the caller cares about.
+                let seen = self.notifications.load(Ordering::Relaxed);
+                drop(guard.inner.take());
+                atomic_wait::wait(&self.notifications, seen);
+                match mutex.0.lock() {
+                    Ok(inner) => {
+                        guard.inner = Some(inner);
+                        Ok(guard)
+                    }
+                    Err(poisoned) => {
+                        guard.inner = Some(poisoned.into_inner());
+                        Err(PoisonError::new(guard))
+                    }
+                }
             }
 
-            /// Waits while `condition` holds, as std's `wait_while`.
+            /// Waits while `condition` holds, through spurious wake-ups.
             #[track_caller]
             pub fn wait_while<'a, T, F>(
                 &self,
@@ -542,28 +623,23 @@ pub mod loom_sync {
                 Ok(guard)
             }
 
-            /// Waits for a notification (in a model, a timed wait never times out).
+            /// Like [`Condvar::wait`]; in a model it never times out.
             #[track_caller]
             pub fn wait_timeout<'a, T>(
                 &self,
                 guard: MutexGuard<'a, T>,
-                duration: Duration,
+                _duration: Duration,
             ) -> LockResult<(MutexGuard<'a, T>, WaitTimeoutResult)> {
-                note_plain("Condvar::wait_timeout");
-                match self.0.wait_timeout(guard, duration) {
-                    Ok((guard, result)) => Ok((guard, WaitTimeoutResult(result.timed_out()))),
-                    Err(poisoned) => {
-                        let (guard, result) = poisoned.into_inner();
-                        Err(PoisonError::new((
-                            guard,
-                            WaitTimeoutResult(result.timed_out()),
-                        )))
-                    }
+                match self.wait(guard) {
+                    Ok(guard) => Ok((guard, WaitTimeoutResult(false))),
+                    Err(poisoned) => Err(PoisonError::new((
+                        poisoned.into_inner(),
+                        WaitTimeoutResult(false),
+                    ))),
                 }
             }
 
-            /// Waits while `condition` holds, as std's `wait_timeout_while` (never times out
-            /// in a model).
+            /// Like [`Condvar::wait_while`]; in a model it never times out.
             #[track_caller]
             pub fn wait_timeout_while<'a, T, F>(
                 &self,
@@ -583,18 +659,20 @@ pub mod loom_sync {
                 Ok((guard, WaitTimeoutResult(false)))
             }
 
-            /// Wakes one waiting thread.
+            /// Wakes one waiting thread, if any.
             #[track_caller]
             pub fn notify_one(&self) {
                 note_plain("Condvar::notify_one");
-                self.0.notify_one();
+                self.notifications.fetch_add(1, Ordering::Relaxed);
+                atomic_wait::wake_one(&self.notifications);
             }
 
             /// Wakes every waiting thread.
             #[track_caller]
             pub fn notify_all(&self) {
                 note_plain("Condvar::notify_all");
-                self.0.notify_all();
+                self.notifications.fetch_add(1, Ordering::Relaxed);
+                atomic_wait::wake_all(&self.notifications);
             }
         }
 
@@ -741,8 +819,8 @@ pub mod loom_sync {
 
         fn deadlock(what: &str) -> String {
             format!(
-                "deadlock: {what}, and every other thread of the model is asleep in \
-                 atomic_wait::wait or joins one that is: nobody is left to wake them \
+                "deadlock: {what}, and every other thread of the model is asleep (in \
+                 atomic_wait::wait or Condvar::wait) or joins one that is: nobody is left to wake them \
                  (a lost wake-up)"
             )
         }
@@ -805,7 +883,7 @@ pub mod loom_sync {
             trace::fell_asleep(at);
             if registry.all_blocked() {
                 let message = deadlock(&format!(
-                    "this thread goes to sleep in atomic_wait::wait at {}:{}",
+                    "this thread goes to sleep at {}:{}",
                     at.file(),
                     at.line()
                 ));
