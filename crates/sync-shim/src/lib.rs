@@ -217,18 +217,46 @@ pub mod loom_sync {
 
     /// Atomic types and orderings, tracked by loom.
     ///
-    /// Each type wraps loom's, with two changes. Every operation is noted in [`super::trace`]
-    /// with its call site. And `store` is carried out as a `swap`: loom 0.7 can order a plain
-    /// store between the read and the write of another thread's concurrent read-modify-write,
-    /// which the memory model forbids (an RMW reads the value just before its own write). A
-    /// correct `swap`-based spin lock then spins forever in the model. As an RMW, the store
-    /// keeps its place. The price: a Relaxed store by another thread now continues a release
+    /// Each type wraps loom's, with three changes. Every operation is noted in
+    /// [`super::trace`] with its call site. While [`crate::testing::spurious_wakeups`] is on,
+    /// `compare_exchange_weak` fails every other call of each model thread (the first
+    /// included) without changing the value, as it may on real hardware; loom 0.7 runs the
+    /// strong exchange for it, which never does. And `store` is carried out as a `swap`: loom
+    /// 0.7 can order a plain store between the read and the write of another thread's
+    /// concurrent read-modify-write, which the memory model forbids (an RMW reads the value
+    /// just before its own write). A correct `swap`-based spin lock then spins forever in the
+    /// model. As an RMW, the store keeps its place. The price: a Relaxed store by another thread now continues a release
     /// sequence, which could hide a bug that relies on it breaking one; none of the course's
     /// algorithms does.
     pub mod atomic {
         use super::super::trace::note;
         pub use loom::sync::atomic::Ordering;
         use std::ops::{Deref, DerefMut};
+
+        loom::thread_local! {
+            // How many `compare_exchange_weak` calls this model thread has made while
+            // spurious failures were on (loom gives each model thread its own, fresh in
+            // every execution).
+            static WEAK_CALLS: std::cell::Cell<u64> = std::cell::Cell::new(0);
+        }
+
+        /// Whether this `compare_exchange_weak` fails spuriously: while
+        /// [`crate::testing::spurious_wakeups`] is on, the odd-numbered calls of each model
+        /// thread (the first included). Such a call only loads the value (with the failure
+        /// ordering) and returns it as `Err`, changing nothing, as a weak exchange may on an
+        /// LL/SC machine (ARM, RISC-V) even when the value equals `current`. loom 0.7 never
+        /// fails it on its own, and neither does x86, so without this a single weak attempt
+        /// where a loop belongs (a `try_lock` that gives up on a free lock) is never caught.
+        fn spurious_weak_failure() -> bool {
+            if !crate::testing::spurious_on() {
+                return false;
+            }
+            WEAK_CALLS.with(|calls| {
+                let n = calls.get();
+                calls.set(n + 1);
+                n % 2 == 0
+            })
+        }
 
         /// A memory fence (`std::sync::atomic::fence`), noted in the trace.
         #[track_caller]
@@ -288,8 +316,10 @@ pub mod loom_sync {
                         self.0.compare_exchange(current, new, success, failure)
                     }
 
-                    /// `compare_exchange_weak` of std. loom 0.7 runs the strong one: it never
-                    /// fails spuriously in a model, so a single weak attempt is not caught here.
+                    /// `compare_exchange_weak` of std. loom 0.7 runs the strong one, which
+                    /// never fails spuriously; while [`crate::testing::spurious_wakeups`] is
+                    /// on, this one fails every other call of each model thread, the first
+                    /// included, without changing the value.
                     #[track_caller]
                     pub fn compare_exchange_weak(
                         &self,
@@ -299,6 +329,9 @@ pub mod loom_sync {
                         failure: Ordering,
                     ) -> Result<$value, $value> {
                         note(concat!(stringify!($name), "::compare_exchange_weak"), success);
+                        if spurious_weak_failure() {
+                            return Err(self.0.load(failure));
+                        }
                         self.0.compare_exchange_weak(current, new, success, failure)
                     }
 
@@ -419,8 +452,8 @@ pub mod loom_sync {
                 self.0.compare_exchange(current, new, success, failure)
             }
 
-            /// `compare_exchange_weak` of std. loom 0.7 runs the strong one: it never fails
-            /// spuriously in a model, so a single weak attempt is not caught here.
+            /// `compare_exchange_weak` of std; while [`crate::testing::spurious_wakeups`] is
+            /// on, it fails every other call of each model thread, as the integers' does.
             #[track_caller]
             pub fn compare_exchange_weak(
                 &self,
@@ -430,6 +463,9 @@ pub mod loom_sync {
                 failure: Ordering,
             ) -> Result<*mut T, *mut T> {
                 note("AtomicPtr::compare_exchange_weak", success);
+                if spurious_weak_failure() {
+                    return Err(self.0.load(failure));
+                }
                 self.0.compare_exchange_weak(current, new, success, failure)
             }
         }
@@ -1090,7 +1126,8 @@ pub mod trace {
 }
 
 /// Hooks for the graded tests: how often this thread waited and woke through
-/// `crate::sync::atomic_wait`, and spurious wake-ups on demand.
+/// `crate::sync::atomic_wait`, and spurious wake-ups (and spurious failures of a weak
+/// exchange) on demand.
 pub mod testing {
     use std::cell::Cell;
 
@@ -1118,6 +1155,13 @@ pub mod testing {
     /// under an `if` goes on without its condition. In a loom model, turn it on in the
     /// model's main thread: it then holds for every thread of the model (they share one OS
     /// thread), each with its own alternation.
+    ///
+    /// In a loom model it also makes `compare_exchange_weak` fail spuriously, as it may on
+    /// ARM or RISC-V (loom itself never fails it, nor does x86): the first call of each model
+    /// thread fails without changing the value (it returns `Err` with the value it loaded),
+    /// the second is a real exchange, the third fails, and so on. A weak exchange retried in
+    /// a loop succeeds on the next turn; a single weak attempt (a `try_lock` that gives up on
+    /// a free lock) is caught. On real threads the atomics are std's and it changes nothing.
     #[must_use = "spurious wake-ups stop when the guard is dropped"]
     pub fn spurious_wakeups() -> SpuriousWakeups {
         SPURIOUS.set(Some(0));
@@ -1154,7 +1198,6 @@ pub mod testing {
     }
 
     /// Whether spurious wake-ups are on (loom side, which alternates per model thread).
-    #[allow(dead_code)]
     pub(crate) fn spurious_on() -> bool {
         SPURIOUS.get().is_some()
     }
