@@ -57,9 +57,16 @@ pub mod std_sync {
         }
     }
 
-    /// The spin-wait hint (`std::hint::spin_loop`).
+    /// The spin-wait hint.
     pub mod hint {
-        pub use std::hint::spin_loop;
+        /// `std::hint::spin_loop`, unless a test has put a hook in its place on this thread
+        /// with [`crate::testing::on_spin_loop`]: then the hook runs instead.
+        #[inline]
+        pub fn spin_loop() {
+            if !crate::testing::run_spin_hook() {
+                std::hint::spin_loop();
+            }
+        }
     }
 
     /// Waiting on an atomic without spinning: the futex idea, on every platform.
@@ -1126,16 +1133,18 @@ pub mod trace {
 }
 
 /// Hooks for the graded tests: how often this thread waited and woke through
-/// `crate::sync::atomic_wait`, and spurious wake-ups (and spurious failures of a weak
-/// exchange) on demand.
+/// `crate::sync::atomic_wait`, spurious wake-ups (and spurious failures of a weak exchange)
+/// on demand, and a hook in place of the spin hint.
 pub mod testing {
-    use std::cell::Cell;
+    use std::cell::{Cell, RefCell};
 
     thread_local! {
         static WAITS: Cell<u64> = const { Cell::new(0) };
         static WAKES: Cell<u64> = const { Cell::new(0) };
         // On a real thread: `Some(n)` while spurious wake-ups are on, n waits made since.
         static SPURIOUS: Cell<Option<u64>> = const { Cell::new(None) };
+        // What runs in place of `hint::spin_loop` on this thread (std side), if anything.
+        static SPIN_HOOK: RefCell<Option<Box<dyn FnMut()>>> = const { RefCell::new(None) };
     }
 
     /// How many `atomic_wait::wait` / `wait_timeout` calls this thread has made (std side).
@@ -1176,6 +1185,52 @@ pub mod testing {
         fn drop(&mut self) {
             SPURIOUS.set(None);
         }
+    }
+
+    /// Runs `hook` in place of every `crate::sync::hint::spin_loop()` this thread makes (std
+    /// side), until the guard drops. A test can then stop a thread inside its spin, at the
+    /// first turn, and make something happen there that real timing would hit once in a
+    /// million runs: for example block the hook until another thread has unlocked, so the
+    /// unlock lands between the spinner's first look at the lock and its next one.
+    ///
+    /// Under loom the hint stays loom's (a yield to the other model threads) and the hook is
+    /// not called: a model explores those interleavings itself, and blocking a model thread
+    /// on something loom does not see would stop the whole model. A `spin_loop` made inside
+    /// the hook is the plain hint.
+    #[must_use = "the hook is removed when the guard is dropped"]
+    pub fn on_spin_loop(hook: impl FnMut() + 'static) -> OnSpinLoop {
+        SPIN_HOOK.set(Some(Box::new(hook)));
+        OnSpinLoop(())
+    }
+
+    /// Keeps the hook of [`on_spin_loop`] in place; dropping it puts the plain hint back.
+    #[derive(Debug)]
+    pub struct OnSpinLoop(());
+
+    impl Drop for OnSpinLoop {
+        fn drop(&mut self) {
+            // `take` first: the hook's own drop runs after the cell is free again.
+            let hook = SPIN_HOOK.with_borrow_mut(Option::take);
+            drop(hook);
+        }
+    }
+
+    /// Runs this thread's spin hook, if it has one (and is not inside it already); whether it
+    /// did.
+    pub(crate) fn run_spin_hook() -> bool {
+        // `try_with`: a spin made while this thread's locals are being destroyed is plain.
+        SPIN_HOOK
+            .try_with(|hook| match hook.try_borrow_mut() {
+                Ok(mut hook) => match hook.as_mut() {
+                    Some(hook) => {
+                        hook();
+                        true
+                    }
+                    None => false,
+                },
+                Err(_) => false,
+            })
+            .unwrap_or(false)
     }
 
     pub(crate) fn count_wait() {

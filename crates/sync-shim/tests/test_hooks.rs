@@ -1,5 +1,5 @@
 //! The test hooks that make rare behaviour happen on demand: spurious failures of a weak
-//! exchange in a loom model.
+//! exchange in a loom model, and a hook in place of the spin hint on real threads.
 
 mod weak_exchange_under_loom {
     use sync_shim::loom_sync::atomic::{AtomicPtr, AtomicU32, Ordering};
@@ -89,5 +89,72 @@ mod weak_exchange_under_loom {
                 Err(4)
             );
         });
+    }
+}
+
+mod spin_hook_on_std {
+    use std::cell::Cell;
+    use std::rc::Rc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Barrier};
+    use sync_shim::std_sync::hint::spin_loop;
+    use sync_shim::testing;
+
+    #[test]
+    fn the_hook_runs_in_place_of_each_spin_until_the_guard_drops() {
+        let calls = Rc::new(Cell::new(0));
+        let hook = {
+            let calls = Rc::clone(&calls);
+            testing::on_spin_loop(move || calls.set(calls.get() + 1))
+        };
+        spin_loop();
+        spin_loop();
+        assert_eq!(calls.get(), 2);
+        drop(hook);
+        spin_loop();
+        assert_eq!(calls.get(), 2, "the plain hint is back");
+        assert_eq!(
+            Rc::strong_count(&calls),
+            1,
+            "the hook was dropped with its guard"
+        );
+    }
+
+    #[test]
+    fn the_hook_is_this_threads_only() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let _hook = {
+            let calls = Arc::clone(&calls);
+            testing::on_spin_loop(move || {
+                calls.fetch_add(1, Ordering::Relaxed);
+            })
+        };
+        let both = Arc::new(Barrier::new(2));
+        let other = {
+            let both = Arc::clone(&both);
+            std::thread::spawn(move || {
+                spin_loop();
+                both.wait();
+            })
+        };
+        both.wait();
+        other.join().unwrap();
+        assert_eq!(calls.load(Ordering::Relaxed), 0);
+        spin_loop();
+        assert_eq!(calls.load(Ordering::Relaxed), 1);
+    }
+
+    #[test]
+    fn a_spin_inside_the_hook_is_the_plain_hint() {
+        let calls = Rc::new(Cell::new(0));
+        let _hook = {
+            let calls = Rc::clone(&calls);
+            testing::on_spin_loop(move || {
+                calls.set(calls.get() + 1);
+                spin_loop();
+            })
+        };
+        spin_loop();
+        assert_eq!(calls.get(), 1);
     }
 }
