@@ -15,6 +15,9 @@
 //! - a preemption bound of [`DEFAULT_PREEMPTIONS`] unless `LOOM_MAX_PREEMPTIONS` is set, so
 //!   every model finishes in seconds (unbounded, three lock operations per thread already take
 //!   hundreds of thousands of interleavings);
+//! - a bound of [`DEFAULT_MAX_INTERLEAVINGS`] on the interleavings a model explores, past
+//!   which it fails with "does your code spin or retry in a loop where it should sleep?"
+//!   instead of running for minutes (`LOOM_HARNESS_COUNT=1` prints each model's count);
 //! - source locations of the accesses loom complains about (`LOOM_LOCATION`);
 //! - a failure message that says in plain words what loom found, followed by loom's own.
 //!
@@ -32,6 +35,30 @@ pub use sync_shim;
 /// The preemption bound used unless `LOOM_MAX_PREEMPTIONS` says otherwise. Two preemptions
 /// find every ordering bug in the course's reference mutants; three take ten times as long.
 pub const DEFAULT_PREEMPTIONS: usize = 2;
+
+/// How many interleavings a model may explore before the harness stops it as spinning,
+/// unless `LOOM_MAX_PREEMPTIONS` is set (a reader who deepens the search asked for a long
+/// run). [`Model::max_interleavings`] sets another bound for one model.
+///
+/// loom's own limits do not do this job: its `max_branches` bounds one interleaving (a
+/// thread that spins for ever fails there), and its `max_duration` and `max_permutations`
+/// end the search quietly, as if it had passed. A waiter that spins or retries a bounded
+/// number of times passes each interleaving but multiplies their number: exercise 07's
+/// two-waiters model with a 100-turn spin ran for over ten minutes.
+///
+/// Measured on 1 December 2026 (`LOOM_HARNESS_COUNT=1 cargo test -p solution-NN --
+/// under_loom --nocapture` prints each model's count): the largest model of any solution or
+/// alternative that does not spin explores 3,521 interleavings (exercise 09's barrier of
+/// three); exercise 06's alternative with std's 100-turn spin before sleeping explores
+/// 27,265 in its two-sleepers model (about 270 per turn of the spin), and the audit's
+/// mutex with the same spin and compare_exchange loops 59,278 (156 s on the course's loaded
+/// machine).
+/// At a few hundred to a thousand interleavings a second, the bound stops a spinning model
+/// within a minute or two.
+pub const DEFAULT_MAX_INTERLEAVINGS: usize = 50_000;
+
+/// The start of the panic raised when a model explores more than its bound.
+const SPINNING: &str = "stopped: this model explored more than";
 
 /// Checks `model` in every interleaving loom explores within the preemption bound.
 ///
@@ -76,6 +103,7 @@ pub struct Model<'a> {
     property: &'a str,
     explain: Explain,
     preemptions: Option<usize>,
+    max_interleavings: usize,
 }
 
 impl<'a> Model<'a> {
@@ -85,6 +113,7 @@ impl<'a> Model<'a> {
             property,
             explain: Explain::default(),
             preemptions: None,
+            max_interleavings: DEFAULT_MAX_INTERLEAVINGS,
         }
     }
 
@@ -99,6 +128,13 @@ impl<'a> Model<'a> {
     /// still wins when set.
     pub fn preemptions(mut self, bound: usize) -> Self {
         self.preemptions = Some(bound);
+        self
+    }
+
+    /// Sets how many interleavings the model may explore before it fails as spinning
+    /// (default [`DEFAULT_MAX_INTERLEAVINGS`]; no bound while `LOOM_MAX_PREEMPTIONS` is set).
+    pub fn max_interleavings(mut self, bound: usize) -> Self {
+        self.max_interleavings = bound;
         self
     }
 
@@ -121,18 +157,30 @@ impl<'a> Model<'a> {
         }
         install_quiet_panic_hook();
         let mut builder = loom::model::Builder::new();
+        let mut max_interleavings = usize::MAX;
         if std::env::var_os("LOOM_MAX_PREEMPTIONS").is_none() {
             builder.preemption_bound = Some(self.preemptions.unwrap_or(DEFAULT_PREEMPTIONS));
+            max_interleavings = self.max_interleavings;
         }
         builder.location = true;
 
         IN_MODEL.set(true);
         sync_shim::trace::enable(true);
+        let explored = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = std::sync::Arc::clone(&explored);
         let model = move || {
+            // Stopped here, at the start of an execution, before any thread is spawned (a
+            // panic while a spawned thread has not started makes loom abort). The trace
+            // still holds the steps of the last interleaving explored.
+            let explored = counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if explored >= max_interleavings {
+                panic!("{SPINNING} {} interleavings", thousands(max_interleavings));
+            }
             // Each execution starts a fresh trace, so a failure shows its own steps.
             sync_shim::trace::clear();
             model();
         };
+        let started = std::time::Instant::now();
         let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
             if std::env::var_os("LOOM_LOG").is_some() {
                 // What `loom::model` does: print loom's trace of the failing interleaving.
@@ -146,6 +194,14 @@ impl<'a> Model<'a> {
                 builder.check(model);
             }
         }));
+        if std::env::var_os("LOOM_HARNESS_COUNT").is_some() {
+            eprintln!(
+                "loom-harness: {}: {} interleavings in {:.1} s",
+                current_test(),
+                explored.load(std::sync::atomic::Ordering::Relaxed),
+                started.elapsed().as_secs_f64()
+            );
+        }
         let steps = sync_shim::trace::steps();
         let asleep = sync_shim::trace::asleep();
         sync_shim::trace::enable(false);
@@ -170,11 +226,32 @@ impl<'a> Model<'a> {
             );
             if !is_todo(&found) {
                 text.push_str(&asleep_text(&asleep, &found, &base));
-                text.push_str(&trace_text(&steps, &base));
+                let trace = trace_text(&steps, &base);
+                if found.starts_with(SPINNING) {
+                    text.push_str(&trace.replace(
+                        "The last steps of that interleaving",
+                        "The last steps of the last interleaving explored",
+                    ));
+                } else {
+                    text.push_str(&trace);
+                }
             }
             panic!("{text}");
         }
     }
+}
+
+/// `n` with a comma between each group of three digits: 50,000.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut text = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            text.push(',');
+        }
+        text.push(digit);
+    }
+    text
 }
 
 /// The line by which an exercise's `src/lib.rs` binds `crate::sync` to std (split so that
@@ -322,6 +399,30 @@ pub fn explain_with(
     if is_todo(found) {
         return format!(
             "not checked yet: {property}\n\nYour code reached a `todo!()`{at}:\n    {found}"
+        );
+    }
+    if let Some(rest) = found.strip_prefix(SPINNING) {
+        let bound = rest.trim();
+        let specific = if explain.spins_forever.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "\n\nIn this exercise a loop that never ends usually means: {}",
+                explain.spins_forever
+            )
+        };
+        return format!(
+            "stopped, not finished: {property}\n\n\
+             This model explored more than {bound} without finishing (the course's own \
+             solutions need a few thousand at most), and every one it explored passed: does \
+             your code spin or retry in a loop where it should sleep? Under loom each turn of \
+             a spin (hint::spin_loop is a yield there) or of a retry loop is one more place \
+             where the other threads may run, and the interleavings multiply with every turn. \
+             A waiter looks at the lock a few times at most, then sleeps in \
+             atomic_wait::wait until a wake-up (book: book/src/part-3/blocking.md#the-futex-idea, \
+             and #measuring for a short spin before sleeping).{specific}\n\n\
+             The steps below are those of the last interleaving explored; a spinning loop \
+             shows up as a group of steps repeated many times."
         );
     }
     let (kind, general) = meaning_of(found);
@@ -1051,6 +1152,71 @@ mod tests {
             message.contains("AtomicUsize::store(SeqCst)") && message.contains("src/lib.rs:"),
             "the trace names the operation and its line:\n{message}"
         );
+    }
+
+    #[test]
+    fn thousands_are_grouped_with_commas() {
+        assert_eq!(thousands(5), "5");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(50_000), "50,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn a_model_past_its_bound_of_interleavings_fails_as_spinning() {
+        const EXPLAIN: Explain = Explain {
+            book: "",
+            race: "",
+            spins_forever: "the waiter never sleeps",
+            deadlock: "",
+            assertion: "",
+        };
+        let outcome = panic::catch_unwind(|| {
+            Model::new("a waiter sees the flag after spinning a while")
+                .explain(&EXPLAIN)
+                .max_interleavings(5)
+                .check(|| {
+                    use sync_shim::loom_sync::{Arc, atomic::AtomicBool, atomic::Ordering};
+                    use sync_shim::loom_sync::{hint, thread};
+                    let flag = Arc::new(AtomicBool::new(false));
+                    let other = Arc::clone(&flag);
+                    let waiter = thread::spawn(move || {
+                        for _ in 0..10 {
+                            if other.load(Ordering::Acquire) {
+                                break;
+                            }
+                            hint::spin_loop();
+                        }
+                    });
+                    flag.store(true, Ordering::Release);
+                    waiter.join().unwrap();
+                });
+        });
+        let message = payload_text(
+            outcome
+                .expect_err("a spinning model must be stopped at its bound")
+                .as_ref(),
+        );
+        assert!(
+            message.starts_with("stopped, not finished: a waiter sees the flag"),
+            "{message}"
+        );
+        assert!(
+            message.contains("explored more than 5 interleavings")
+                && message
+                    .contains("does your code spin or retry in a loop where it should sleep?")
+                && message.contains("book/src/part-3/blocking.md#the-futex-idea")
+                && message.contains("usually means: the waiter never sleeps"),
+            "{message}"
+        );
+        assert!(
+            message.contains("The last steps of the last interleaving explored")
+                && message.contains("AtomicBool::load(Acquire)"),
+            "the steps of the last interleaving are shown:\n{message}"
+        );
+        if std::env::var_os("SHOW").is_some() {
+            eprintln!("{message}");
+        }
     }
 
     #[test]

@@ -57,9 +57,16 @@ pub mod std_sync {
         }
     }
 
-    /// The spin-wait hint (`std::hint::spin_loop`).
+    /// The spin-wait hint.
     pub mod hint {
-        pub use std::hint::spin_loop;
+        /// `std::hint::spin_loop`, unless a test has put a hook in its place on this thread
+        /// with [`crate::testing::on_spin_loop`]: then the hook runs instead.
+        #[inline]
+        pub fn spin_loop() {
+            if !crate::testing::run_spin_hook() {
+                std::hint::spin_loop();
+            }
+        }
     }
 
     /// Waiting on an atomic without spinning: the futex idea, on every platform.
@@ -217,18 +224,46 @@ pub mod loom_sync {
 
     /// Atomic types and orderings, tracked by loom.
     ///
-    /// Each type wraps loom's, with two changes. Every operation is noted in [`super::trace`]
-    /// with its call site. And `store` is carried out as a `swap`: loom 0.7 can order a plain
-    /// store between the read and the write of another thread's concurrent read-modify-write,
-    /// which the memory model forbids (an RMW reads the value just before its own write). A
-    /// correct `swap`-based spin lock then spins forever in the model. As an RMW, the store
-    /// keeps its place. The price: a Relaxed store by another thread now continues a release
+    /// Each type wraps loom's, with three changes. Every operation is noted in
+    /// [`super::trace`] with its call site. While [`crate::testing::spurious_wakeups`] is on,
+    /// `compare_exchange_weak` fails every other call of each model thread (the first
+    /// included) without changing the value, as it may on real hardware; loom 0.7 runs the
+    /// strong exchange for it, which never does. And `store` is carried out as a `swap`: loom
+    /// 0.7 can order a plain store between the read and the write of another thread's
+    /// concurrent read-modify-write, which the memory model forbids (an RMW reads the value
+    /// just before its own write). A correct `swap`-based spin lock then spins forever in the
+    /// model. As an RMW, the store keeps its place. The price: a Relaxed store by another thread now continues a release
     /// sequence, which could hide a bug that relies on it breaking one; none of the course's
     /// algorithms does.
     pub mod atomic {
         use super::super::trace::note;
         pub use loom::sync::atomic::Ordering;
         use std::ops::{Deref, DerefMut};
+
+        loom::thread_local! {
+            // How many `compare_exchange_weak` calls this model thread has made while
+            // spurious failures were on (loom gives each model thread its own, fresh in
+            // every execution).
+            static WEAK_CALLS: std::cell::Cell<u64> = std::cell::Cell::new(0);
+        }
+
+        /// Whether this `compare_exchange_weak` fails spuriously: while
+        /// [`crate::testing::spurious_wakeups`] is on, the odd-numbered calls of each model
+        /// thread (the first included). Such a call only loads the value (with the failure
+        /// ordering) and returns it as `Err`, changing nothing, as a weak exchange may on an
+        /// LL/SC machine (ARM, RISC-V) even when the value equals `current`. loom 0.7 never
+        /// fails it on its own, and neither does x86, so without this a single weak attempt
+        /// where a loop belongs (a `try_lock` that gives up on a free lock) is never caught.
+        fn spurious_weak_failure() -> bool {
+            if !crate::testing::spurious_on() {
+                return false;
+            }
+            WEAK_CALLS.with(|calls| {
+                let n = calls.get();
+                calls.set(n + 1);
+                n % 2 == 0
+            })
+        }
 
         /// A memory fence (`std::sync::atomic::fence`), noted in the trace.
         #[track_caller]
@@ -288,8 +323,10 @@ pub mod loom_sync {
                         self.0.compare_exchange(current, new, success, failure)
                     }
 
-                    /// `compare_exchange_weak` of std. loom 0.7 runs the strong one: it never
-                    /// fails spuriously in a model, so a single weak attempt is not caught here.
+                    /// `compare_exchange_weak` of std. loom 0.7 runs the strong one, which
+                    /// never fails spuriously; while [`crate::testing::spurious_wakeups`] is
+                    /// on, this one fails every other call of each model thread, the first
+                    /// included, without changing the value.
                     #[track_caller]
                     pub fn compare_exchange_weak(
                         &self,
@@ -299,6 +336,9 @@ pub mod loom_sync {
                         failure: Ordering,
                     ) -> Result<$value, $value> {
                         note(concat!(stringify!($name), "::compare_exchange_weak"), success);
+                        if spurious_weak_failure() {
+                            return Err(self.0.load(failure));
+                        }
                         self.0.compare_exchange_weak(current, new, success, failure)
                     }
 
@@ -419,8 +459,8 @@ pub mod loom_sync {
                 self.0.compare_exchange(current, new, success, failure)
             }
 
-            /// `compare_exchange_weak` of std. loom 0.7 runs the strong one: it never fails
-            /// spuriously in a model, so a single weak attempt is not caught here.
+            /// `compare_exchange_weak` of std; while [`crate::testing::spurious_wakeups`] is
+            /// on, it fails every other call of each model thread, as the integers' does.
             #[track_caller]
             pub fn compare_exchange_weak(
                 &self,
@@ -430,6 +470,9 @@ pub mod loom_sync {
                 failure: Ordering,
             ) -> Result<*mut T, *mut T> {
                 note("AtomicPtr::compare_exchange_weak", success);
+                if spurious_weak_failure() {
+                    return Err(self.0.load(failure));
+                }
                 self.0.compare_exchange_weak(current, new, success, failure)
             }
         }
@@ -1168,15 +1211,18 @@ pub mod trace {
 }
 
 /// Hooks for the graded tests: how often this thread waited and woke through
-/// `crate::sync::atomic_wait`, and spurious wake-ups on demand.
+/// `crate::sync::atomic_wait`, spurious wake-ups (and spurious failures of a weak exchange)
+/// on demand, and a hook in place of the spin hint.
 pub mod testing {
-    use std::cell::Cell;
+    use std::cell::{Cell, RefCell};
 
     thread_local! {
         static WAITS: Cell<u64> = const { Cell::new(0) };
         static WAKES: Cell<u64> = const { Cell::new(0) };
         // On a real thread: `Some(n)` while spurious wake-ups are on, n waits made since.
         static SPURIOUS: Cell<Option<u64>> = const { Cell::new(None) };
+        // What runs in place of `hint::spin_loop` on this thread (std side), if anything.
+        static SPIN_HOOK: RefCell<Option<Box<dyn FnMut()>>> = const { RefCell::new(None) };
     }
 
     /// How many `atomic_wait::wait` / `wait_timeout` calls this thread has made (std side).
@@ -1196,6 +1242,13 @@ pub mod testing {
     /// under an `if` goes on without its condition. In a loom model, turn it on in the
     /// model's main thread: it then holds for every thread of the model (they share one OS
     /// thread), each with its own alternation.
+    ///
+    /// In a loom model it also makes `compare_exchange_weak` fail spuriously, as it may on
+    /// ARM or RISC-V (loom itself never fails it, nor does x86): the first call of each model
+    /// thread fails without changing the value (it returns `Err` with the value it loaded),
+    /// the second is a real exchange, the third fails, and so on. A weak exchange retried in
+    /// a loop succeeds on the next turn; a single weak attempt (a `try_lock` that gives up on
+    /// a free lock) is caught. On real threads the atomics are std's and it changes nothing.
     #[must_use = "spurious wake-ups stop when the guard is dropped"]
     pub fn spurious_wakeups() -> SpuriousWakeups {
         SPURIOUS.set(Some(0));
@@ -1210,6 +1263,52 @@ pub mod testing {
         fn drop(&mut self) {
             SPURIOUS.set(None);
         }
+    }
+
+    /// Runs `hook` in place of every `crate::sync::hint::spin_loop()` this thread makes (std
+    /// side), until the guard drops. A test can then stop a thread inside its spin, at the
+    /// first turn, and make something happen there that real timing would hit once in a
+    /// million runs: for example block the hook until another thread has unlocked, so the
+    /// unlock lands between the spinner's first look at the lock and its next one.
+    ///
+    /// Under loom the hint stays loom's (a yield to the other model threads) and the hook is
+    /// not called: a model explores those interleavings itself, and blocking a model thread
+    /// on something loom does not see would stop the whole model. A `spin_loop` made inside
+    /// the hook is the plain hint.
+    #[must_use = "the hook is removed when the guard is dropped"]
+    pub fn on_spin_loop(hook: impl FnMut() + 'static) -> OnSpinLoop {
+        SPIN_HOOK.set(Some(Box::new(hook)));
+        OnSpinLoop(())
+    }
+
+    /// Keeps the hook of [`on_spin_loop`] in place; dropping it puts the plain hint back.
+    #[derive(Debug)]
+    pub struct OnSpinLoop(());
+
+    impl Drop for OnSpinLoop {
+        fn drop(&mut self) {
+            // `take` first: the hook's own drop runs after the cell is free again.
+            let hook = SPIN_HOOK.with_borrow_mut(Option::take);
+            drop(hook);
+        }
+    }
+
+    /// Runs this thread's spin hook, if it has one (and is not inside it already); whether it
+    /// did.
+    pub(crate) fn run_spin_hook() -> bool {
+        // `try_with`: a spin made while this thread's locals are being destroyed is plain.
+        SPIN_HOOK
+            .try_with(|hook| match hook.try_borrow_mut() {
+                Ok(mut hook) => match hook.as_mut() {
+                    Some(hook) => {
+                        hook();
+                        true
+                    }
+                    None => false,
+                },
+                Err(_) => false,
+            })
+            .unwrap_or(false)
     }
 
     pub(crate) fn count_wait() {
@@ -1232,7 +1331,6 @@ pub mod testing {
     }
 
     /// Whether spurious wake-ups are on (loom side, which alternates per model thread).
-    #[allow(dead_code)]
     pub(crate) fn spurious_on() -> bool {
         SPURIOUS.get().is_some()
     }

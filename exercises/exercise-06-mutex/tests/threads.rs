@@ -440,6 +440,64 @@ fn a_waiter_woken_for_no_reason_does_not_walk_in() {
 }
 
 #[test]
+fn a_newcomers_spin_does_not_erase_the_mark_of_a_sleeping_waiter() {
+    let _heavy = deadline::one_at_a_time();
+    deadline::within_secs(
+        15,
+        &format!(
+            "lock() in a thread asleep while the lock was held, after a newcomer called \
+             lock() and the holder unlocked in the middle of the newcomer's spin (if it \
+             spins). A spin may only look at the state, or take a FREE lock with \
+             compare_exchange: one that swaps in \"held\" turns \"held with waiters\" into \
+             \"held\", so the unlock wakes nobody, the newcomer takes the lock as \"held\", \
+             and the sleeper sleeps for ever ({CHAPTER}#measuring)"
+        ),
+        || {
+            let mutex = Arc::new(Mutex::new(0));
+            let guard = mutex.lock();
+            let (sleeper, tid) = start_waiter(&mutex);
+            assert_fell_asleep(until_asleep(tid, Duration::from_secs(5)), "a waiter");
+            // A newcomer calls lock() while the waiter sleeps. If it spins, its first
+            // spin_loop() blocks (the test's hook) until the holder has unlocked: the unlock
+            // lands inside the spin, where real timing puts it only once in a long while.
+            let (unlocked, wait_for_unlock) = mpsc::channel::<()>();
+            let (tell, told) = mpsc::channel();
+            let newcomer = {
+                let mutex = Arc::clone(&mutex);
+                thread::spawn(move || {
+                    let _ = tell.send(kernel_thread_id());
+                    let _hook = sync_shim::testing::on_spin_loop(move || {
+                        // Returns once the holder has dropped the sender, at once after.
+                        let _ = wait_for_unlock.recv();
+                    });
+                    *mutex.lock() += 1;
+                })
+            };
+            let newcomer_tid = told.recv().unwrap_or(None);
+            // Asleep in wait(), or held in its first spin by the hook: asleep either way.
+            assert_fell_asleep(
+                until_asleep(newcomer_tid, Duration::from_secs(5)),
+                "a newcomer",
+            );
+            drop(guard);
+            drop(unlocked);
+            newcomer
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p));
+            sleeper
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p));
+            let value = *mutex.lock();
+            assert!(
+                value == 2,
+                "a sleeper and a newcomer each added 1 under the lock, yet the value is \
+                 {value} ({CHAPTER}#three-states)"
+            );
+        },
+    );
+}
+
+#[test]
 fn every_sleeping_waiter_gets_in_in_turn() {
     let _heavy = deadline::one_at_a_time();
     deadline::within_secs(

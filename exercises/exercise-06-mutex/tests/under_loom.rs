@@ -189,6 +189,37 @@ fn loom_try_lock_never_lets_a_second_thread_in() {
 }
 
 #[test]
+fn loom_try_lock_of_a_free_lock_succeeds_even_when_a_weak_exchange_fails_spuriously() {
+    // With spurious wake-ups on, the shim's compare_exchange_weak also fails every other call
+    // of each model thread (the first included) without changing the state, as a weak
+    // exchange may on ARM or RISC-V. loom and x86 never fail it, so one weak attempt that
+    // gives up would pass every other test.
+    let _spurious = sync_shim::testing::spurious_wakeups();
+    Model::new(
+        "with spurious failures of compare_exchange_weak on, try_lock() of a free mutex, \
+         which nobody else holds or wants, returns a guard",
+    )
+    .explain(&Explain {
+        assertion: "try_lock() returned None for a lock that nobody held: its one \
+                    compare_exchange_weak failed spuriously (this model makes every other \
+                    one fail, as ARM may), and nothing tried again.",
+        ..EXPLAIN
+    })
+    .check(|| {
+        let mutex = Mutex::new(0);
+        let got_in = mutex.try_lock().is_some();
+        assert!(
+            got_in,
+            "try_lock() of a free mutex returned None: it must take a free lock. A \
+             compare_exchange_weak may fail although the state holds the value expected (it \
+             does on ARM, and this test makes it do so), so one weak attempt can give up on \
+             a free lock: use compare_exchange, or retry the weak one while the state it \
+             returns is still free ({CHAPTER}#three-states)"
+        );
+    });
+}
+
+#[test]
 fn source_reaches_atomics_through_crate_sync() {
     if let Err(problems) = loom_harness::check_sources(env!("CARGO_MANIFEST_DIR")) {
         panic!("{problems}");

@@ -906,17 +906,30 @@ fn guard_only_one_thread_at_a_time_is_inside() {
         let lock = workers_lock;
         deadline::workers(4, what, move |_| {
             for _ in 0..rounds {
+                // Nothing panics while this thread holds a guard, and the guards are dropped
+                // inside `catch`: a guard whose drop panics (an `unwrap` on a refused
+                // release) while a failed assertion unwinds would abort the whole test
+                // binary, and no test of it would report anything.
                 let outer = lock.lock();
-                let inner = lock.lock();
+                let inner = match catch(|| lock.lock()) {
+                    Ok(inner) => inner,
+                    Err(problem) => {
+                        let dropped = drop_guard(outer);
+                        panic!(
+                            "lock() by the holder of one guard panicked ({problem}); dropping \
+                             its guard then gave {dropped:?} ({CHAPTER}#owner-and-count)"
+                        );
+                    }
+                };
                 let others = inside.fetch_add(1, Ordering::SeqCst);
+                inner.set(inner.get() + 1);
+                inside.fetch_sub(1, Ordering::SeqCst);
+                let drops = [drop_guard(inner), drop_guard(outer)];
                 assert!(
                     others == 0,
                     "two threads held guards at the same time ({CHAPTER}#owner-and-count)"
                 );
-                inner.set(inner.get() + 1);
-                inside.fetch_sub(1, Ordering::SeqCst);
-                drop(inner);
-                drop(outer);
+                expect_drops_released(&drops, "in a thread that held two guards, nested");
             }
         });
     });

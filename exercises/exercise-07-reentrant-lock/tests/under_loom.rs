@@ -414,6 +414,41 @@ fn loom_rlock_a_waiter_woken_spuriously_waits_again() {
 }
 
 #[test]
+fn loom_rlock_try_acquire_of_a_free_lock_succeeds_even_when_a_weak_exchange_fails_spuriously() {
+    // With spurious wake-ups on, the shim's compare_exchange_weak also fails every other call
+    // of each model thread (the first included) without changing the word, as a weak
+    // exchange may on ARM or RISC-V. loom and x86 never fail it, so one weak attempt that
+    // gives up would pass every other test.
+    let _spurious = sync_shim::testing::spurious_wakeups();
+    Model::new(
+        "with spurious failures of compare_exchange_weak on, try_acquire() of a free lock, \
+         which nobody else holds or wants, returns Ok(true)",
+    )
+    .explain(&Explain {
+        assertion: "try_acquire() returned Ok(false) for a lock that nobody held: its one \
+                    compare_exchange_weak failed spuriously (this model makes every other \
+                    one fail, as ARM may), and nothing tried again.",
+        ..EXPLAIN
+    })
+    .check(|| {
+        let lock = RLock::new();
+        let got_in = lock.try_acquire();
+        if got_in == Ok(true) {
+            lock.release().unwrap();
+        }
+        assert_eq!(
+            got_in,
+            Ok(true),
+            "try_acquire() of a free lock returned {got_in:?}: it must take a free lock. A \
+             compare_exchange_weak may fail although the word holds the value expected (it \
+             does on ARM, and this test makes it do so), so one weak attempt can give up on \
+             a free lock: use compare_exchange, or retry the weak one while the word it \
+             returns is still free ({CHAPTER}#waiting-without-spinning)"
+        );
+    });
+}
+
+#[test]
 fn source_reaches_atomics_through_crate_sync() {
     if let Err(problems) = loom_harness::check_sources(env!("CARGO_MANIFEST_DIR")) {
         panic!("{problems}");
