@@ -46,6 +46,8 @@ chapters! {
     reentrant_locks => "part-3/reentrant-locks.md",
     events_barriers_timers => "part-3/events-barriers-timers.md",
     part_4 => "part-4/index.md",
+    four_conditions => "part-4/four-conditions.md",
+    livelock_starvation_fairness => "part-4/livelock-starvation-fairness.md",
     part_5 => "part-5/index.md",
     part_6 => "part-6/index.md",
     bytecode => "part-6/bytecode.md",
