@@ -58,7 +58,11 @@ fn expect_panic(what: &str, expected: &str, section: &str, body: impl FnOnce()) 
 /// within `PATIENCE`, fails with who held which fork and who waited for which.
 fn run_table(n: usize, meals: &[usize], left_first: bool) -> Arc<Table> {
     let table = Arc::new(Table::new(n));
-    let method = if left_first { "dine_left_first" } else { "dine" };
+    let method = if left_first {
+        "dine_left_first"
+    } else {
+        "dine"
+    };
     let (done, finished) = mpsc::channel();
     for (p, &meals) in meals.iter().enumerate() {
         let table = Arc::clone(&table);
@@ -158,7 +162,11 @@ fn ordered_every_philosopher_takes_its_lower_numbered_fork_first() {
         for p in 0..n {
             let (left, right) = (forks.took_left_first(p), forks.took_right_first(p));
             let lower = forks.left(p).min(forks.right(p));
-            let expected = if lower == forks.left(p) { (3, 0) } else { (0, 3) };
+            let expected = if lower == forks.left(p) {
+                (3, 0)
+            } else {
+                (0, 3)
+            };
             assert_eq!(
                 (left, right),
                 expected,
@@ -207,35 +215,43 @@ fn ordered_table_of_fewer_than_two_seats_panics() {
 
 #[test]
 fn left_first_one_philosopher_alone_eats_every_meal_and_puts_both_forks_down() {
-    deadline::within_secs(10, "dine_left_first(0, 10) with nobody else at the table", || {
-        let table = Table::new(5);
-        table.dine_left_first(0, 10);
-        check_meals(&table, &[10, 0, 0, 0, 0], "dine_left_first");
-        check_forks_down(&table, "dine_left_first");
-    });
+    deadline::within_secs(
+        10,
+        "dine_left_first(0, 10) with nobody else at the table",
+        || {
+            let table = Table::new(5);
+            table.dine_left_first(0, 10);
+            check_meals(&table, &[10, 0, 0, 0, 0], "dine_left_first");
+            check_forks_down(&table, "dine_left_first");
+        },
+    );
 }
 
 #[test]
 fn left_first_every_philosopher_takes_its_left_fork_first() {
-    deadline::within_secs(10, "dine_left_first(p, 3) for each p in turn, alone", || {
-        let n = 5;
-        let table = Table::new(n);
-        for p in 0..n {
-            table.dine_left_first(p, 3);
-        }
-        let forks = table.forks();
-        for p in 0..n {
-            let (left, right) = (forks.took_left_first(p), forks.took_right_first(p));
-            assert!(
-                left >= 3 && right == 0,
-                "in 3 meals alone, philosopher {p} took its right fork while holding its left \
+    deadline::within_secs(
+        10,
+        "dine_left_first(p, 3) for each p in turn, alone",
+        || {
+            let n = 5;
+            let table = Table::new(n);
+            for p in 0..n {
+                table.dine_left_first(p, 3);
+            }
+            let forks = table.forks();
+            for p in 0..n {
+                let (left, right) = (forks.took_left_first(p), forks.took_right_first(p));
+                assert!(
+                    left >= 3 && right == 0,
+                    "in 3 meals alone, philosopher {p} took its right fork while holding its left \
                  {left} times, and its left while holding its right {right} times: in \
                  dine_left_first everyone takes the left fork first, and no global order \
                  keeps them safe; the waiter or the back-off does \
                  ({CHAPTER}#a-waiter, #try-lock-and-back-off)"
-            );
-        }
-    });
+                );
+            }
+        },
+    );
 }
 
 #[test]
@@ -394,29 +410,25 @@ fn transfer_both_directions_at_once_conserve_money() {
         "4 threads each making 5,000 transfers between alice and bob, two each way",
         || {
             let accounts = Arc::new([Account::new(1, 1000), Account::new(2, 1000)]);
-            let moved = deadline::workers(
-                4,
-                "4 threads making transfers between alice and bob",
-                {
-                    let accounts = Arc::clone(&accounts);
-                    move |i| {
-                        let (from, to) = if i % 2 == 0 { (0, 1) } else { (1, 0) };
-                        let mut done = 0_u64;
-                        for round in 0..5000_u64 {
-                            let amount = round % 7 + 1;
-                            match transfer(&accounts[from], &accounts[to], amount) {
-                                Ok(()) => done += 1,
-                                Err(TransferError::InsufficientFunds) => {}
-                                Err(other) => panic!(
-                                    "a transfer between alice and bob returned {other:?} \
+            let moved = deadline::workers(4, "4 threads making transfers between alice and bob", {
+                let accounts = Arc::clone(&accounts);
+                move |i| {
+                    let (from, to) = if i % 2 == 0 { (0, 1) } else { (1, 0) };
+                    let mut done = 0_u64;
+                    for round in 0..5000_u64 {
+                        let amount = round % 7 + 1;
+                        match transfer(&accounts[from], &accounts[to], amount) {
+                            Ok(()) => done += 1,
+                            Err(TransferError::InsufficientFunds) => {}
+                            Err(other) => panic!(
+                                "a transfer between alice and bob returned {other:?} \
                                      ({CHAPTER}#transfers)"
-                                ),
-                            }
+                            ),
                         }
-                        done
                     }
-                },
-            );
+                    done
+                }
+            });
             let sum = accounts[0].balance() + accounts[1].balance();
             assert_eq!(
                 sum,
@@ -437,7 +449,11 @@ fn transfer_both_directions_at_once_conserve_money() {
 #[test]
 fn transfer_total_sums_every_account_and_counts_a_repeated_one_once() {
     deadline::within_secs(5, "total() of three accounts, one listed twice", || {
-        let (a, b, c) = (Account::new(3, 1), Account::new(1, 20), Account::new(2, 300));
+        let (a, b, c) = (
+            Account::new(3, 1),
+            Account::new(1, 20),
+            Account::new(2, 300),
+        );
         assert_eq!(
             total(&[&a, &b, &c]),
             321,
@@ -449,7 +465,11 @@ fn transfer_total_sums_every_account_and_counts_a_repeated_one_once() {
             "total(&[&a, &c, &a]) gave {twice}: an account listed twice counts once (and is \
              locked once: locking it twice would wait for itself) ({CHAPTER}#transfers)"
         );
-        assert_eq!(total(&[]), 0, "the total of no account is 0 ({CHAPTER}#transfers)");
+        assert_eq!(
+            total(&[]),
+            0,
+            "the total of no account is 0 ({CHAPTER}#transfers)"
+        );
     });
 }
 

@@ -87,7 +87,11 @@ fn two_philosophers(left_first: bool) {
         }
     };
     let (zero, one) = both(move || dine(&t0, 0), move || dine(&t1, 1));
-    let section = if left_first { "a-waiter" } else { "lock-ordering" };
+    let section = if left_first {
+        "a-waiter"
+    } else {
+        "lock-ordering"
+    };
     no_panic("philosopher 0", &zero, section);
     no_panic("philosopher 1", &one, section);
     let forks = table.forks();
@@ -282,7 +286,10 @@ fn loom_transfer_and_total_in_opposite_argument_orders_never_deadlock() {
         let seen = total(&[&bob, &alice]);
         let moved = mover.join().map_err(|p| deadline::panic_text(p.as_ref()));
         no_panic("the transfer", &moved, "transfers");
-        assert_eq!(seen, 2, "total() saw {seen} instead of 2 ({CHAPTER}#transfers)");
+        assert_eq!(
+            seen, 2,
+            "total() saw {seen} instead of 2 ({CHAPTER}#transfers)"
+        );
     });
 }
 
@@ -301,6 +308,10 @@ fn loom_transfer_to_the_same_account_is_refused() {
             Err(TransferError::SameAccount),
             "a transfer from alice to alice returned {result:?} ({CHAPTER}#transfers)"
         );
-        assert_eq!(alice.balance(), 5, "alice's balance changed ({CHAPTER}#transfers)");
+        assert_eq!(
+            alice.balance(),
+            5,
+            "alice's balance changed ({CHAPTER}#transfers)"
+        );
     });
 }

@@ -79,18 +79,18 @@ pub fn transfer(from: &Account, to: &Account, amount: u64) -> Result<(), Transfe
     if from.id == to.id {
         return Err(TransferError::SameAccount);
     }
-    let (first, second) = if from.id < to.id {
-        (from, to)
-    } else {
-        (to, from)
-    };
+    // The global order: the lower id first, whatever the order of the arguments.
+    let from_first = from.id < to.id;
+    let (first, second) = if from_first { (from, to) } else { (to, from) };
     let mut first_balance = first.balance.lock();
     let mut second_balance = second.balance.lock();
-    let (from_balance, to_balance) = if from.id < to.id {
+    let (from_balance, to_balance) = if from_first {
         (&mut *first_balance, &mut *second_balance)
     } else {
         (&mut *second_balance, &mut *first_balance)
     };
+    // Checked and changed under both locks: nobody sees the money half moved, and no other
+    // withdrawal can slip in between the check and the debit.
     if *from_balance < amount {
         return Err(TransferError::InsufficientFunds);
     }
@@ -109,6 +109,9 @@ pub fn total(accounts: &[&Account]) -> u64 {
     let mut sorted: Vec<&Account> = accounts.to_vec();
     sorted.sort_by_key(|account| account.id);
     sorted.dedup_by_key(|account| account.id);
-    let guards: Vec<_> = sorted.iter().map(|account| account.balance.lock()).collect();
+    let guards: Vec<_> = sorted
+        .iter()
+        .map(|account| account.balance.lock())
+        .collect();
     guards.iter().map(|balance| **balance).sum()
 }

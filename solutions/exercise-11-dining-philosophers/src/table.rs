@@ -80,12 +80,10 @@ impl Table {
                 continue;
             }
             // Relaxed: the chairs only count; the forks order the meals.
-            match self.chairs.compare_exchange(
-                free,
-                free - 1,
-                Ordering::Relaxed,
-                Ordering::Relaxed,
-            ) {
+            match self
+                .chairs
+                .compare_exchange(free, free - 1, Ordering::Relaxed, Ordering::Relaxed)
+            {
                 Ok(_) => return,
                 Err(now) => free = now,
             }
