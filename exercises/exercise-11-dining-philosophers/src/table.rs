@@ -33,7 +33,9 @@ impl Table {
     /// # Panics
     /// If `n < 2` (as `Forks::new` does).
     pub fn new(n: usize) -> Self {
-        todo!("build the forks, and whatever your second strategy needs (book: philosophers-and-transfers.md#the-table)")
+        todo!(
+            "build the forks, and whatever your second strategy needs (book: philosophers-and-transfers.md#the-table)"
+        )
     }
 
     /// The forks: who holds which, and what each philosopher did. Provided: the tests read
@@ -50,7 +52,9 @@ impl Table {
     /// threads at once always all finish. Blocks while a neighbour holds a fork it needs;
     /// never spins. Panics if there is no philosopher `p` (the forks check it).
     pub fn dine(&self, p: usize, meals: usize) {
-        todo!("take the two forks in an order every philosopher agrees on, eat, put them down (book: philosophers-and-transfers.md#lock-ordering)")
+        todo!(
+            "take the two forks in an order every philosopher agrees on, eat, put them down (book: philosophers-and-transfers.md#lock-ordering)"
+        )
     }
 
     /// As [`dine`](Table::dine), but every philosopher takes its left fork before its right
@@ -64,6 +68,8 @@ impl Table {
     /// Every philosopher still gets all its meals: philosophers dining on `n` threads at
     /// once always all finish, none waits for ever while its neighbours eat.
     pub fn dine_left_first(&self, p: usize, meals: usize) {
-        todo!("left fork, then right, with a waiter or a try-lock and back-off so that the cycle cannot close (book: philosophers-and-transfers.md#a-waiter)")
+        todo!(
+            "left fork, then right, with a waiter or a try-lock and back-off so that the cycle cannot close (book: philosophers-and-transfers.md#a-waiter)"
+        )
     }
 }

@@ -78,7 +78,9 @@ impl std::error::Error for TransferError {}
 /// [`TransferError::WouldOverflow`] if `to`'s balance would pass `u64::MAX`. In every error
 /// case both balances stay as they were.
 pub fn transfer(from: &Account, to: &Account, amount: u64) -> Result<(), TransferError> {
-    todo!("lock both accounts in the order of their ids, then check and move the money under both locks (book: philosophers-and-transfers.md#transfers)")
+    todo!(
+        "lock both accounts in the order of their ids, then check and move the money under both locks (book: philosophers-and-transfers.md#transfers)"
+    )
 }
 
 /// The sum of the balances of `accounts` at one moment: it holds every account's lock at
@@ -86,5 +88,7 @@ pub fn transfer(from: &Account, to: &Account, amount: u64) -> Result<(), Transfe
 /// is ever seen half done. An account listed twice is counted once. The sum must fit in a
 /// `u64`.
 pub fn total(accounts: &[&Account]) -> u64 {
-    todo!("the same global order for any number of locks: sort by id, lock them all, then add (book: philosophers-and-transfers.md#transfers)")
+    todo!(
+        "the same global order for any number of locks: sort by id, lock them all, then add (book: philosophers-and-transfers.md#transfers)"
+    )
 }
