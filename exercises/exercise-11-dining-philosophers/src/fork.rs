@@ -5,7 +5,9 @@
 // `(p + 1) % n` (its right), so philosopher `n - 1`'s right fork is fork 0.
 //
 // A fork is a small blocking lock (taking it sleeps through `crate::sync::atomic_wait`,
-// never spins) that also remembers who holds it. That is what lets the tests see what your
+// never spins) that also remembers who holds it, and guards a little data of its own (how
+// often it has been eaten with), which `eat` writes: under loom, two philosophers using one
+// fork at once would be a data race that the model reports. That is what lets the tests see what your
 // philosophers do without reading your code:
 // - a philosopher may only reach for its own two forks, and never for one it already holds
 //   (that would wait for itself for ever): both panic at once, with a message;
@@ -19,6 +21,7 @@
 
 use crate::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use crate::sync::atomic_wait;
+use crate::sync::cell::UnsafeCell;
 
 /// The low bit of a fork's word: someone may be asleep waiting for it.
 const SLEEPERS: u32 = 1;
@@ -28,12 +31,18 @@ pub struct Forks {
     // One word per fork: 0 when it lies on the table, otherwise (holder + 1) << 1, with the
     // SLEEPERS bit set when someone may be asleep waiting for it.
     words: Vec<AtomicU32>,
+    // Per fork: how many meals it has served, touched only by its holder.
+    used: Vec<UnsafeCell<u64>>,
     // Per philosopher: the fork it is asleep waiting for, plus one (0: none).
     waits_for: Vec<AtomicUsize>,
     meals: Vec<AtomicUsize>,
     left_first: Vec<AtomicUsize>,
     right_first: Vec<AtomicUsize>,
 }
+
+// SAFETY: the only non-Sync part is `used`, and each of its cells is touched only by the
+// holder of its fork (see `eat`), one thread at a time, ordered by the fork's Acquire/Release.
+unsafe impl Sync for Forks {}
 
 impl Forks {
     /// The `n` forks of a table of `n` philosophers, all on the table.
@@ -49,6 +58,7 @@ impl Forks {
         let counters = || (0..n).map(|_| AtomicUsize::new(0)).collect::<Vec<_>>();
         Forks {
             words: (0..n).map(|_| AtomicU32::new(0)).collect(),
+            used: (0..n).map(|_| UnsafeCell::new(0)).collect(),
             waits_for: counters(),
             meals: counters(),
             left_first: counters(),
@@ -160,6 +170,13 @@ impl Forks {
             describe(self.holder(left), p),
             describe(self.holder(right), p),
         );
+        for fork in [left, right] {
+            // SAFETY: `p` holds this fork (checked above), and a fork has one holder at a
+            // time, so no other thread touches its cell until `p` puts it down; the
+            // previous holder's writes are visible through the Release of its put-down and
+            // the Acquire of this philosopher's take.
+            self.used[fork].with_mut(|used| unsafe { *used += 1 });
+        }
         // Relaxed: a count read after the philosophers' threads are joined.
         self.meals[p].fetch_add(1, Ordering::Relaxed);
     }
