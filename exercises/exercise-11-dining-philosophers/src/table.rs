@@ -47,9 +47,10 @@ impl Table {
     /// Philosopher `p` eats `meals` meals, one after the other: for each, it takes both its
     /// forks, eats (`self.forks().eat(p)`) and puts both down before the next.
     ///
-    /// Deadlock-free by lock ordering: every philosopher takes its two forks in one global
-    /// order of the forks, the same order for everyone, so philosophers dining on `n`
-    /// threads at once always all finish. Blocks while a neighbour holds a fork it needs;
+    /// Deadlock-free by lock ordering: every philosopher takes its two forks in the order of
+    /// their numbers, by one rule for everyone (the lower number first; the higher first for
+    /// everyone would do too), so philosophers dining on `n` threads at once always all
+    /// finish. Blocks while a neighbour holds a fork it needs;
     /// never spins. Panics if there is no philosopher `p` (the forks check it).
     pub fn dine(&self, p: usize, meals: usize) {
         todo!(

@@ -151,7 +151,7 @@ fn ordered_one_philosopher_alone_eats_every_meal_and_puts_both_forks_down() {
 }
 
 #[test]
-fn ordered_every_philosopher_takes_its_lower_numbered_fork_first() {
+fn ordered_every_philosopher_takes_its_forks_in_the_order_of_their_numbers() {
     deadline::within_secs(10, "dine(p, 3) for each p in turn, alone", || {
         let n = 5;
         let table = Table::new(n);
@@ -159,25 +159,41 @@ fn ordered_every_philosopher_takes_its_lower_numbered_fork_first() {
             table.dine(p, 3);
         }
         let forks = table.forks();
+        // For each philosopher: did it take the lower-numbered fork first every time, or
+        // the higher-numbered one every time?
+        let mut seen = Vec::new();
         for p in 0..n {
-            let (left, right) = (forks.took_left_first(p), forks.took_right_first(p));
-            let lower = forks.left(p).min(forks.right(p));
-            let expected = if lower == forks.left(p) {
-                (3, 0)
-            } else {
-                (0, 3)
+            let (left, right) = (forks.left(p), forks.right(p));
+            let taken = (forks.took_left_first(p), forks.took_right_first(p));
+            let first = match taken {
+                (3, 0) => left,
+                (0, 3) => right,
+                _ => panic!(
+                    "in 3 meals alone, philosopher {p} took its right fork while holding its \
+                     left {} times, and its left while holding its right {} times: it should \
+                     take the same fork first every meal ({CHAPTER}#lock-ordering)",
+                    taken.0, taken.1
+                ),
             };
-            assert_eq!(
-                (left, right),
-                expected,
-                "in 3 meals, philosopher {p} (forks {} left, {} right) took its right fork \
-                 while holding its left {left} times, and its left while holding its right \
-                 {right} times: with a global order, it takes fork {lower} first every time. \
-                 The last philosopher is the one whose lower fork is on its right \
-                 ({CHAPTER}#lock-ordering)",
-                forks.left(p),
-                forks.right(p),
-            );
+            let lower_first = first == left.min(right);
+            seen.push(format!(
+                "philosopher {p} took fork {first} first ({})",
+                if lower_first {
+                    "the lower number"
+                } else {
+                    "the higher number"
+                }
+            ));
+            if p > 0 && lower_first != seen[0].ends_with("(the lower number)") {
+                panic!(
+                    "the philosophers do not follow one order of the forks:\n{}\nWith one \
+                     global order, every philosopher takes the lower-numbered of its forks \
+                     first (or every one the higher); left-then-right is no global order, \
+                     since the last philosopher's right fork is fork 0 \
+                     ({CHAPTER}#lock-ordering)",
+                    seen.join("\n")
+                );
+            }
         }
     });
 }
@@ -318,6 +334,12 @@ fn transfer_moves_the_amount_between_two_accounts() {
             "after moving 35 back from bob to alice, (alice, bob) should be (105, 0) \
              ({CHAPTER}#transfers)"
         );
+        assert_eq!(
+            (alice.id(), bob.id()),
+            (1, 2),
+            "the accounts' ids changed: Account::id is provided, leave it as it was \
+             ({CHAPTER}#transfers)"
+        );
     });
 }
 
@@ -336,6 +358,12 @@ fn transfer_refuses_an_overdraft_and_changes_neither_balance() {
             (alice.balance(), bob.balance()),
             (10, 0),
             "a refused transfer changed the balances ({CHAPTER}#transfers)"
+        );
+        let text = TransferError::InsufficientFunds.to_string();
+        assert!(
+            text.contains("not enough money"),
+            "TransferError's Display (provided) says {text:?}: leave it as it was \
+             ({CHAPTER}#transfers)"
         );
     });
 }
