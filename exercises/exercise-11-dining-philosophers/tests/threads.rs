@@ -96,10 +96,15 @@ fn run_table(n: usize, meals: &[usize], left_first: bool) -> Arc<Table> {
                 );
             }
             Err(_) => panic!(
-                "possible deadlock: {n} philosophers calling {method}(p, {meals:?}[p]) at one \
-                 table did not all finish within {:.0} s. At that moment:\n{}\n\
+                "possible deadlock: {n} philosophers at one table, philosopher p calling \
+                 {method}(p, {}), did not all finish within {:.0} s. At that moment:\n{}\n\
                  A philosopher that holds one fork and waits for another, all the way round \
                  the table, is a cycle of waits: see {CHAPTER}#{}",
+                if meals.iter().all(|&m| m == meals[0]) {
+                    meals[0].to_string()
+                } else {
+                    format!("{meals:?}[p]")
+                },
                 PATIENCE.as_secs_f64(),
                 table.forks().waiting(),
                 if left_first {
@@ -224,6 +229,16 @@ fn ordered_table_of_fewer_than_two_seats_panics() {
     expect_panic("Table::new(1)", "at least 2 seats", "the-table", || {
         let _ = Table::new(1);
     });
+}
+
+#[test]
+fn ordered_dine_for_a_philosopher_who_is_not_at_the_table_panics() {
+    expect_panic(
+        "dine(5, 1) at a table of 3",
+        "there is no philosopher 5",
+        "the-table",
+        || Table::new(3).dine(5, 1),
+    );
 }
 
 // ---------------------------------------------------------------------------------------

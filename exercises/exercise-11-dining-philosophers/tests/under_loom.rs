@@ -116,35 +116,6 @@ fn loom_ordered_two_philosophers_never_deadlock() {
 }
 
 #[test]
-fn loom_ordered_three_philosophers_never_deadlock() {
-    Model::new(
-        "three philosophers at a table of three, each calling dine(p, 1) (two on their own \
-         threads, one on the model's main thread), all eat their meal",
-    )
-    .explain(&EXPLAIN_TABLE)
-    .preemptions(1)
-    .check(|| {
-        let table = Arc::new(Table::new(3));
-        let (t0, t1) = (Arc::clone(&table), Arc::clone(&table));
-        let first = thread::spawn(move || t0.dine(0, 1));
-        let second = thread::spawn(move || t1.dine(1, 1));
-        table.dine(2, 1);
-        let text = |r: std::thread::Result<()>| r.map_err(|p| deadline::panic_text(p.as_ref()));
-        let (zero, one) = (text(first.join()), text(second.join()));
-        no_panic("philosopher 0", &zero, "lock-ordering");
-        no_panic("philosopher 1", &one, "lock-ordering");
-        for p in 0..3 {
-            assert_eq!(
-                table.forks().meals(p),
-                1,
-                "philosopher {p} ate {} meals when asked for 1 ({CHAPTER}#the-table)",
-                table.forks().meals(p)
-            );
-        }
-    });
-}
-
-#[test]
 fn loom_left_first_two_philosophers_never_deadlock() {
     Model::new(
         "two philosophers at a table of two, each calling dine_left_first(p, 1) on its own \
