@@ -12,7 +12,8 @@
 // that waits goes through `crate::sync::atomic_wait` (wait(&a, v), wake_one(&a),
 // wake_all(&a)) or the provided forks, never std's (or loom's) Mutex: a thread stuck there
 // would hang the tests instead of failing them. `crate::sync::thread::sleep` and
-// `yield_now` are allowed (a back-off needs them).
+// `yield_now` are allowed (a back-off needs them); for its randomness, a few lines of
+// xorshift seeded with `p` and `crate::sync::thread::current_number()` are enough.
 
 use super::fork::Forks;
 
