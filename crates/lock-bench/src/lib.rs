@@ -795,9 +795,7 @@ macro_rules! detector_bench_main {
                                 threads,
                                 run_for,
                                 || $detector::Detector::new().mutex("counter", 0_u64),
-                                |counter| {
-                                    *counter.lock().expect("one lock cannot deadlock") += 1
-                                },
+                                |counter| *counter.lock().expect("one lock cannot deadlock") += 1,
                                 |counter| *counter.lock().expect("one lock cannot deadlock"),
                             )
                         },
@@ -811,7 +809,10 @@ macro_rules! detector_bench_main {
                                 run_for,
                                 || {
                                     let detector = $detector::Detector::new();
-                                    (detector.mutex("outer", ()), detector.mutex("counter", 0_u64))
+                                    (
+                                        detector.mutex("outer", ()),
+                                        detector.mutex("counter", 0_u64),
+                                    )
                                 },
                                 |(outer, counter)| {
                                     let _outer = outer.lock().expect("one order cannot deadlock");

@@ -1,173 +1,48 @@
-// Exercise 12 · Deadlock detector (reference solution). Book:
-// book/src/part-4/detecting-deadlock.md
+// Exercise 12 · Deadlock detector. Book: book/src/part-4/detecting-deadlock.md
 //
-// One state mutex per detector guards everything the detector knows: who holds each lock,
-// which locks each thread holds (in the order it took them, with where), which thread sleeps
-// waiting for which lock, the lock-order graph and the reports. It is held only for the few
-// steps of a lock() or an unlock, never while a thread sleeps or runs the caller's code. A
-// thread that must wait for a lock sleeps through `crate::sync::atomic_wait` on the lock's
-// own counter of releases, read under the state mutex, so that a release between the
-// decision to sleep and the sleep itself makes the sleep return at once.
+// Fill in each `todo!()`. What you build: locks that watch themselves. A `Detector` makes
+// the locks (`detector.mutex("a", value)`) and remembers, for all of them together:
+//   - which thread holds each lock,
+//   - which locks each thread holds, in the order it took them, and where
+//     (`std::panic::Location`, the caller's line),
+//   - which thread is asleep waiting for which lock,
+//   - the lock-order graph: an edge "held -> taken" for every pair a thread has ever
+//     taken that way, with both call sites and the thread,
+//   - the inversions reported so far (`src/report.rs`, provided, has the types).
+//
+// Keep all of that in ONE struct behind one `crate::sync::Mutex` (the detector's state
+// mutex), shared by the detector and its locks through a `crate::sync::Arc`. Hold it only
+// for the few steps of a lock() or an unlock, never while sleeping or while the caller uses
+// the value. Useful imports, all through the std/loom switch:
+//     use crate::sync::{Arc, Mutex as StateLock};
+//     use crate::sync::atomic::{AtomicU32, Ordering};
+//     use crate::sync::atomic_wait;          // wait(&a, v), wake_all(&a)
+//     use crate::sync::cell::UnsafeCell;     // the value: with(|p| ..), with_mut(|p| ..)
+//     use crate::sync::thread::current_number;  // names the calling thread (never 0)
+//     use std::collections::{HashMap, BTreeMap, VecDeque};
+//
+// A thread that must wait for a lock sleeps in `atomic_wait::wait`, on an AtomicU32 of
+// that lock that every release bumps: read it under the state mutex when you decide to
+// sleep, bump it under the state mutex when you release, and wake after unlocking the
+// state mutex. (Not a Condvar: when a ring of threads sleeps for ever, loom reports a
+// sleeper in atomic_wait cleanly, with its line; a hang on a Condvar aborts the test run.)
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
-use std::panic::Location;
-use std::sync::PoisonError;
 
+#[allow(unused_imports)] // until your code builds them
 use super::report::{Deadlock, Edge, Inversion, Waiting};
-use crate::sync::atomic::{AtomicU32, Ordering};
-use crate::sync::atomic_wait;
-use crate::sync::cell::UnsafeCell;
-use crate::sync::thread::current_number;
-use crate::sync::{Arc, Mutex as StateLock, MutexGuard as StateGuard};
-
-type LockId = usize;
-type Site = &'static Location<'static>;
-
-/// Where the two locks of an edge were taken, and by whom (its first time).
-#[derive(Clone, Copy)]
-struct Recorded {
-    held_at: Site,
-    taken_at: Site,
-    thread: u64,
-}
-
-#[derive(Default)]
-struct State {
-    /// The name of each lock, by id.
-    names: Vec<String>,
-    /// The thread that holds each lock, by id.
-    holder: Vec<Option<u64>>,
-    /// The locks each thread holds, in the order it took them, with where it took them.
-    held: HashMap<u64, Vec<(LockId, Site)>>,
-    /// The lock each sleeping thread waits for, and where its lock() was called.
-    waiting: HashMap<u64, (LockId, Site)>,
-    /// The lock-order graph: an edge held -> taken for every pair ever seen.
-    order: BTreeMap<LockId, BTreeMap<LockId, Recorded>>,
-    /// Every inversion found so far, in the order found.
-    reports: Vec<Inversion>,
-}
-
-impl State {
-    /// Adds an edge from each lock `me` holds to `lock`, and reports each new edge that
-    /// closes a cycle.
-    fn record_order(&mut self, me: u64, lock: LockId, at: Site) {
-        let Some(held) = self.held.remove(&me) else {
-            return;
-        };
-        for &(before, before_at) in &held {
-            let known = self
-                .order
-                .get(&before)
-                .is_some_and(|edges| edges.contains_key(&lock));
-            if known || before == lock {
-                continue;
-            }
-            let back = self.path(lock, before);
-            let edge = Recorded {
-                held_at: before_at,
-                taken_at: at,
-                thread: me,
-            };
-            self.order.entry(before).or_default().insert(lock, edge);
-            if let Some(back) = back {
-                let mut cycle = vec![self.edge(before, lock, edge)];
-                cycle.extend(back);
-                self.reports.push(Inversion { cycle });
-            }
-        }
-        self.held.insert(me, held);
-    }
-
-    /// The recorded edges of a path from `from` to `to` in the lock-order graph, if any
-    /// (breadth first, so the shortest).
-    fn path(&self, from: LockId, to: LockId) -> Option<Vec<Edge>> {
-        let mut came_from: HashMap<LockId, LockId> = HashMap::new();
-        let mut queue = VecDeque::from([from]);
-        while let Some(lock) = queue.pop_front() {
-            if lock == to {
-                let mut edges = Vec::new();
-                let mut at = to;
-                while at != from {
-                    let before = came_from[&at];
-                    edges.push(self.edge(before, at, self.order[&before][&at]));
-                    at = before;
-                }
-                edges.reverse();
-                return Some(edges);
-            }
-            for &next in self.order.get(&lock).into_iter().flat_map(BTreeMap::keys) {
-                if next != from && !came_from.contains_key(&next) {
-                    came_from.insert(next, lock);
-                    queue.push_back(next);
-                }
-            }
-        }
-        None
-    }
-
-    fn edge(&self, held: LockId, taken: LockId, recorded: Recorded) -> Edge {
-        Edge {
-            held: self.names[held].clone(),
-            taken: self.names[taken].clone(),
-            held_at: recorded.held_at,
-            taken_at: recorded.taken_at,
-            thread: recorded.thread,
-        }
-    }
-
-    /// If `me` waiting for `lock` (held by another thread) closes a ring of waiting threads,
-    /// that ring, starting with `me`.
-    fn wait_for_cycle(&self, me: u64, lock: LockId, at: Site) -> Option<Vec<Waiting>> {
-        let mut holder = self.holder[lock]?;
-        let mut cycle = vec![Waiting {
-            thread: me,
-            lock: self.names[lock].clone(),
-            at,
-            held_by: holder,
-        }];
-        while holder != me {
-            let &(lock, at) = self.waiting.get(&holder)?;
-            let next = self.holder[lock]?;
-            cycle.push(Waiting {
-                thread: holder,
-                lock: self.names[lock].clone(),
-                at,
-                held_by: next,
-            });
-            // A ring that does not pass through `me` is not ours to report (and would have
-            // been reported to the thread that closed it).
-            if cycle.len() > self.waiting.len() + 1 {
-                return None;
-            }
-            holder = next;
-        }
-        Some(cycle)
-    }
-}
-
-struct Shared {
-    state: StateLock<State>,
-}
-
-impl Shared {
-    fn state(&self) -> StateGuard<'_, State> {
-        // Nothing panics while the state mutex is held, so it is never poisoned; if it were,
-        // the state is still consistent (every change is finished before anything can fail).
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
 
 /// A deadlock detector: it makes the locks it watches, and remembers, for all of them
 /// together, the lock-order graph, who holds what, and who waits for what.
 ///
-/// Each detector is separate: locks of two detectors never see each other, and the tests
-/// make a new detector for each check. Cloning a detector gives a second handle on the same
-/// one. `Detector` is `Send` and `Sync`.
+/// Each detector is separate: locks of two detectors never see each other (the tests make
+/// a new detector for each check). Cloning a detector gives a second handle on the same one.
+/// `Detector` is `Send` and `Sync`.
 #[derive(Clone)]
 pub struct Detector {
-    shared: Arc<Shared>,
+    // Replace this placeholder with a shared handle (`crate::sync::Arc`) on the state mutex.
+    _todo: (),
 }
 
 impl Default for Detector {
@@ -179,110 +54,98 @@ impl Default for Detector {
 impl Detector {
     /// A detector that watches no lock yet and has reported nothing.
     pub fn new() -> Self {
-        Detector {
-            shared: Arc::new(Shared {
-                state: StateLock::new(State::default()),
-            }),
-        }
+        todo!(
+            "an empty state behind a mutex, shared through an Arc (book: detecting-deadlock.md#exercise)"
+        )
     }
 
     /// A new, unlocked mutex around `value`, watched by this detector and called `name` in
     /// its reports. Two mutexes may share a name; they are still two locks.
     pub fn mutex<T>(&self, name: impl Into<String>, value: T) -> Mutex<T> {
-        let name = name.into();
-        let mut state = self.shared.state();
-        let id = state.names.len();
-        state.names.push(name.clone());
-        state.holder.push(None);
-        drop(state);
-        Mutex {
-            shared: Arc::clone(&self.shared),
-            id,
-            name,
-            releases: AtomicU32::new(0),
-            value: UnsafeCell::new(value),
-        }
+        todo!(
+            "give the lock a number of its own in the state, free, with its name (book: detecting-deadlock.md#exercise)"
+        )
     }
 
-    /// Every lock-order inversion found so far, oldest first; each new edge of the graph
-    /// that closed a cycle is reported once.
+    /// Every lock-order inversion found so far, oldest first. Each edge of the lock-order
+    /// graph that closed a cycle when it was first added is reported once, however often the
+    /// same locks are taken in that order again.
     pub fn reports(&self) -> Vec<Inversion> {
-        self.shared.state().reports.clone()
+        todo!(
+            "a copy of the reports kept in the state (book: detecting-deadlock.md#reporting-an-inversion)"
+        )
     }
 }
 
 /// A mutual-exclusion lock watched by a [`Detector`] (made by [`Detector::mutex`]).
 ///
-/// `Mutex<T>` is `Send` and `Sync` when `T: Send`.
+/// At most one guard exists at a time; a thread that finds the lock held sleeps until it is
+/// released (through `crate::sync::atomic_wait`, never spinning). `Mutex<T>` is `Send` and
+/// `Sync` when `T: Send`.
 pub struct Mutex<T> {
-    shared: Arc<Shared>,
-    id: LockId,
-    name: String,
-    /// Bumped (under the state mutex) by a release that may have sleepers; they sleep on it.
-    releases: AtomicU32,
-    value: UnsafeCell<T>,
+    // Replace this placeholder: the shared state, this lock's number and name, the counter
+    // its waiters sleep on, and the value (`crate::sync::cell::UnsafeCell`).
+    _todo: PhantomData<T>,
 }
 
-// SAFETY: the value is handed to one thread at a time (the holder recorded in the state),
+// SAFETY: (write it when your fields are in) the value is handed to one thread at a time,
 // so sharing the mutex only moves the `T` between threads: `T: Send` is enough.
 unsafe impl<T: Send> Sync for Mutex<T> {}
 
 impl<T> Mutex<T> {
     /// The name given to [`Detector::mutex`].
     pub fn name(&self) -> &str {
-        &self.name
+        todo!("the name given to Detector::mutex")
     }
 
-    /// Takes the lock, sleeping while another thread holds it, and returns the guard.
+    /// Takes the lock and returns its guard, sleeping while another thread holds it; or
+    /// `Err(Deadlock)` where waiting would last for ever.
     ///
-    /// First the lock-order graph: for each lock this thread holds, an edge from it to this
-    /// one (with both call sites and the thread); an edge seen for the first time that closes
-    /// a cycle is reported in [`Detector::reports`], and the lock goes on. Then, if another
-    /// thread holds the lock and waiting for it would close a ring of waiting threads (or
-    /// this thread holds it already), `Err(Deadlock)` instead of sleeping for ever: nothing
-    /// is taken, the guards the caller holds are still held.
+    /// `#[track_caller]`: every place this records is `std::panic::Location::caller()`, the
+    /// line that called `lock()`, never a line inside the detector.
+    ///
+    /// First of all, a thread that calls `lock()` on a lock it holds already is a ring of
+    /// one: `Err(Deadlock)` at once, with one entry (this thread, held by itself), and
+    /// nothing recorded. Otherwise:
+    ///
+    /// 1. The lock-order graph. For each lock this thread holds (and only this thread: key
+    ///    the record by `current_number()`), an edge from it to this lock, with where each
+    ///    was taken and the thread. An edge seen before changes nothing. A new edge that
+    ///    closes a cycle (a path of recorded edges already leads from this lock back to the
+    ///    held one, however long) is reported once, as an [`Inversion`] in
+    ///    [`Detector::reports`], even though no thread waits: the lock goes on as usual.
+    ///    Looking for the path and recording the edge are one step (under the state mutex).
+    /// 2. If the lock is free, it is taken: this thread becomes its holder, and the lock
+    ///    joins the thread's record, with where it was taken.
+    /// 3. If another thread holds it, the wait-for check: follow the holder to the lock it is
+    ///    waiting for (if it waits), to that lock's holder, and so on. If that leads back to
+    ///    this thread, waiting would never end: return `Err(Deadlock)` naming the ring,
+    ///    starting with this thread (see `src/report.rs`). Nothing is taken; the guards the
+    ///    caller holds are still held (dropping them lets the others go on). Otherwise note
+    ///    that this thread waits for this lock, sleep, and when woken look again (the lock
+    ///    may be taken by someone else already); once in, this thread waits for nothing.
     #[track_caller]
     pub fn lock(&self) -> Result<MutexGuard<'_, T>, Deadlock> {
-        let at = Location::caller();
-        let me = current_number();
-        let mut state = self.shared.state();
-        if state.holder[self.id] == Some(me) {
-            return Err(Deadlock {
-                cycle: vec![Waiting {
-                    thread: me,
-                    lock: self.name.clone(),
-                    at,
-                    held_by: me,
-                }],
-            });
-        }
-        state.record_order(me, self.id, at);
-        loop {
-            if state.holder[self.id].is_none() {
-                state.holder[self.id] = Some(me);
-                state.held.entry(me).or_default().push((self.id, at));
-                return Ok(MutexGuard {
-                    mutex: self,
-                    _not_send: PhantomData,
-                });
-            }
-            if let Some(cycle) = state.wait_for_cycle(me, self.id, at) {
-                return Err(Deadlock { cycle });
-            }
-            state.waiting.insert(me, (self.id, at));
-            // Relaxed: the counter is only changed under the state mutex, which orders it.
-            let seen = self.releases.load(Ordering::Relaxed);
-            drop(state);
-            atomic_wait::wait(&self.releases, seen);
-            state = self.shared.state();
-            state.waiting.remove(&me);
-        }
+        todo!(
+            "under the state mutex: record the edges from each lock this thread holds (and \
+             report a new one that closes a cycle), then take the lock if it is free; if not, \
+             follow the chain of holders and the locks they wait for: back to you means \
+             Err(Deadlock), otherwise note what you wait for and sleep on the lock's counter \
+             (book: detecting-deadlock.md#lock-order-graphs, #turning-a-hang-into-an-error)"
+        )
     }
 }
 
-/// Proof that this thread holds a detector [`Mutex`]; dropping it releases the lock, forgets
-/// it in this thread's record and wakes the threads waiting for it. Not `Send`: the record
-/// is per thread, so the guard is dropped on the thread that took it.
+/// Proof that this thread holds a detector [`Mutex`]. Dropping it releases the lock, takes
+/// it out of this thread's record of held locks (locks may be released in any order, not
+/// only the last one taken) and wakes the threads waiting for it.
+///
+/// A thread that panics while holding a guard releases the lock on its way out (the guard
+/// is dropped while unwinding), and its record no longer holds that lock: the next `lock()`
+/// of any thread gets in and sees the value as the panicking thread left it (no poisoning).
+///
+/// Not `Send`: the record of held locks is per thread, so the guard is dropped on the thread
+/// that took it.
 pub struct MutexGuard<'a, T> {
     mutex: &'a Mutex<T>,
     _not_send: PhantomData<*const ()>,
@@ -295,41 +158,22 @@ impl<T> Deref for MutexGuard<'_, T> {
     type Target = T;
 
     fn deref(&self) -> &T {
-        // SAFETY: this thread is the lock's recorded holder until the guard drops.
-        self.mutex.value.with(|ptr| unsafe { &*ptr })
+        todo!("a shared reference to the value inside self.mutex")
     }
 }
 
 impl<T> DerefMut for MutexGuard<'_, T> {
     fn deref_mut(&mut self) -> &mut T {
-        // SAFETY: as in `deref`, and `&mut self` makes this the only reference.
-        self.mutex.value.with_mut(|ptr| unsafe { &mut *ptr })
+        todo!("a mutable reference to the value inside self.mutex")
     }
 }
 
 impl<T> Drop for MutexGuard<'_, T> {
     fn drop(&mut self) {
-        let me = current_number();
-        let id = self.mutex.id;
-        let mut state = self.mutex.shared.state();
-        state.holder[id] = None;
-        if let Some(held) = state.held.get_mut(&me) {
-            // Not always the last one: locks may be released in any order.
-            if let Some(at) = held.iter().rposition(|&(lock, _)| lock == id) {
-                held.remove(at);
-            }
-            if held.is_empty() {
-                state.held.remove(&me);
-            }
-        }
-        let sleepers = state.waiting.values().any(|&(lock, _)| lock == id);
-        if sleepers {
-            // Relaxed: under the state mutex, which the sleepers read it under too.
-            self.mutex.releases.fetch_add(1, Ordering::Relaxed);
-        }
-        drop(state);
-        if sleepers {
-            atomic_wait::wake_all(&self.mutex.releases);
-        }
+        todo!(
+            "under the state mutex: no holder any more, out of this thread's record (wherever \
+             it is in it); if a thread waits for this lock, bump its counter; then, after \
+             unlocking the state mutex, wake them (book: detecting-deadlock.md#exercise)"
+        )
     }
 }

@@ -242,6 +242,21 @@ fn lock_panic_while_holding_releases_the_lock_and_forgets_it() {
 fn lock_types_are_send_and_sync_and_the_guard_stays_on_its_thread() {
     use std::cell::Cell;
     use std::rc::Rc;
+    deadline::within_secs(5, "two threads sharing a lock around a Cell", || {
+        // A `Cell` may move between threads but not be shared: the lock makes that safe.
+        let detector = Detector::new();
+        let cell = detector.mutex("cell", Cell::new(0));
+        thread::scope(|s| {
+            s.spawn(|| take(&cell, "the spawned thread's lock()").set(1));
+            take(&cell, "the main thread's lock()").set(2);
+        });
+        let value = take(&cell, "lock() after both threads").get();
+        assert!(
+            value == 1 || value == 2,
+            "each thread set the Cell to its own number under the lock, yet it holds {value} \
+             ({CHAPTER}#exercise)"
+        );
+    });
     assert!(
         auto_traits::is_send!(Detector) && auto_traits::is_sync!(Detector),
         "Detector must be Send and Sync: threads share it to make locks and read reports \
@@ -625,6 +640,23 @@ fn deadlock_relocking_a_held_lock_is_an_error_not_a_hang() {
             place(cycle[0].at)
         );
         assert_eq!(*guard, 5, "the first guard must still hold the value");
+        // Holding a then b, a lock() of a again is refused before it records anything: the
+        // edge b -> a it would add is no order this thread takes locks in.
+        let b = detector.mutex("b", ());
+        let guard_b = take(&b, "lock() of b while holding a");
+        let again = a.lock().map(|g| *g);
+        assert!(
+            again.is_err(),
+            "a thread that holds a and b called a.lock() again and got {again:?}, not \
+             Err(Deadlock) ({CHAPTER}#turning-a-hang-into-an-error)"
+        );
+        no_reports(
+            &detector,
+            "a thread took a then b, then called a.lock() again (refused as a deadlock)",
+            "A lock() of a lock the thread holds already is Err(Deadlock) at once, before \
+             any edge is recorded: check that first",
+        );
+        drop(guard_b);
         drop(guard);
         drop(take(&a, "lock() after the first guard was dropped"));
     });

@@ -176,10 +176,21 @@ fn loom_deadlock_a_waiter_that_got_in_is_no_longer_waiting() {
         let guard = locks[0].lock();
         let other = thread::spawn(move || {
             let first = theirs[0].lock().map(drop).is_ok();
-            let second = theirs[1].lock().map(drop).is_ok();
+            let second = theirs[1]
+                .lock()
+                .map(|guard| {
+                    // Hold b while main asks for it.
+                    thread::yield_now();
+                    drop(guard);
+                })
+                .is_ok();
             first && second
         });
+        // Give the other thread its turns (to wait for a, then to take b) without spending
+        // the model's preemptions.
+        thread::yield_now();
         drop(guard);
+        thread::yield_now();
         let mine = match locks[0].lock() {
             Ok(_a) => locks[1].lock().is_ok(),
             Err(_) => false,

@@ -24,6 +24,8 @@ use crate::sync::{Arc, Mutex as StateLock, MutexGuard as StateGuard};
 
 type LockId = usize;
 type Site = &'static Location<'static>;
+/// An edge to add: from which held lock, where and by whom, and the path back if any.
+type NewEdge = (LockId, Recorded, Option<Vec<Edge>>);
 
 /// Where the two locks of an edge were taken, and by whom (its first time).
 #[derive(Clone, Copy)]
@@ -50,13 +52,14 @@ struct State {
 }
 
 impl State {
-    /// Adds an edge from each lock `me` holds to `lock`, and reports each new edge that
-    /// closes a cycle.
-    fn record_order(&mut self, me: u64, lock: LockId, at: Site) {
-        let Some(held) = self.held.remove(&me) else {
-            return;
+    /// The edges from each lock `me` holds to `lock` that the graph does not have yet, each
+    /// with the path back from `lock` to its held lock if there is one (a cycle).
+    fn new_edges(&self, me: u64, lock: LockId, at: Site) -> Vec<NewEdge> {
+        let Some(held) = self.held.get(&me) else {
+            return Vec::new();
         };
-        for &(before, before_at) in &held {
+        let mut found = Vec::new();
+        for &(before, before_at) in held {
             let known = self
                 .order
                 .get(&before)
@@ -65,19 +68,28 @@ impl State {
                 continue;
             }
             let back = self.path(lock, before);
-            let edge = Recorded {
+            let recorded = Recorded {
                 held_at: before_at,
                 taken_at: at,
                 thread: me,
             };
-            self.order.entry(before).or_default().insert(lock, edge);
+            found.push((before, recorded, back));
+        }
+        found
+    }
+
+    /// Adds the edges `new_edges` found, and reports those that close a cycle. Called under
+    /// the same lock of the state mutex as `new_edges`: otherwise two threads could each
+    /// find no path back, then both add their edge, and the cycle is never reported.
+    fn record(&mut self, lock: LockId, found: Vec<NewEdge>) {
+        for (before, recorded, back) in found {
+            self.order.entry(before).or_default().insert(lock, recorded);
             if let Some(back) = back {
-                let mut cycle = vec![self.edge(before, lock, edge)];
+                let mut cycle = vec![self.edge(before, lock, recorded)];
                 cycle.extend(back);
                 self.reports.push(Inversion { cycle });
             }
         }
-        self.held.insert(me, held);
     }
 
     /// The recorded edges of a path from `from` to `to` in the lock-order graph, if any
@@ -243,7 +255,12 @@ impl<T> Mutex<T> {
     /// is taken, the guards the caller holds are still held.
     #[track_caller]
     pub fn lock(&self) -> Result<MutexGuard<'_, T>, Deadlock> {
-        let at = Location::caller();
+        self.lock_at(Location::caller())
+    }
+
+    /// `lock()`, called at `at`. Not `#[track_caller]` itself, so that the loom trace of the
+    /// steps below names the lines of this file.
+    fn lock_at(&self, at: Site) -> Result<MutexGuard<'_, T>, Deadlock> {
         let me = current_number();
         let mut state = self.shared.state();
         if state.holder[self.id] == Some(me) {
@@ -256,7 +273,8 @@ impl<T> Mutex<T> {
                 }],
             });
         }
-        state.record_order(me, self.id, at);
+        let found = state.new_edges(me, self.id, at);
+        state.record(self.id, found);
         loop {
             if state.holder[self.id].is_none() {
                 state.holder[self.id] = Some(me);
