@@ -46,6 +46,7 @@ chapters! {
     reentrant_locks => "part-3/reentrant-locks.md",
     events_barriers_timers => "part-3/events-barriers-timers.md",
     part_4 => "part-4/index.md",
+    detecting_deadlock => "part-4/detecting-deadlock.md",
     part_5 => "part-5/index.md",
     part_6 => "part-6/index.md",
     bytecode => "part-6/bytecode.md",
