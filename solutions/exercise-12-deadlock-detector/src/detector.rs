@@ -332,12 +332,10 @@ impl<T> Drop for MutexGuard<'_, T> {
         let mut state = self.mutex.shared.state();
         state.holder[id] = None;
         if let Some(held) = state.held.get_mut(&me) {
-            // Not always the last one: locks may be released in any order.
+            // Not always the last one: locks may be released in any order. An empty record
+            // stays in the map, so that the thread's next lock() allocates nothing.
             if let Some(at) = held.iter().rposition(|&(lock, _)| lock == id) {
                 held.remove(at);
-            }
-            if held.is_empty() {
-                state.held.remove(&me);
             }
         }
         let sleepers = state.waiting.values().any(|&(lock, _)| lock == id);

@@ -335,9 +335,6 @@ impl<T> Drop for MutexGuard<'_, T> {
             if let Some(at) = held.iter().rposition(|&(lock, _)| lock == id) {
                 held.remove(at);
             }
-            if held.is_empty() {
-                state.held.remove(&me);
-            }
         }
         let sleepers = !state.waiting.is_empty();
         if sleepers {
