@@ -370,6 +370,17 @@ fn order_inversion_across_two_threads_is_reported_though_nothing_hung() {
                 (old.held_at, first_a, "thread 1 took a"),
                 (old.taken_at, first_b, "thread 1 took b"),
             ];
+            let text = report.to_string();
+            let mentions = |needle: String| text.contains(&needle);
+            assert!(
+                mentions(format!("{}:{second_a}", file!()))
+                    && mentions(format!("{}:{first_b}", file!()))
+                    && mentions(format!("thread {second}"))
+                    && mentions(format!("thread {first}")),
+                "the report's Display (provided, in src/report.rs) must show every edge's lines \
+             and threads; it printed:\n{text}\nHas src/report.rs been edited? \
+             ({CHAPTER}#reporting-an-inversion)"
+            );
             for (at, line, what) in sites {
                 assert!(
                     is_here(at, line),
@@ -584,26 +595,44 @@ fn order_two_threads_each_holding_one_lock_get_no_report() {
 
 #[test]
 fn order_the_same_inversion_is_reported_once() {
-    deadline::within_secs(5, "a then b once, b then a three times", || {
-        let detector = Detector::new();
-        let a = detector.mutex("a", ());
-        let b = detector.mutex("b", ());
-        {
-            let _a = take(&a, "lock() of a");
-            let _b = take(&b, "lock() of b while holding a");
-        }
-        for _ in 0..3 {
-            let _b = take(&b, "lock() of b");
-            let _a = take(&a, "lock() of a while holding b");
-        }
-        let reports = detector.reports().len();
-        assert_eq!(
-            reports, 1,
-            "the inversion b -> a was made three times and reported {reports} times: report \
+    deadline::within_secs(
+        5,
+        "a then b once, b then a three times, then c then a (a search for a path that \
+         walks round the cycle a -> b -> a must remember where it has been)",
+        || {
+            let detector = Detector::new();
+            let a = detector.mutex("a", ());
+            let b = detector.mutex("b", ());
+            {
+                let _a = take(&a, "lock() of a");
+                let _b = take(&b, "lock() of b while holding a");
+            }
+            for _ in 0..3 {
+                let _b = take(&b, "lock() of b");
+                let _a = take(&a, "lock() of a while holding b");
+            }
+            let reports = detector.reports().len();
+            assert_eq!(
+                reports, 1,
+                "the inversion b -> a was made three times and reported {reports} times: report \
              an edge when it is first added, not every time it is seen again \
              ({CHAPTER}#reporting-an-inversion)"
-        );
-    });
+            );
+            // The graph now has a cycle (a -> b -> a); a search for a path from a to c walks
+            // round it and must stop.
+            let c = detector.mutex("c", ());
+            {
+                let _c = take(&c, "lock() of c");
+                let _a = take(&a, "lock() of a while holding c");
+            }
+            let reports = detector.reports().len();
+            assert_eq!(
+                reports, 1,
+                "after the inversion of a and b, a thread took c then a: no path leads from a \
+             back to c, yet there are now {reports} reports ({CHAPTER}#lock-order-graphs)"
+            );
+        },
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -616,6 +645,15 @@ fn deadlock_relocking_a_held_lock_is_an_error_not_a_hang() {
         let a = detector.mutex("a", 5);
         let guard = take(&a, "the first lock() of a");
         let (second, line) = (a.lock().map(|g| *g), line!());
+        if let Err(deadlock) = &second {
+            let text = deadlock.to_string();
+            assert!(
+                text.contains(&format!("{}:{line}", file!())),
+                "the Deadlock's Display (provided, in src/report.rs) must show where each \
+                 thread waits; it printed:\n{text}\nHas src/report.rs been edited? \
+                 ({CHAPTER}#turning-a-hang-into-an-error)"
+            );
+        }
         let Err(Deadlock { cycle }) = second else {
             panic!(
                 "a thread that holds a and calls a.lock() again got the lock: two guards at \
