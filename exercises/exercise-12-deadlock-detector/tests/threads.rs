@@ -597,8 +597,8 @@ fn order_two_threads_each_holding_one_lock_get_no_report() {
 fn order_the_same_inversion_is_reported_once() {
     deadline::within_secs(
         5,
-        "a then b once, b then a three times, then c then a (a search for a path that \
-         walks round the cycle a -> b -> a must remember where it has been)",
+        "a then b once, b then a three times, then c then a, d then c (a search for a path \
+         that walks round the cycle a -> b -> a must remember where it has been)",
         || {
             let detector = Detector::new();
             let a = detector.mutex("a", ());
@@ -618,18 +618,21 @@ fn order_the_same_inversion_is_reported_once() {
              an edge when it is first added, not every time it is seen again \
              ({CHAPTER}#reporting-an-inversion)"
             );
-            // The graph now has a cycle (a -> b -> a); a search for a path from a to c walks
-            // round it and must stop.
+            // The graph now has a cycle (a -> b -> a). Add c -> a, then take d then c: the
+            // search for a path from c back to d walks into the cycle, which does not pass
+            // through c, and must stop.
             let c = detector.mutex("c", ());
-            {
-                let _c = take(&c, "lock() of c");
-                let _a = take(&a, "lock() of a while holding c");
+            let d = detector.mutex("d", ());
+            for (first, second) in [(&c, &a), (&d, &c)] {
+                let _first = take(first, "the first lock of a pair");
+                let _second = take(second, "the second lock of a pair");
             }
             let reports = detector.reports().len();
             assert_eq!(
                 reports, 1,
-                "after the inversion of a and b, a thread took c then a: no path leads from a \
-             back to c, yet there are now {reports} reports ({CHAPTER}#lock-order-graphs)"
+                "after the inversion of a and b, a thread took c then a, and d then c: no path \
+                 leads back from a to c or from c to d, yet there are now {reports} reports \
+                 ({CHAPTER}#lock-order-graphs)"
             );
         },
     );

@@ -25,7 +25,8 @@
 // that lock that every release bumps: read it under the state mutex when you decide to
 // sleep, bump it under the state mutex when you release, and wake after unlocking the
 // state mutex. (Not a Condvar: when a ring of threads sleeps for ever, loom reports a
-// sleeper in atomic_wait cleanly, with its line; a hang on a Condvar aborts the test run.)
+// sleeper in atomic_wait as a failed test, with its line; a hang on a Condvar can abort the
+// whole test run without a word.)
 
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
