@@ -1,7 +1,7 @@
 //! Exercise 12 graded suite, on real threads. Book: `book/src/part-4/detecting-deadlock.md`.
 //!
 //! Every promise of the stub's docs, and the tests that check it here and under loom, are
-//! listed in `tests/contracts/exercise-12.toml`. Test names start with their part: `lock_`
+//! listed in `tests/contracts/exercise-12.toml`. Test names start with their part: `mutex_`
 //! (a mutex that works), `order_` (the lock-order graph and its reports), `deadlock_` (the
 //! wait-for check). No test looks at how fast the detector is: the bench does
 //! (`cargo run --release -p exercise-12 --example bench`).
@@ -78,7 +78,7 @@ fn assert_closed_chain(report: &Inversion) {
 // lock: a mutex that works
 
 #[test]
-fn lock_gives_access_to_the_value_and_keeps_changes() {
+fn mutex_gives_access_to_the_value_and_keeps_changes() {
     deadline::within_secs(5, "lock() of a free detector mutex, twice", || {
         let detector = Detector::new();
         let list = detector.mutex("list", vec![1, 2]);
@@ -99,7 +99,7 @@ fn lock_gives_access_to_the_value_and_keeps_changes() {
 }
 
 #[test]
-fn lock_lets_one_thread_in_at_a_time() {
+fn mutex_lets_one_thread_in_at_a_time() {
     let _heavy = deadline::one_at_a_time();
     deadline::within_secs(
         20,
@@ -140,7 +140,7 @@ fn lock_lets_one_thread_in_at_a_time() {
 }
 
 #[test]
-fn lock_waiter_sleeps_until_the_holder_releases() {
+fn mutex_waiter_sleeps_until_the_holder_releases() {
     deadline::within_secs(10, "a waiter's lock() after the holder released", || {
         let detector = Detector::new();
         let lock = Arc::new(detector.mutex("a", 0));
@@ -189,7 +189,7 @@ fn lock_waiter_sleeps_until_the_holder_releases() {
 }
 
 #[test]
-fn lock_panic_while_holding_releases_the_lock_and_forgets_it() {
+fn mutex_panic_while_holding_releases_the_lock_and_forgets_it() {
     deadline::within_secs(
         5,
         "lock() after a thread panicked while holding the lock",
@@ -239,7 +239,7 @@ fn lock_panic_while_holding_releases_the_lock_and_forgets_it() {
 }
 
 #[test]
-fn lock_types_are_send_and_sync_and_the_guard_stays_on_its_thread() {
+fn mutex_types_are_send_and_sync_and_the_guard_stays_on_its_thread() {
     use std::cell::Cell;
     use std::rc::Rc;
     deadline::within_secs(5, "two threads sharing a lock around a Cell", || {

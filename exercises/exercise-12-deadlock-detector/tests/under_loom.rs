@@ -63,7 +63,7 @@ fn pair(first: (usize, usize), second: (usize, usize)) -> (bool, bool, usize) {
 }
 
 #[test]
-fn loom_lock_two_threads_add_under_the_lock_and_both_updates_count() {
+fn loom_mutex_two_threads_add_under_the_lock_and_both_updates_count() {
     Model::new("two threads each add 1 to the value under one detector lock; it ends at 2")
         .explain(&EXPLAIN)
         .check(|| {

@@ -10,7 +10,7 @@
 //! Your code goes in `src/detector.rs`; `src/report.rs` is provided (what the detector
 //! reports). Check it with `cargo test -p exercise-12`: the suite runs it on real threads
 //! (`tests/threads.rs`) and under the loom model checker (`tests/under_loom.rs`). Test names
-//! start with their part (`lock_`, `order_`, `deadlock_`), in the order to write them. Stuck?
+//! start with their part (`mutex_`, `order_`, `deadlock_`), in the order to write them. Stuck?
 //! `cargo run -- hint 12`. Then measure what watching costs against std's mutex:
 //! `cargo run --release -p exercise-12 --example bench`.
 
