@@ -7,7 +7,8 @@
 //!
 //! Part 3's bench (crates/lock-bench), an example of exercise 06 and of solution 06: a short
 //! run measures every lock on the reference; on the stubs, the course's locks say "not
-//! written yet" and std's and parking_lot's are still measured.
+//! written yet" and std's and parking_lot's are still measured. Part 4's bench, an example
+//! of exercise 12 and of solution 12, the same way: the detector's mutex against std's.
 //!
 //! Each lab is an example of an exercise and of its solution (solution-18, solution-01),
 //! built in target/course-check so that this nested cargo never waits for the lock of the
@@ -415,6 +416,82 @@ fn on_the_stubs_the_bench_says_not_written_yet() {
         assert!(table.contains("not written yet"), "{table}");
         assert!(
             table.contains("exercises/exercise-06-mutex/src/mutex.rs:"),
+            "the todo to finish, with where it is:\n{table}"
+        );
+    }
+}
+
+// Part 4's bench (crates/lock-bench, `detector_bench_main!`), an example of exercise 12 and
+// of solution 12: the detector's mutex against std's.
+
+const DETECTOR_BENCH_LOCKS: [&str; 4] = [
+    "std::sync::Mutex",
+    "std::sync::Mutex, two nested",
+    "Mutex of a Detector (solution 12)",
+    "Mutex of a Detector (solution 12), two nested",
+];
+
+#[test]
+fn the_detector_bench_measures_every_row_and_says_not_written_yet_on_the_stub() {
+    let output = example_of(
+        "solution-12",
+        "bench",
+        &[
+            "--json",
+            "--millis",
+            "20",
+            "--runs",
+            "1",
+            "--threads",
+            "1,2",
+        ],
+    );
+    let stdout = text(&output.stdout);
+    assert!(
+        output.status.success(),
+        "the bench failed ({}):\n{stdout}\n{}",
+        output.status,
+        text(&output.stderr)
+    );
+    let document: serde_json::Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("--json printed something that is not JSON ({e}):\n{stdout}"));
+    assert_eq!(document["errors"], serde_json::json!([]), "{document:#}");
+    let locks = document["locks"].as_array().expect("a locks array");
+    let names: Vec<&str> = locks.iter().filter_map(|l| l["name"].as_str()).collect();
+    assert_eq!(names, DETECTOR_BENCH_LOCKS);
+    for lock in locks {
+        for result in lock["results"].as_array().expect("results") {
+            assert!(
+                result["rounds_per_second"].is_number() && result["ratio_to_std"].is_number(),
+                "{} at {} threads was not measured: {result}",
+                lock["name"],
+                result["threads"]
+            );
+        }
+    }
+    let help = example_of("solution-12", "bench", &["--help"]);
+    let help = text(&help.stdout);
+    assert!(
+        help.contains("Detector") && help.contains("-p exercise-12 yours"),
+        "{help}"
+    );
+
+    let stub = example_of(
+        "exercise-12",
+        "bench",
+        &["--millis", "20", "--runs", "1", "--threads", "1"],
+    );
+    let table = text(&stub.stdout);
+    assert!(
+        stub.status.success(),
+        "a detector not written yet is no failure of the bench ({}):\n{table}\n{}",
+        stub.status,
+        text(&stub.stderr)
+    );
+    if table.contains("todo!()") {
+        assert!(
+            table.contains("not written yet")
+                && table.contains("exercises/exercise-12-deadlock-detector/src/detector.rs:"),
             "the todo to finish, with where it is:\n{table}"
         );
     }

@@ -49,6 +49,7 @@ chapters! {
     four_conditions => "part-4/four-conditions.md",
     livelock_starvation_fairness => "part-4/livelock-starvation-fairness.md",
     philosophers_and_transfers => "part-4/philosophers-and-transfers.md",
+    detecting_deadlock => "part-4/detecting-deadlock.md",
     part_5 => "part-5/index.md",
     part_6 => "part-6/index.md",
     bytecode => "part-6/bytecode.md",

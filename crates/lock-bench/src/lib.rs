@@ -222,17 +222,27 @@ pub fn is_todo(error: &str) -> bool {
     error.contains("not yet implemented")
 }
 
-/// The `--help` text.
-pub fn usage(package: &str) -> String {
-    format!(
-        "\
+/// What the Part 3 bench says of itself in `--help` (see [`usage_with`]).
+const PART_3_ABOUT: &str = "\
 The Part 3 bench: N threads take a lock, add 1 to a shared counter under it and let it
 go, as often as they can; rounds per second for each lock, and the ratio to
 std::sync::Mutex in the same run. Blocking mutexes (std's, parking_lot's, exercise 06's)
-and the spin locks of Part 2 (exercises 04 and 05) side by side.
+and the spin locks of Part 2 (exercises 04 and 05) side by side.";
+
+/// The `--help` text.
+pub fn usage(package: &str) -> String {
+    usage_with(package, PART_3_ABOUT)
+}
+
+/// The `--help` text of a bench that describes itself with `about`.
+pub fn usage_with(package: &str, about: &str) -> String {
+    let number: String = package.chars().filter(char::is_ascii_digit).collect();
+    format!(
+        "\
+{about}
 
 usage: cargo run --release -p {package} --example bench -- [options]
-       (-p solution-06 runs the reference locks, -p exercise-06 yours)
+       (-p solution-{number} runs the reference locks, -p exercise-{number} yours)
 
 options:
   --json            print one JSON document instead of the table
@@ -321,6 +331,24 @@ pub fn main(package: &str, contenders: Vec<Contender>) -> ExitCode {
         }
         Err(message) => {
             eprintln!("error: {message}\n\n{}", usage(package));
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Runs a bench of `contenders` alone (the first is the baseline every ratio is taken
+/// against, `std::sync::Mutex` in the course), described by `about` in `--help`. Exercise
+/// 12's bench uses it: the detector's mutex against std's.
+pub fn main_with(package: &str, about: &str, contenders: Vec<Contender>) -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match Options::parse(&args) {
+        Ok(None) => {
+            println!("{}", usage_with(package, about));
+            ExitCode::SUCCESS
+        }
+        Ok(Some(options)) => run(package, &contenders, &options),
+        Err(message) => {
+            eprintln!("error: {message}\n\n{}", usage_with(package, about));
             ExitCode::from(2)
         }
     }
@@ -703,6 +731,94 @@ macro_rules! bench_main {
                                 || $ticket::TicketLock::new(0_u64),
                                 |lock| *lock.lock() += 1,
                                 |lock| *lock.lock(),
+                            )
+                        },
+                    },
+                ],
+            )
+        }
+    };
+}
+
+/// What exercise 12's bench says of itself in `--help`.
+pub const DETECTOR_ABOUT: &str = "\
+The Part 4 bench: what watching for deadlock costs when there is none. N threads take a
+lock, add 1 to a shared counter under it and let it go, as often as they can; then the
+same with two locks, always taken in the same order (outer, then the counter's). Rounds
+per second for std::sync::Mutex and for the mutex of a Detector (exercise 12), and the
+ratio to std's one-lock row in the same run: 1 thread is the uncontended cost, more
+threads the contended one.";
+
+/// Exercise 12's bench (the detector's mutex against std's, one lock and two nested in a
+/// fixed order), for an example binary. The crate given must have `Detector::new()`,
+/// `detector.mutex(name, value)` and `lock()` returning `Result<guard, _>`.
+///
+/// ```text
+/// lock_bench::detector_bench_main!(
+///     package: "exercise-12",
+///     detector: exercise_12 as "your Detector's Mutex (exercise 12)",
+/// );
+/// ```
+#[macro_export]
+macro_rules! detector_bench_main {
+    (
+        package: $package:literal,
+        detector: $detector:ident as $detector_name:literal $(,)?
+    ) => {
+        fn main() -> ::std::process::ExitCode {
+            $crate::main_with(
+                $package,
+                $crate::DETECTOR_ABOUT,
+                vec![
+                    $crate::std_mutex(),
+                    $crate::Contender {
+                        name: "std::sync::Mutex, two nested",
+                        kind: $crate::Kind::Blocking,
+                        run: |threads, run_for| {
+                            $crate::hammer(
+                                threads,
+                                run_for,
+                                || (::std::sync::Mutex::new(()), ::std::sync::Mutex::new(0_u64)),
+                                |(outer, counter)| {
+                                    let _outer = outer.lock().unwrap();
+                                    *counter.lock().unwrap() += 1;
+                                },
+                                |(_, counter)| *counter.lock().unwrap(),
+                            )
+                        },
+                    },
+                    $crate::Contender {
+                        name: $detector_name,
+                        kind: $crate::Kind::Blocking,
+                        run: |threads, run_for| {
+                            $crate::hammer(
+                                threads,
+                                run_for,
+                                || $detector::Detector::new().mutex("counter", 0_u64),
+                                |counter| *counter.lock().expect("one lock cannot deadlock") += 1,
+                                |counter| *counter.lock().expect("one lock cannot deadlock"),
+                            )
+                        },
+                    },
+                    $crate::Contender {
+                        name: concat!($detector_name, ", two nested"),
+                        kind: $crate::Kind::Blocking,
+                        run: |threads, run_for| {
+                            $crate::hammer(
+                                threads,
+                                run_for,
+                                || {
+                                    let detector = $detector::Detector::new();
+                                    (
+                                        detector.mutex("outer", ()),
+                                        detector.mutex("counter", 0_u64),
+                                    )
+                                },
+                                |(outer, counter)| {
+                                    let _outer = outer.lock().expect("one order cannot deadlock");
+                                    *counter.lock().expect("one order cannot deadlock") += 1;
+                                },
+                                |(_, counter)| *counter.lock().expect("no deadlock"),
                             )
                         },
                     },
