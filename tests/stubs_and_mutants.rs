@@ -244,18 +244,14 @@ mod verdict_cache {
             settings.sort();
             common.update(format!("{settings:?}").as_bytes());
             // Everything shared: the support crates, the course tool (it judges), this
-            // file, the workspace's manifests and lock file.
-            for shared in [
-                "crates",
-                "src",
-                "tests/stubs_and_mutants.rs",
-                "Cargo.toml",
-                "Cargo.lock",
-                "course.toml",
-                ".cargo",
-            ] {
+            // file.
+            for shared in ["crates", "src", "tests/stubs_and_mutants.rs"] {
                 hash_tree(&mut common, root, &root.join(shared));
             }
+            // The shared parts of the manifests, not the lists that grow with each new
+            // exercise: adding exercise 12 must not check exercises 01-11 again. Each
+            // exercise's own course.toml entry goes into its own fingerprint.
+            common.update(shared_settings(root).as_bytes());
             Notes {
                 root: root.to_path_buf(),
                 dir: root.join("target").join("course-check").join("verdicts"),
@@ -270,6 +266,8 @@ mod verdict_cache {
             hash.update(&self.common);
             let root = &self.root;
             let package = exercise.package();
+            // Its course.toml entry: time limit, parts (which tests judge which part).
+            hash.update(format!("{exercise:?}").as_bytes());
             for own in [
                 root.join(exercise.exercise_rel()),
                 exercise.solution_dir(root),
@@ -307,6 +305,66 @@ mod verdict_cache {
             let _ = std::fs::create_dir_all(&self.dir);
             let _ = std::fs::write(self.note_path(exercise), format!("{fingerprint} {count}\n"));
         }
+    }
+
+    /// The workspace settings every exercise's build and checks depend on, as text: the root
+    /// manifest without its `members`, the registry packages of the lock file (the
+    /// workspace's own path packages are covered by their folders), course.toml without its
+    /// `[[exercise]]` entries, and `.cargo/` but for cargo-mutants' settings (the sweep is
+    /// not run here). A file that cannot be read or parsed enters as its error.
+    fn shared_settings(root: &Path) -> String {
+        let read = |rel: &str| -> Result<toml::Table, String> {
+            let text =
+                std::fs::read_to_string(root.join(rel)).map_err(|e| format!("{rel}: {e}"))?;
+            text.parse::<toml::Table>()
+                .map_err(|e| format!("{rel}: {e}"))
+        };
+        let mut text = String::new();
+        match read("Cargo.toml") {
+            Ok(mut manifest) => {
+                if let Some(toml::Value::Table(workspace)) = manifest.get_mut("workspace") {
+                    workspace.remove("members");
+                }
+                text.push_str(&manifest.to_string());
+            }
+            Err(error) => text.push_str(&error),
+        }
+        match read("Cargo.lock") {
+            Ok(lock) => {
+                let packages = lock.get("package").and_then(|p| p.as_array());
+                for package in packages.into_iter().flatten() {
+                    if package.get("source").is_some() {
+                        text.push_str(&package.to_string());
+                    }
+                }
+            }
+            Err(error) => text.push_str(&error),
+        }
+        match read("course.toml") {
+            Ok(mut course) => {
+                course.remove("exercise");
+                text.push_str(&course.to_string());
+            }
+            Err(error) => text.push_str(&error),
+        }
+        let mut cargo_dir = std::collections::BTreeMap::new();
+        if let Err(error) = course::mutants::collect_files(
+            &root.join(".cargo"),
+            Path::new(".cargo"),
+            &mut cargo_dir,
+        ) {
+            text.push_str(&format!(".cargo: {error}"));
+        }
+        for (file, bytes) in cargo_dir {
+            if file != Path::new(".cargo/mutants.toml") {
+                text.push_str(&format!(
+                    "{}: {}\n",
+                    file.display(),
+                    String::from_utf8_lossy(&bytes)
+                ));
+            }
+        }
+        text
     }
 
     /// Hashes every file under `path` (or the file itself): its path from `root`, its
