@@ -838,3 +838,24 @@ fn source_waits_on_condition_variables_only() {
         problems.join("\n")
     );
 }
+
+#[test]
+fn close_does_not_release_join() {
+    deadline::within_secs(10, "join() on a closed queue, until the last task_done()", || {
+        let queue = Arc::new(BlockingQueue::new(2));
+        queue.put(1).unwrap();
+        let theirs = Arc::clone(&queue);
+        let (joiner, finished) = start(move || theirs.join());
+        queue.close();
+        thread::sleep(SETTLE);
+        assert!(
+            !finished.load(Ordering::SeqCst),
+            "join() returned when the queue was closed while an item was still unfinished: \
+             close() wakes putters and getters, not joiners; the item left still needs its \
+             task_done() ({CHAPTER}#closing-a-queue)"
+        );
+        assert_eq!(queue.get(), Ok(1), "the item left must still come out after close() ({CHAPTER}#closing-a-queue)");
+        queue.task_done().unwrap();
+        join(joiner);
+    });
+}
