@@ -520,44 +520,48 @@ fn timeout_get_returns_an_item_that_comes_in_time() {
 #[test]
 fn timeout_is_a_deadline_that_wake_ups_do_not_move() {
     deadline::within_secs(
-        20,
-        "get_timeout(300 ms) while another thread keeps putting and taking back",
+        30,
+        "get_timeout(1 s) while another thread puts and takes back",
         || {
             let queue = Arc::new(BlockingQueue::new(1));
-            let stop = Arc::new(AtomicBool::new(false));
-            // Each put wakes the waiting getter; the pump takes its item back at once, so the
-            // getter wakes, finds (almost always) nothing, and must wait only for what is left of
-            // its 300 ms.
-            let pump = {
-                let queue = Arc::clone(&queue);
-                let stop = Arc::clone(&stop);
-                thread::spawn(move || {
-                    let start = Instant::now();
-                    while !stop.load(Ordering::SeqCst) && start.elapsed() < Duration::from_secs(6) {
-                        queue.put(0_u8).unwrap();
-                        let _ = queue.try_get();
-                        thread::sleep(Duration::from_millis(20));
-                    }
-                })
-            };
-            let mut longest = Duration::ZERO;
-            let begin = Instant::now();
-            while begin.elapsed() < Duration::from_millis(1500) {
+            // A round: get_timeout(1 s) on an empty queue, while a pump thread puts an item and
+            // takes it back at once, twice, 300 ms apart. Each put wakes the getter, which
+            // (almost always) finds nothing and must wait only for what is left of its second:
+            // it gives up about 1 s after the call. A getter that waits the whole timeout again
+            // after each wake-up gives up 1.6 s after it. Now and then the getter wins an item:
+            // that round tells nothing, and another is played (at most twenty).
+            for _round in 0..20 {
+                let pump = {
+                    let queue = Arc::clone(&queue);
+                    thread::spawn(move || {
+                        for _ in 0..2 {
+                            thread::sleep(Duration::from_millis(300));
+                            queue.put(0_u8).unwrap();
+                            let _ = queue.try_get();
+                        }
+                    })
+                };
                 let start = Instant::now();
-                let _ = queue.get_timeout(Duration::from_millis(300));
-                longest = longest.max(start.elapsed());
-                if longest >= Duration::from_secs(2) {
-                    break;
+                let outcome = queue.get_timeout(Duration::from_secs(1));
+                let waited = start.elapsed();
+                join(pump);
+                if outcome.is_ok() {
+                    continue;
                 }
+                assert!(
+                    waited < Duration::from_millis(1400),
+                    "get_timeout(1 s) took {waited:?} while another thread's puts woke it twice: \
+                 after each wake-up, wait only for what is left until the deadline \
+                 (computed once, at the start), not for the whole timeout again \
+                 ({CHAPTER}#timeouts)"
+                );
+                assert!(
+                    waited >= Duration::from_secs(1),
+                    "get_timeout(1 s) gave up after {waited:?}, before its time: a wake-up that \
+                 brings no item is not the end of the wait ({CHAPTER}#timeouts)"
+                );
+                return;
             }
-            stop.store(true, Ordering::SeqCst);
-            join(pump);
-            assert!(
-                longest < Duration::from_secs(2),
-                "get_timeout(300 ms) took {longest:?} while another thread's puts kept waking it: \
-             each wake-up must wait only for what is left until the deadline (computed once, \
-             at the start), not for the whole timeout again ({CHAPTER}#timeouts)"
-            );
         },
     );
 }
@@ -571,21 +575,29 @@ fn tasks_join_waits_until_every_item_is_done() {
         let queue = Arc::new(BlockingQueue::new(2));
         queue.join();
         queue.put('a').unwrap();
-        queue.put('b').unwrap();
         let theirs = Arc::clone(&queue);
         let (joiner, finished) = start(move || theirs.join());
+        thread::sleep(SETTLE);
+        assert!(
+            !finished.load(Ordering::SeqCst),
+            "join() returned while one item put was not yet marked done: it must wait while \
+             the count of unfinished items is above 0 ({CHAPTER}#task-done-and-join)"
+        );
+        queue.put('b').unwrap();
         queue.get().unwrap();
         queue.get().unwrap();
         thread::sleep(SETTLE);
         assert!(
             !finished.load(Ordering::SeqCst),
-            "join() returned when both items had been taken but none was marked done: it waits for task_done(), not for get() ({CHAPTER}#task-done-and-join)"
+            "join() returned when both items had been taken but none was marked done: it \
+             waits for task_done(), not for get() ({CHAPTER}#task-done-and-join)"
         );
         queue.task_done().unwrap();
         thread::sleep(SETTLE);
         assert!(
             !finished.load(Ordering::SeqCst),
-            "join() returned after one task_done() of two: it must wait until the count of unfinished items is 0 ({CHAPTER}#task-done-and-join)"
+            "join() returned after one task_done() of two: it must wait until the count of \
+             unfinished items is 0 ({CHAPTER}#task-done-and-join)"
         );
         queue.task_done().unwrap();
         join(joiner);
@@ -841,21 +853,29 @@ fn source_waits_on_condition_variables_only() {
 
 #[test]
 fn close_does_not_release_join() {
-    deadline::within_secs(10, "join() on a closed queue, until the last task_done()", || {
-        let queue = Arc::new(BlockingQueue::new(2));
-        queue.put(1).unwrap();
-        let theirs = Arc::clone(&queue);
-        let (joiner, finished) = start(move || theirs.join());
-        queue.close();
-        thread::sleep(SETTLE);
-        assert!(
-            !finished.load(Ordering::SeqCst),
-            "join() returned when the queue was closed while an item was still unfinished: \
+    deadline::within_secs(
+        10,
+        "join() on a closed queue, until the last task_done()",
+        || {
+            let queue = Arc::new(BlockingQueue::new(2));
+            queue.put(1).unwrap();
+            let theirs = Arc::clone(&queue);
+            let (joiner, finished) = start(move || theirs.join());
+            queue.close();
+            thread::sleep(SETTLE);
+            assert!(
+                !finished.load(Ordering::SeqCst),
+                "join() returned when the queue was closed while an item was still unfinished: \
              close() wakes putters and getters, not joiners; the item left still needs its \
              task_done() ({CHAPTER}#closing-a-queue)"
-        );
-        assert_eq!(queue.get(), Ok(1), "the item left must still come out after close() ({CHAPTER}#closing-a-queue)");
-        queue.task_done().unwrap();
-        join(joiner);
-    });
+            );
+            assert_eq!(
+                queue.get(),
+                Ok(1),
+                "the item left must still come out after close() ({CHAPTER}#closing-a-queue)"
+            );
+            queue.task_done().unwrap();
+            join(joiner);
+        },
+    );
 }

@@ -177,7 +177,6 @@ fn loom_tasks_the_last_task_done_wakes_both_joiners() {
          task_done(); both joiners return",
     )
     .explain(&EXPLAIN)
-    .preemptions(1)
     .check(|| {
         let queue = Arc::new(BlockingQueue::new(1));
         queue.put(1).unwrap();
@@ -207,7 +206,6 @@ fn loom_close_wakes_two_blocked_getters() {
          return Err(Closed)",
     )
     .explain(&EXPLAIN)
-    .preemptions(1)
     .check(|| {
         let queue: Arc<BlockingQueue<u8>> = Arc::new(BlockingQueue::new(1));
         let getters: Vec<_> = (0..2)
@@ -254,7 +252,6 @@ fn loom_close_a_getter_and_a_putter_both_wake() {
          thread closes the queue; nobody sleeps for ever and every item put is got",
     )
     .explain(&EXPLAIN)
-    .preemptions(1)
     .check(|| {
         let queue = Arc::new(BlockingQueue::new(1));
         let theirs = Arc::clone(&queue);
