@@ -57,8 +57,13 @@ fn basic_items_come_out_in_the_order_they_went_in() {
             "capacity() must return what new() was given ({CHAPTER}#exercise)"
         );
         assert!(
-            queue.is_empty() && queue.len() == 0,
-            "a new queue must be empty ({CHAPTER}#exercise)"
+            queue.is_empty(),
+            "a new queue must be empty: is_empty() said false ({CHAPTER}#exercise)"
+        );
+        assert_eq!(
+            queue.len(),
+            0,
+            "a new queue must be empty: len() must be 0 ({CHAPTER}#exercise)"
         );
         for item in [10, 20, 30] {
             assert_eq!(
