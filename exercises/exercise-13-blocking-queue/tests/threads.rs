@@ -77,6 +77,10 @@ fn basic_items_come_out_in_the_order_they_went_in() {
             3,
             "after three puts, len() must be 3 ({CHAPTER}#exercise)"
         );
+        assert!(
+            !queue.is_empty(),
+            "after three puts, is_empty() must be false ({CHAPTER}#exercise)"
+        );
         let out: Vec<_> = (0..3).map(|_| queue.get()).collect();
         assert_eq!(
             out,
