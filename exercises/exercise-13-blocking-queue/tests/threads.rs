@@ -534,17 +534,25 @@ fn timeout_is_a_deadline_that_wake_ups_do_not_move() {
         || {
             let queue = Arc::new(BlockingQueue::new(1));
             // A round: get_timeout(1 s) on an empty queue, while a pump thread puts an item and
-            // takes it back at once, twice, 300 ms apart. Each put wakes the getter, which
-            // (almost always) finds nothing and must wait only for what is left of its second:
-            // it gives up about 1 s after the call. A getter that waits the whole timeout again
-            // after each wake-up gives up 1.6 s after it. Now and then the getter wins an item:
-            // that round tells nothing, and another is played (at most twenty).
+            // takes it back at once, every 250 ms until the getter gives up (or 2.5 s have
+            // passed). Each put wakes the getter, which (almost always) finds nothing and must
+            // wait only for what is left of its second: it gives up about 1 s after the call.
+            // A getter that waits the whole timeout again after each wake-up keeps waiting
+            // while the pump runs and gives up 3.25 s or more after the call. The line between
+            // them, 2.5 s, leaves a correct getter 1.5 s of scheduling delay on a loaded
+            // machine. Now and then the getter wins an item: that round tells nothing, and
+            // another is played (at most twenty).
             for _round in 0..20 {
+                let gave_up = Arc::new(AtomicBool::new(false));
                 let pump = {
                     let queue = Arc::clone(&queue);
+                    let gave_up = Arc::clone(&gave_up);
                     thread::spawn(move || {
-                        for _ in 0..2 {
-                            thread::sleep(Duration::from_millis(300));
+                        let start = Instant::now();
+                        while !gave_up.load(Ordering::SeqCst)
+                            && start.elapsed() < Duration::from_millis(2500)
+                        {
+                            thread::sleep(Duration::from_millis(250));
                             queue.put(0_u8).unwrap();
                             let _ = queue.try_get();
                         }
@@ -553,14 +561,15 @@ fn timeout_is_a_deadline_that_wake_ups_do_not_move() {
                 let start = Instant::now();
                 let outcome = queue.get_timeout(Duration::from_secs(1));
                 let waited = start.elapsed();
+                gave_up.store(true, Ordering::SeqCst);
                 join(pump);
                 if outcome.is_ok() {
                     continue;
                 }
                 assert!(
-                    waited < Duration::from_millis(1400),
-                    "get_timeout(1 s) took {waited:?} while another thread's puts woke it twice: \
-                 after each wake-up, wait only for what is left until the deadline \
+                    waited < Duration::from_millis(2500),
+                    "get_timeout(1 s) took {waited:?} while another thread's puts woke it every \
+                 250 ms: after each wake-up, wait only for what is left until the deadline \
                  (computed once, at the start), not for the whole timeout again \
                  ({CHAPTER}#timeouts)"
                 );
