@@ -529,54 +529,47 @@ fn timeout_get_returns_an_item_that_comes_in_time() {
 #[test]
 fn timeout_is_a_deadline_that_wake_ups_do_not_move() {
     deadline::within_secs(
-        30,
-        "get_timeout(1 s) while another thread puts and takes back",
+        90,
+        "get_timeout(2 s) while another thread puts and takes back",
         || {
             let queue = Arc::new(BlockingQueue::new(1));
-            // A round: get_timeout(1 s) on an empty queue, while a pump thread puts an item and
-            // takes it back at once, every 250 ms until the getter gives up (or 2.5 s have
-            // passed). Each put wakes the getter, which (almost always) finds nothing and must
-            // wait only for what is left of its second: it gives up about 1 s after the call.
-            // A getter that waits the whole timeout again after each wake-up keeps waiting
-            // while the pump runs and gives up 3.25 s or more after the call. The line between
-            // them, 2.5 s, leaves a correct getter 1.5 s of scheduling delay on a loaded
-            // machine. Now and then the getter wins an item: that round tells nothing, and
-            // another is played (at most twenty).
+            // A round: get_timeout(2 s) on an empty queue, while a pump thread puts an item and
+            // takes it back at once, twice, 800 ms apart. Each put wakes the getter, which
+            // (almost always) finds nothing and must wait only for what is left of its two
+            // seconds: it gives up about 2 s after the call. A getter that waits the whole
+            // timeout again after each wake-up gives up 3.6 s or more after it. The line
+            // between them, 3 s, leaves a correct getter a second of scheduling delay on a
+            // loaded machine. Now and then the getter wins an item: that round tells nothing,
+            // and another is played (at most twenty).
             for _round in 0..20 {
-                let gave_up = Arc::new(AtomicBool::new(false));
                 let pump = {
                     let queue = Arc::clone(&queue);
-                    let gave_up = Arc::clone(&gave_up);
                     thread::spawn(move || {
-                        let start = Instant::now();
-                        while !gave_up.load(Ordering::SeqCst)
-                            && start.elapsed() < Duration::from_millis(2500)
-                        {
-                            thread::sleep(Duration::from_millis(250));
+                        for _ in 0..2 {
+                            thread::sleep(Duration::from_millis(800));
                             queue.put(0_u8).unwrap();
                             let _ = queue.try_get();
                         }
                     })
                 };
                 let start = Instant::now();
-                let outcome = queue.get_timeout(Duration::from_secs(1));
+                let outcome = queue.get_timeout(Duration::from_secs(2));
                 let waited = start.elapsed();
-                gave_up.store(true, Ordering::SeqCst);
                 join(pump);
                 if outcome.is_ok() {
                     continue;
                 }
                 assert!(
-                    waited < Duration::from_millis(2500),
-                    "get_timeout(1 s) took {waited:?} while another thread's puts woke it every \
-                 250 ms: after each wake-up, wait only for what is left until the deadline \
-                 (computed once, at the start), not for the whole timeout again \
-                 ({CHAPTER}#timeouts)"
+                    waited < Duration::from_secs(3),
+                    "get_timeout(2 s) took {waited:?} while another thread's puts woke it twice: \
+                     after each wake-up, wait only for what is left until the deadline \
+                     (computed once, at the start), not for the whole timeout again \
+                     ({CHAPTER}#timeouts)"
                 );
                 assert!(
-                    waited >= Duration::from_secs(1),
-                    "get_timeout(1 s) gave up after {waited:?}, before its time: a wake-up that \
-                 brings no item is not the end of the wait ({CHAPTER}#timeouts)"
+                    waited >= Duration::from_secs(2),
+                    "get_timeout(2 s) gave up after {waited:?}, before its time: a wake-up that \
+                     brings no item is not the end of the wait ({CHAPTER}#timeouts)"
                 );
                 return;
             }
