@@ -51,6 +51,8 @@ chapters! {
     philosophers_and_transfers => "part-4/philosophers-and-transfers.md",
     detecting_deadlock => "part-4/detecting-deadlock.md",
     part_5 => "part-5/index.md",
+    thread_safe_queues => "part-5/thread-safe-queues.md",
+    producers_and_consumers => "part-5/producers-and-consumers.md",
     part_6 => "part-6/index.md",
     bytecode => "part-6/bytecode.md",
     what_the_gil_is => "part-6/what-the-gil-is.md",
