@@ -863,8 +863,8 @@ pub mod loom_sync {
         fn deadlock(what: &str) -> String {
             format!(
                 "deadlock: {what}, and every other thread of the model is asleep (in \
-                 atomic_wait::wait or Condvar::wait) or joins one that is: nobody is left to wake them \
-                 (a lost wake-up)"
+                 atomic_wait::wait or Condvar::wait) or joins one that is: nobody is left to \
+                 wake them (a lost wake-up, or a cycle of threads each waiting for the next)"
             )
         }
 
