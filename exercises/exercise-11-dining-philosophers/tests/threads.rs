@@ -427,6 +427,14 @@ fn transfer_to_the_same_account_is_refused_without_blocking() {
             Err(TransferError::SameAccount),
             "a transfer from alice to alice returned {result:?} ({CHAPTER}#transfers)"
         );
+        // Whatever the amount: 0 is a transfer like any other, refused between one account.
+        let result = transfer(&alice, &alice, 0);
+        assert_eq!(
+            result,
+            Err(TransferError::SameAccount),
+            "a transfer of 0 from alice to alice returned {result:?}: check the ids before \
+             anything else, the amount included ({CHAPTER}#transfers)"
+        );
         // Two accounts with the same id are the same account.
         let twin = Account::new(1, 10);
         let result = transfer(&alice, &twin, 1);
@@ -449,7 +457,10 @@ fn transfer_both_directions_at_once_conserve_money() {
     let _heavy = deadline::one_at_a_time();
     deadline::within_secs(
         20,
-        "4 threads each making 5,000 transfers between alice and bob, two each way",
+        "4 threads each making 5,000 transfers between alice and bob, two each way (two \
+         transfers that lock the same two accounts in opposite orders wait for each other \
+         for ever: lock the lower id first, whatever the order of the arguments; \
+         book/src/part-4/philosophers-and-transfers.md#transfers)",
         || {
             let accounts = Arc::new([Account::new(1, 1000), Account::new(2, 1000)]);
             let moved = deadline::workers(4, "4 threads making transfers between alice and bob", {
@@ -520,7 +531,10 @@ fn transfer_total_sees_the_same_sum_while_transfers_run() {
     let _heavy = deadline::one_at_a_time();
     deadline::within_secs(
         20,
-        "2 threads making transfers among three accounts while total() is asked again and again",
+        "2 threads making transfers among three accounts while total() is asked again and \
+         again (a transfer and total() that lock the same accounts in opposite orders wait \
+         for each other for ever: both lock by id, the lower first; \
+         book/src/part-4/philosophers-and-transfers.md#transfers)",
         || {
             let accounts = Arc::new([
                 Account::new(1, 500),

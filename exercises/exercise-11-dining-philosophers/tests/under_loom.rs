@@ -30,12 +30,14 @@ const EXPLAIN_TABLE: Explain = Explain {
     spins_forever: "a philosopher kept trying for ever: a try-lock loop that keeps its first \
            fork while it retries the second never lets its neighbour eat (hold and wait). \
            Put the first fork down before you try again.",
-    deadlock: "each philosopher holds one fork and waits for the other's: a cycle of waits. \
-           The line named above is the take() that never returned. In dine(), take the \
-           two forks in one global order (the lower number first, say), so that the last \
-           philosopher does not close the circle; in dine_left_first(), the waiter must seat \
-           at most n - 1 philosophers at once (here: one of the two), and give the chair \
-           back after every meal.",
+    deadlock: "the line named above is the wait that never returned. If it is a take(), \
+           each philosopher holds one fork and waits for the other's: a cycle of waits. In \
+           dine(), take the two forks in one global order (the lower number first, say), so \
+           that the last philosopher does not close the circle; in dine_left_first(), the \
+           waiter must seat at most n - 1 philosophers at once (here: one of the two). If it \
+           is the waiter's own wait (nobody holds a fork), a philosopher waits for a chair \
+           nobody gives back: stand up after every meal, count the chair back with one \
+           atomic step, and wake a sleeper whenever a chair frees.",
     assertion: "",
 };
 
@@ -294,24 +296,87 @@ fn loom_transfer_and_total_in_opposite_argument_orders_never_deadlock() {
 }
 
 #[test]
+fn loom_transfer_and_total_agree_when_addresses_and_ids_disagree() {
+    Model::new(
+        "two accounts side by side in one array, the first (lower address) with the higher \
+         id 2 and the larger balance 5, the second with id 1 and balance 0; one thread \
+         transfers 1 from the first to the second while the main thread asks for their \
+         total; both finish and the total is 5",
+    )
+    .explain(&EXPLAIN_TRANSFER)
+    .check(|| {
+        // Here the argument order, the order of the addresses and the order of the balances
+        // all say "id 2 first": only the ids give total() and transfer() the same order.
+        let accounts = Arc::new([Account::new(2, 5), Account::new(1, 0)]);
+        let moving = Arc::clone(&accounts);
+        let mover = thread::spawn(move || {
+            let _ = transfer(&moving[0], &moving[1], 1);
+        });
+        let seen = total(&[&accounts[0], &accounts[1]]);
+        let moved = mover.join().map_err(|p| deadline::panic_text(p.as_ref()));
+        no_panic("the transfer", &moved, "transfers");
+        assert_eq!(
+            seen, 5,
+            "total() saw {seen} instead of 5 while 1 moved between the two accounts \
+             ({CHAPTER}#transfers)"
+        );
+        assert_eq!(
+            (accounts[0].balance(), accounts[1].balance()),
+            (4, 1),
+            "after a transfer of 1 from the account of id 2 (balance 5) to the account of \
+             id 1 (balance 0), (id 2, id 1) should hold (4, 1) ({CHAPTER}#transfers)"
+        );
+    });
+}
+
+#[test]
 fn loom_transfer_to_the_same_account_is_refused() {
     Model::new(
-        "transfer(&alice, &alice, 1) returns Err(SameAccount) and leaves the balance alone \
-         (it must not lock alice twice: that waits for itself)",
+        "transfer(&alice, &alice, 1) and transfer(&alice, &alice, 0) return \
+         Err(SameAccount), lock nothing, and leave the balance alone (locking alice twice \
+         would wait for itself)",
     )
     .explain(&EXPLAIN_TRANSFER)
     .check(|| {
         let alice = Account::new(1, 5);
-        let result = transfer(&alice, &alice, 1);
-        assert_eq!(
-            result,
-            Err(TransferError::SameAccount),
-            "a transfer from alice to alice returned {result:?} ({CHAPTER}#transfers)"
-        );
+        for amount in [1, 0] {
+            // The shim's trace (which loom-harness keeps) records every atomic operation, the
+            // provided mutex's included: a refusal that locks nothing records nothing.
+            sync_shim::trace::clear();
+            let result = transfer(&alice, &alice, amount);
+            let steps = sync_shim::trace::steps();
+            assert_eq!(
+                result,
+                Err(TransferError::SameAccount),
+                "a transfer of {amount} from alice to alice returned {result:?}: the same \
+                 account is refused whatever the amount, 0 included ({CHAPTER}#transfers)"
+            );
+            if let Some(step) = steps.first() {
+                panic!(
+                    "transfer(&alice, &alice, {amount}) refused, but it first took a lock \
+                     ({} at {}:{}): the docs promise SameAccount without locking anything. \
+                     Locked first, the refusal waits whenever another thread holds alice. \
+                     Compare the ids before you lock ({CHAPTER}#transfers)",
+                    step.operation,
+                    step.at
+                        .file()
+                        .rsplit(['/', '\\'])
+                        .next()
+                        .unwrap_or_default(),
+                    step.at.line()
+                );
+            }
+        }
+        sync_shim::trace::clear();
         assert_eq!(
             alice.balance(),
             5,
             "alice's balance changed ({CHAPTER}#transfers)"
+        );
+        assert!(
+            !sync_shim::trace::steps().is_empty(),
+            "the shim's trace recorded nothing while balance() locked alice: this check needs \
+             the trace that loom-harness turns on (a fault of the test, not of your code)"
         );
     });
 }
