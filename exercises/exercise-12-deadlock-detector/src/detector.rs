@@ -68,9 +68,10 @@ impl Detector {
         )
     }
 
-    /// Every lock-order inversion found so far, oldest first. Each edge of the lock-order
-    /// graph that closed a cycle when it was first added is reported once, however often the
-    /// same locks are taken in that order again.
+    /// Every lock-order inversion found so far, oldest first (each call returns them all: it
+    /// reads the list, it does not empty it). Each edge of the lock-order graph that closed a
+    /// cycle when it was first added is reported once, however often the same locks are taken
+    /// in that order again.
     pub fn reports(&self) -> Vec<Inversion> {
         todo!(
             "a copy of the reports kept in the state (book: detecting-deadlock.md#reporting-an-inversion)"
@@ -109,9 +110,10 @@ impl<T> Mutex<T> {
     /// one: `Err(Deadlock)` at once, with one entry (this thread, held by itself), and
     /// nothing recorded. Otherwise:
     ///
-    /// 1. The lock-order graph. For each lock this thread holds (and only this thread: key
-    ///    the record by `current_number()`), an edge from it to this lock, with where each
-    ///    was taken and the thread. An edge seen before changes nothing. A new edge that
+    /// 1. The lock-order graph. For each lock this thread holds (every one, not only the last
+    ///    taken; and only this thread's: key the record by `current_number()`), an edge from
+    ///    it to this lock, with where each was taken and the thread. Locks are told apart by
+    ///    the lock, never by the name (two mutexes may share one). An edge seen before changes nothing. A new edge that
     ///    closes a cycle (a path of recorded edges already leads from this lock back to the
     ///    held one, however long) is reported once, as an [`Inversion`] in
     ///    [`Detector::reports`], even though no thread waits: the lock goes on as usual.
@@ -121,10 +123,15 @@ impl<T> Mutex<T> {
     /// 3. If another thread holds it, the wait-for check: follow the holder to the lock it is
     ///    waiting for (if it waits), to that lock's holder, and so on. If that leads back to
     ///    this thread, waiting would never end: return `Err(Deadlock)` naming the ring,
-    ///    starting with this thread (see `src/report.rs`). Nothing is taken; the guards the
-    ///    caller holds are still held (dropping them lets the others go on). Otherwise note
-    ///    that this thread waits for this lock, sleep, and when woken look again (the lock
-    ///    may be taken by someone else already); once in, this thread waits for nothing.
+    ///    starting with this thread, each entry with the line where that thread called
+    ///    `lock()` (see `src/report.rs`). Nothing is taken: the lock does not join the
+    ///    thread's record, and the thread is not left noted as waiting. The edges of step 1
+    ///    stay recorded all the same (the thread did ask for this lock while holding the
+    ///    others), and the guards the caller holds are still held (dropping them lets the
+    ///    others go on). Otherwise note that this thread waits for this lock, sleep, and when
+    ///    woken look again (the lock may be taken by someone else already: then note it again
+    ///    and sleep again); once in, this thread waits for nothing. A thread that wakes takes
+    ///    back its own note only: other threads may still be asleep waiting for the lock.
     #[track_caller]
     pub fn lock(&self) -> Result<MutexGuard<'_, T>, Deadlock> {
         todo!(

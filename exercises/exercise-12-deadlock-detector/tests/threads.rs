@@ -49,6 +49,62 @@ fn take<'a, T>(mutex: &'a Mutex<T>, what: &str) -> MutexGuard<'a, T> {
     }
 }
 
+/// What most likely killed a test run in a process of its own.
+const CRASH: &str = "the search for a path back never ended: it overflowed the stack. A search \
+                     that walks into a cycle of the graph (a -> b -> a) that does not lead to \
+                     the lock held goes round it for ever unless it remembers the locks it has \
+                     been to";
+
+/// Runs `body` in a child process (this test binary again, running only the test `name` of
+/// this module), so that a crash there (a stack overflow aborts the whole process) fails
+/// this one test with [`CRASH`] as the likely cause, instead of ending every test of the
+/// binary without a word. A failure of `body` is passed on with the child's message. For
+/// the tests that search the graph after it has a cycle.
+fn in_a_process_of_its_own(name: &str, body: fn()) {
+    const CHILD: &str = "COURSE_EXERCISE_12_CHILD_TEST";
+    let test = format!("threads::{name}");
+    if std::env::var(CHILD).as_deref() == Ok(test.as_str()) {
+        body();
+        return;
+    }
+    let exe = std::env::current_exe().expect("the path of this test binary");
+    let output = deadline::within_secs(
+        30,
+        "this test, run again in a process of its own",
+        move || {
+            std::process::Command::new(exe)
+                .args([test.as_str(), "--exact", "--nocapture", "--test-threads=1"])
+                .env(CHILD, &test)
+                .output()
+                .expect("could not run this test binary again in a child process")
+        },
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if output.status.success() {
+        assert!(
+            stdout.contains("1 passed"),
+            "the child process ran no test named threads::{name}: {stdout}"
+        );
+        return;
+    }
+    // The child's own messages, without its backtraces.
+    let said: Vec<&str> = stderr
+        .lines()
+        .filter(|line| !line.starts_with("  ") && !line.starts_with("stack backtrace"))
+        .take(30)
+        .collect();
+    let said = said.join("\n");
+    match output.status.code() {
+        Some(_) => panic!("{said}"),
+        None => panic!(
+            "{CRASH} ({CHAPTER}#lock-order-graphs).\nThe test ran in a process of its own, \
+             which was killed ({}); it said:\n{said}",
+            output.status
+        ),
+    }
+}
+
 fn no_reports(detector: &Detector, what: &str, bug: &str) {
     let reports = detector.reports();
     assert!(
@@ -192,7 +248,8 @@ fn mutex_waiter_sleeps_until_the_holder_releases() {
 fn mutex_panic_while_holding_releases_the_lock_and_forgets_it() {
     deadline::within_secs(
         5,
-        "lock() after a thread panicked while holding the lock",
+        "lock() after a thread panicked while holding the lock (the guard's Drop must release \
+         the lock while the thread unwinds: book/src/part-4/detecting-deadlock.md#exercise)",
         || {
             let detector = Detector::new();
             let a = Arc::new(detector.mutex("a", 0));
@@ -209,6 +266,17 @@ fn mutex_panic_while_holding_releases_the_lock_and_forgets_it() {
                 panic!("a panic while holding a");
             }));
             assert!(panicked.is_err());
+            // This thread first: a guard whose Drop did nothing while unwinding left the lock
+            // held by this very thread, and lock() says so at once (a ring of one).
+            let again = a.lock().map(|guard| *guard).map_err(|e| e.to_string());
+            assert_eq!(
+                again,
+                Ok(7),
+                "after a panic while holding a (caught on this thread), this thread's next \
+                 a.lock() must get in and see 7: the guard's Drop must release the lock and \
+                 forget it in the thread's record even while the thread unwinds (no early \
+                 return when std::thread::panicking()) ({CHAPTER}#exercise)"
+            );
             let other = {
                 let a = Arc::clone(&a);
                 thread::spawn(move || a.lock().map(|guard| *guard).map_err(|e| e.to_string()))
@@ -359,16 +427,24 @@ fn order_inversion_across_two_threads_is_reported_though_nothing_hung() {
                 new.thread == second && old.thread == first,
                 "the report must name the thread of each edge (as current_number() names it): \
              the new edge was thread {second}'s, the old one thread {first}'s, but the \
-             report says {} and {}. Key the record of held locks by the thread, not by the \
-             detector ({CHAPTER}#reporting-an-inversion)",
+             report says {} and {}. Each edge keeps the thread that drew it when it was first \
+             recorded (the edges of the path back are older, often another thread's, not the \
+             thread that closes the cycle); and the record of held locks is keyed by the \
+             thread ({CHAPTER}#reporting-an-inversion)",
                 new.thread,
                 old.thread
             );
+            let held_hint = "An edge's held_at is where the held lock was taken (kept with it in \
+                             the thread's record of held locks), not the line of the lock() that \
+                             adds the edge";
+            let taken_hint = "lock() must be #[track_caller] and record \
+                              std::panic::Location::caller(), the line of the caller, for each \
+                              acquisition";
             let sites = [
-                (new.held_at, second_b, "thread 2 took b"),
-                (new.taken_at, second_a, "thread 2 took a"),
-                (old.held_at, first_a, "thread 1 took a"),
-                (old.taken_at, first_b, "thread 1 took b"),
+                (new.held_at, second_b, "thread 2 took b", held_hint),
+                (new.taken_at, second_a, "thread 2 took a", taken_hint),
+                (old.held_at, first_a, "thread 1 took a", held_hint),
+                (old.taken_at, first_b, "thread 1 took b", taken_hint),
             ];
             let text = report.to_string();
             let mentions = |needle: String| text.contains(&needle);
@@ -381,12 +457,11 @@ fn order_inversion_across_two_threads_is_reported_though_nothing_hung() {
              and threads; it printed:\n{text}\nHas src/report.rs been edited? \
              ({CHAPTER}#reporting-an-inversion)"
             );
-            for (at, line, what) in sites {
+            for (at, line, what, hint) in sites {
                 assert!(
                     is_here(at, line),
-                    "{what} at {}:{line}, but the report says {}: lock() must be \
-                 #[track_caller] and record std::panic::Location::caller(), the line of the \
-                 caller, for each acquisition ({CHAPTER}#reporting-an-inversion)",
+                    "{what} at {}:{line}, but the report says {}. {hint} \
+                     ({CHAPTER}#reporting-an-inversion)",
                     file!(),
                     place(at)
                 );
@@ -457,8 +532,24 @@ fn order_long_chain_taken_in_order_is_not_reported() {
             &detector,
             "locks 0 to 5 were taken nested, always in increasing order (all, then 1, 3, 5, \
              then all again)",
-            "A chain taken in one order has paths only forwards: is the search looking for a \
-             path from the lock taken back to the one held, not the other way?",
+            "A chain taken in one order has paths only forwards",
+        );
+        // Pairs this time: 0 then 1, 1 then 2, then 0 then 2. The new edge 0 -> 2 has a path
+        // forwards (0 -> 1 -> 2) but none back from 2 to 0.
+        let detector = Detector::new();
+        let locks: Vec<_> = (0..3)
+            .map(|i| detector.mutex(format!("lock {i}"), i))
+            .collect();
+        for (first, second) in [(0, 1), (1, 2), (0, 2)] {
+            let _first = take(&locks[first], "the first lock of a pair");
+            let _second = take(&locks[second], "the second lock of a pair, in order");
+        }
+        no_reports(
+            &detector,
+            "a thread took lock 0 then 1, then 1 then 2, then 0 then 2 (always the lower \
+             first)",
+            "A path from the held lock forwards to the one taken (0 -> 1 -> 2) is no cycle: the \
+             search must look for a path from the lock taken (2) back to the held one (0)",
         );
     });
 }
@@ -595,6 +686,15 @@ fn order_two_threads_each_holding_one_lock_get_no_report() {
 
 #[test]
 fn order_the_same_inversion_is_reported_once() {
+    // In a process of its own: a search that recurses round the cycle for ever overflows the
+    // stack, which aborts the whole process, and would take every other test down with it.
+    in_a_process_of_its_own(
+        "order_the_same_inversion_is_reported_once",
+        same_inversion_reported_once,
+    );
+}
+
+fn same_inversion_reported_once() {
     deadline::within_secs(
         5,
         "a then b once, b then a three times, then c then a, d then c (a search for a path \
@@ -628,14 +728,140 @@ fn order_the_same_inversion_is_reported_once() {
                 let _second = take(second, "the second lock of a pair");
             }
             let reports = detector.reports().len();
+            let (why, section) = if reports == 0 {
+                (
+                    "the report of a and b is gone: reports() must list every inversion found \
+                     so far each time it is called, not hand them out once and forget them",
+                    "#reporting-an-inversion",
+                )
+            } else {
+                (
+                    "no path leads back from a to c or from c to d, so no new cycle closed",
+                    "#lock-order-graphs",
+                )
+            };
             assert_eq!(
                 reports, 1,
-                "after the inversion of a and b, a thread took c then a, and d then c: no path \
-                 leads back from a to c or from c to d, yet there are now {reports} reports \
-                 ({CHAPTER}#lock-order-graphs)"
+                "after the inversion of a and b (reported once), a thread took c then a, and d \
+                 then c; there are now {reports} reports, not 1: {why} ({CHAPTER}{section})"
             );
         },
     );
+}
+
+#[test]
+fn order_each_new_edge_that_closes_a_cycle_is_reported_oldest_first() {
+    deadline::within_secs(
+        5,
+        "one thread taking pairs of locks, then three nested",
+        || {
+            let detector = Detector::new();
+            let [a, b, c, d, e] = ["a", "b", "c", "d", "e"].map(|name| detector.mutex(name, ()));
+            for (first, second) in [(&c, &a), (&c, &b)] {
+                let _first = take(first, "the first lock of a pair");
+                let _second = take(second, "the second lock of a pair");
+            }
+            {
+                let _a = take(&a, "lock() of a");
+                let _b = take(&b, "lock() of b while holding a");
+                let _c = take(&c, "lock() of c while holding a and b");
+            }
+            let reports = detector.reports();
+            let mut closed: Vec<(&str, &str)> = reports
+                .iter()
+                .filter_map(|report| report.cycle.first())
+                .map(|edge| (edge.held.as_str(), edge.taken.as_str()))
+                .collect();
+            closed.sort_unstable();
+            assert_eq!(
+                closed,
+                [("a", "c"), ("b", "c")],
+                "a thread took c then a, c then b, then a, b and c nested. Taking c while holding \
+             a and b adds two new edges, a -> c and b -> c, and each closes a cycle (with \
+             c -> a and with c -> b): two reports are due, one starting with each, but the \
+             reports start with {closed:?}: {reports:#?}. lock() adds an edge from every lock \
+             the thread holds, not only from the last one it took ({CHAPTER}#lock-order-graphs)"
+            );
+            for (first, second) in [(&d, &e), (&e, &d)] {
+                let _first = take(first, "the first lock of a pair");
+                let _second = take(second, "the second lock of a pair");
+            }
+            let reports = detector.reports();
+            assert_eq!(
+                reports.len(),
+                3,
+                "after the two reports about a, b and c, the thread took d then e, and e then d: a \
+             third, different inversion, yet reports() now lists {}: {reports:#?}. Every new \
+             edge that closes a cycle is reported, not only the detector's first inversion; \
+             and reports() lists them all each time, it does not hand them out once \
+             ({CHAPTER}#reporting-an-inversion)",
+                reports.len()
+            );
+            let newest = reports[2]
+                .cycle
+                .first()
+                .map(|edge| (edge.held.as_str(), edge.taken.as_str()));
+            assert_eq!(
+                newest,
+                Some(("e", "d")),
+                "reports() lists the inversions oldest first: the last one found (e then d, \
+             closing e -> d -> e) must come last, but the last report is {:#?} \
+             ({CHAPTER}#reporting-an-inversion)",
+                reports[2]
+            );
+            assert_eq!(
+                detector.reports(),
+                reports,
+                "reports() called twice in a row gave two different lists: it must return a copy of \
+             every inversion found so far, not hand them out and forget them \
+             ({CHAPTER}#reporting-an-inversion)"
+            );
+        },
+    );
+}
+
+#[test]
+fn order_two_mutexes_sharing_a_name_are_two_locks() {
+    deadline::within_secs(5, "two mutexes both called x, taken in both orders", || {
+        let detector = Detector::new();
+        let first = detector.mutex("x", 1);
+        let second = detector.mutex("x", 2);
+        {
+            let one = take(&first, "lock() of the first mutex called x");
+            let two = take(
+                &second,
+                "lock() of the second mutex called x (another lock, of the same name) while \
+                 holding the first",
+            );
+            assert_eq!(
+                (*one, *two),
+                (1, 2),
+                "two mutexes made with the same name are two locks with a value each, yet their \
+                 guards gave {} and {} ({CHAPTER}#exercise)",
+                *one,
+                *two
+            );
+        }
+        no_reports(
+            &detector,
+            "a thread took one mutex called x, then the other, once",
+            "Two mutexes that share a name are two locks, and one order is no inversion",
+        );
+        {
+            let _two = take(&second, "lock() of the second x");
+            let _one = take(&first, "lock() of the first x while holding the second");
+        }
+        let reports = detector.reports();
+        assert_eq!(
+            reports.len(),
+            1,
+            "two mutexes both called x were taken in one order, then in the other: an \
+             inversion like any other, so one report is due, yet {} came: {reports:#?}. Give \
+             each Detector::mutex its own number and key the holders and the graph by it: the \
+             name is only for the reports ({CHAPTER}#lock-order-graphs)",
+            reports.len()
+        );
+    });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -703,8 +929,9 @@ fn deadlock_relocking_a_held_lock_is_an_error_not_a_hang() {
     });
 }
 
-/// The outcome of one thread of a ring: its number and the result of its second lock().
-type Outcome = (u64, Result<(), Deadlock>);
+/// The outcome of one thread of a ring: its number, the result of its second lock() and the
+/// line of this file that called it.
+type Outcome = (u64, Result<(), Deadlock>, u32);
 
 /// Runs `n` threads; thread i takes lock i, then (once all hold their first lock) lock
 /// i + 1 (mod n), and releases both. Returns each thread's number and its second result.
@@ -723,8 +950,13 @@ fn ring(n: usize) -> (Detector, Vec<Outcome>) {
             thread::spawn(move || {
                 let _first = take(&first, "a thread's first lock()");
                 all_hold.wait();
-                let result = second.lock().map(drop);
-                (current_number(), result)
+                // Two lines, so that neighbours in the ring ask from different places.
+                let (result, line) = if i % 2 == 0 {
+                    (second.lock().map(drop), line!())
+                } else {
+                    (second.lock().map(drop), line!())
+                };
+                (current_number(), result, line)
             })
         })
         .collect();
@@ -738,7 +970,7 @@ fn ring(n: usize) -> (Detector, Vec<Outcome>) {
 fn check_ring(n: usize, outcomes: &[Outcome]) {
     let errors: Vec<&Deadlock> = outcomes
         .iter()
-        .filter_map(|(_, r)| r.as_ref().err())
+        .filter_map(|(_, r, _)| r.as_ref().err())
         .collect();
     assert_eq!(
         errors.len(),
@@ -752,16 +984,38 @@ fn check_ring(n: usize, outcomes: &[Outcome]) {
     let cycle = &errors[0].cycle;
     let mut threads: Vec<u64> = cycle.iter().map(|w| w.thread).collect();
     threads.sort_unstable();
-    let mut all: Vec<u64> = outcomes.iter().map(|(t, _)| *t).collect();
+    let mut all: Vec<u64> = outcomes.iter().map(|(t, _, _)| *t).collect();
     all.sort_unstable();
     let chained = (0..cycle.len()).all(|i| cycle[i].held_by == cycle[(i + 1) % cycle.len()].thread);
-    let errored = outcomes.iter().find(|(_, r)| r.is_err()).map(|(t, _)| *t);
+    let errored = outcomes
+        .iter()
+        .find(|(_, r, _)| r.is_err())
+        .map(|(t, _, _)| *t);
     assert!(
         threads == all && chained && Some(cycle[0].thread) == errored,
         "the Deadlock must name the ring: every thread once, starting with the one that got \
          the error, each held_by the next, the last held_by the first. Threads {all:?}, \
-         error for {errored:?}, cycle {cycle:#?} ({CHAPTER}#turning-a-hang-into-an-error)"
+         error for {errored:?}, cycle {cycle:#?}. A holder that is itself waiting is not a \
+         ring yet: follow the chain until it comes back to this thread (a ring) or reaches a \
+         thread that waits for nothing (no ring) ({CHAPTER}#turning-a-hang-into-an-error)"
     );
+    for waiting in cycle {
+        let line = outcomes
+            .iter()
+            .find(|(t, _, _)| *t == waiting.thread)
+            .map_or(0, |(_, _, line)| *line);
+        assert!(
+            is_here(waiting.at, line),
+            "thread {} asked for {:?} at {}:{line}, but its entry in the Deadlock says {}: \
+             each entry names where that thread called lock() (note it with what the thread \
+             waits for), not where the thread that got the error did \
+             ({CHAPTER}#turning-a-hang-into-an-error)",
+            waiting.thread,
+            waiting.lock,
+            file!(),
+            place(waiting.at)
+        );
+    }
 }
 
 #[test]
@@ -776,7 +1030,10 @@ fn deadlock_abba_gives_one_thread_an_error_instead_of_a_hang() {
             assert_eq!(
                 detector.reports().len(),
                 1,
-                "the two threads took a, b and b, a: one inversion report is due as well \
+                "the two threads took a, b and b, a: one inversion report is due as well. \
+                 lock() records its edges when it is called, before it waits or is refused: \
+                 the thread refused with Err(Deadlock) still asked for the lock while holding \
+                 its own, and that edge closes the cycle with the other thread's \
                  ({CHAPTER}#lock-order-graphs)"
             );
         },
@@ -845,4 +1102,87 @@ fn deadlock_a_waiter_that_got_in_is_no_longer_waiting() {
         }
         panic!("the other thread never slept in lock(): the test could not check anything");
     });
+}
+
+#[test]
+fn deadlock_a_refused_thread_holds_and_waits_for_nothing_more() {
+    in_a_process_of_its_own(
+        "deadlock_a_refused_thread_holds_and_waits_for_nothing_more",
+        refused_thread_holds_and_waits_for_nothing_more,
+    );
+}
+
+fn refused_thread_holds_and_waits_for_nothing_more() {
+    deadline::within_secs(
+        10,
+        "a ring of two threads, then the refused one taking c alone (a lock() refused with \
+         Err(Deadlock) must leave nothing behind: book/src/part-4/detecting-deadlock.md\
+         #turning-a-hang-into-an-error)",
+        || {
+            let detector = Detector::new();
+            let locks = [
+                Arc::new(detector.mutex("a", ())),
+                Arc::new(detector.mutex("b", ())),
+            ];
+            let c = Arc::new(detector.mutex("c", ()));
+            let all_hold = Arc::new(Barrier::new(2));
+            let handles: Vec<_> = (0..2)
+                .map(|i| {
+                    let first = Arc::clone(&locks[i]);
+                    let second = Arc::clone(&locks[1 - i]);
+                    let (c, all_hold) = (Arc::clone(&c), Arc::clone(&all_hold));
+                    thread::spawn(move || {
+                        let first = take(&first, "a thread's first lock()");
+                        all_hold.wait();
+                        let refused = second.lock().map(drop).is_err();
+                        drop(first);
+                        if refused {
+                            drop(take(
+                                &c,
+                                "the refused thread's lock() of c, holding nothing",
+                            ));
+                        }
+                        refused
+                    })
+                })
+                .collect();
+            let refused = handles
+                .into_iter()
+                .map(|h| h.join().expect("a thread of the ring panicked"))
+                .filter(|&refused| refused)
+                .count();
+            assert_eq!(
+                refused, 1,
+                "two threads each held one lock and asked for the other's: exactly one of them \
+                 must get Err(Deadlock), not {refused} ({CHAPTER}#turning-a-hang-into-an-error)"
+            );
+            for lock in &locks {
+                let _c = take(&c, "main's lock() of c");
+                let _lock = take(lock, "main's lock() of a or b while holding c");
+            }
+            let reports = detector.reports();
+            let (why, section) = if reports.is_empty() {
+                (
+                    "lock() records its edges when it is called, even when it is then refused: \
+                     the refused thread asked for the other's lock while holding its own",
+                    "#lock-order-graphs",
+                )
+            } else {
+                (
+                    "a refused lock() takes nothing: the lock it asked for must not stay in the \
+                     thread's record of held locks, or its next lock() draws edges from it",
+                    "#turning-a-hang-into-an-error",
+                )
+            };
+            assert_eq!(
+                reports.len(),
+                1,
+                "two threads took a, b and b, a; the one refused with Err(Deadlock) let go of \
+                 its lock and took c alone; then main took c then a, and c then b. Only the \
+                 inversion of a and b is due, yet {} reports came: {reports:#?}. {why} \
+                 ({CHAPTER}{section})",
+                reports.len()
+            );
+        },
+    );
 }

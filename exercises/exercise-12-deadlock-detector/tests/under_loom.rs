@@ -27,9 +27,11 @@ const EXPLAIN: Explain = Explain {
            sleep (read under the state mutex)?",
     deadlock: "every thread is asleep in atomic_wait::wait: either a ring of waiting threads \
            was not turned into Err(Deadlock) (the wait-for check must follow waiting threads \
-           from the holder, step after step, until it comes back to this thread or stops), \
-           or a release did not wake the thread waiting for that lock (bump the counter it \
-           sleeps on under the state mutex, then wake).",
+           from the holder, step after step, until it comes back to this thread or stops; \
+           every sleeper must be noted as waiting, each time it goes back to sleep, and a \
+           waiter that wakes takes back its own note only), or a release did not wake the \
+           thread waiting for that lock (bump the counter it sleeps on under the state mutex, \
+           then wake).",
     assertion: "the detector reported the wrong thing: see the model's message.",
 };
 
@@ -202,6 +204,148 @@ fn loom_deadlock_a_waiter_that_got_in_is_no_longer_waiting() {
              a lock() gave Err(Deadlock) (main: {mine}, other: {theirs}; true is Ok). A \
              thread that stops waiting (it got the lock) must be taken out of the record of \
              waiting threads ({CHAPTER}#wait-for-graphs)"
+        );
+    });
+}
+
+#[test]
+fn loom_deadlock_a_refused_thread_is_not_left_waiting() {
+    Model::new(
+        "each thread takes its own lock, then the other's; the one refused drops its lock and \
+         takes c; the other, holding a and b, asks for c: it waits for c, never gets \
+         Err(Deadlock)",
+    )
+    .explain(&EXPLAIN)
+    .check(|| {
+        let detector = Detector::new();
+        let locks = Arc::new([
+            detector.mutex("a", ()),
+            detector.mutex("b", ()),
+            detector.mutex("c", ()),
+        ]);
+        // (refused, whether the lock() of c was Ok)
+        let run = |locks: &[detector::Mutex<()>; 3], mine: usize| -> (bool, bool) {
+            let Ok(first) = locks[mine].lock() else {
+                return (false, false);
+            };
+            match locks[1 - mine].lock() {
+                Ok(second) => {
+                    let c = locks[2].lock().map(drop).is_ok();
+                    drop(second);
+                    drop(first);
+                    (false, c)
+                }
+                Err(_) => {
+                    drop(first);
+                    let c = locks[2]
+                        .lock()
+                        .map(|guard| {
+                            // Hold c while the other thread may ask for it.
+                            thread::yield_now();
+                            drop(guard);
+                        })
+                        .is_ok();
+                    (true, c)
+                }
+            }
+        };
+        let theirs = Arc::clone(&locks);
+        let other = thread::spawn(move || run(&theirs, 1));
+        let mine = run(&locks, 0);
+        let theirs = other.join().unwrap();
+        assert!(
+            mine.1 && theirs.1 && !(mine.0 && theirs.0),
+            "the lock()s of c gave {} (main) and {} (other), true is Ok; refused: main {}, \
+             other {}. The refused thread waits for nothing once lock() has returned \
+             Err(Deadlock): if it is still noted as waiting for the other's lock, the other, \
+             asking for c, sees a ring that is not there. Note that a thread waits only once \
+             the check has found no ring, or take the note back on the Err path \
+             ({CHAPTER}#turning-a-hang-into-an-error)",
+            mine.1,
+            theirs.1,
+            mine.0,
+            theirs.0
+        );
+    });
+}
+
+#[test]
+fn loom_deadlock_a_woken_waiter_that_sleeps_again_is_still_waiting() {
+    Model::new(
+        "main holds x; the other thread takes y and waits for x; main releases x, takes it \
+         again and asks for y: one of them gets Err(Deadlock), never both, never a hang",
+    )
+    .explain(&EXPLAIN)
+    .check(|| {
+        let detector = Detector::new();
+        let locks = Arc::new([detector.mutex("x", ()), detector.mutex("y", ())]);
+        let theirs = Arc::clone(&locks);
+        let held = locks[0].lock();
+        let other = thread::spawn(move || {
+            let Ok(y) = theirs[1].lock() else {
+                return false;
+            };
+            let ok = theirs[0].lock().map(drop).is_ok();
+            drop(y);
+            ok
+        });
+        thread::yield_now();
+        drop(held);
+        let mine = match locks[0].lock() {
+            Ok(x) => {
+                let ok = locks[1].lock().map(drop).is_ok();
+                drop(x);
+                ok
+            }
+            Err(_) => false,
+        };
+        let theirs = other.join().unwrap();
+        assert!(
+            mine || theirs,
+            "both threads got Err(Deadlock) (main: {mine}, other: {theirs}; true is Ok): only \
+             the thread that closes the ring may ({CHAPTER}#turning-a-hang-into-an-error)"
+        );
+    });
+}
+
+#[test]
+fn loom_deadlock_a_second_waiter_stays_in_the_wait_for_record() {
+    Model::new(
+        "main holds x; one thread takes y and waits for x, another waits for x too (every \
+         other wait returns at once, as spurious wake-ups do); main asks for y: the ring of \
+         main and the first thread is found, never a hang",
+    )
+    .explain(&EXPLAIN)
+    .preemptions(1)
+    .check(|| {
+        let _spurious = sync_shim::testing::spurious_wakeups();
+        let detector = Detector::new();
+        let locks = Arc::new([detector.mutex("x", ()), detector.mutex("y", ())]);
+        let held = locks[0].lock();
+        let first = {
+            let locks = Arc::clone(&locks);
+            thread::spawn(move || {
+                let Ok(y) = locks[1].lock() else {
+                    return false;
+                };
+                let ok = locks[0].lock().map(drop).is_ok();
+                drop(y);
+                ok
+            })
+        };
+        let second = {
+            let locks = Arc::clone(&locks);
+            thread::spawn(move || locks[0].lock().map(drop).is_ok())
+        };
+        thread::yield_now();
+        let mine = locks[1].lock().map(drop).is_ok();
+        drop(held);
+        let (first, second) = (first.join().unwrap(), second.join().unwrap());
+        assert!(
+            second && (mine || first),
+            "main: {mine}, the thread holding y: {first}, the other waiter: {second} (true is \
+             Ok): only the thread that closes the ring may get Err(Deadlock) \
+             ({CHAPTER}#turning-a-hang-into-an-error)"
         );
     });
 }

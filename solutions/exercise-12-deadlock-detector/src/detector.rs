@@ -216,8 +216,8 @@ impl Detector {
         }
     }
 
-    /// Every lock-order inversion found so far, oldest first; each new edge of the graph
-    /// that closed a cycle is reported once.
+    /// Every lock-order inversion found so far, oldest first (each call returns them all);
+    /// each new edge of the graph that closed a cycle is reported once.
     pub fn reports(&self) -> Vec<Inversion> {
         self.shared.state().reports.clone()
     }
@@ -252,7 +252,9 @@ impl<T> Mutex<T> {
     /// a cycle is reported in [`Detector::reports`], and the lock goes on. Then, if another
     /// thread holds the lock and waiting for it would close a ring of waiting threads (or
     /// this thread holds it already), `Err(Deadlock)` instead of sleeping for ever: nothing
-    /// is taken, the guards the caller holds are still held.
+    /// is taken and the thread is not left waiting, the guards the caller holds are still
+    /// held, and the edges just recorded stay recorded (except for a lock this thread holds
+    /// already, refused before anything is recorded).
     #[track_caller]
     pub fn lock(&self) -> Result<MutexGuard<'_, T>, Deadlock> {
         self.lock_at(Location::caller())

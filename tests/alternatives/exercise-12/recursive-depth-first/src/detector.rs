@@ -1,8 +1,10 @@
-// Alternative: lockdep's way. An edge is added only from the lock this thread took most
-// recently (and still holds) to the one it takes, not from every lock it holds, and the path
-// back is searched depth first by recursion. Correct because the held locks form a chain:
-// each was taken while the one before it was the most recent, so an edge from the most
-// recent one reaches, through the recorded chain, everything an edge from each would.
+// Alternative: the path back is searched depth first, by recursion, with a set of the locks
+// already seen (a cycle elsewhere in the graph would otherwise recurse for ever), instead of
+// the reference's breadth-first queue. Correct because the search only has to say whether a
+// path leads from the lock taken back to the held one, and which: any path will do, not
+// only the shortest. (Not lockdep's shortcut of an edge from the last held lock only: the
+// docs promise an edge from every lock the thread holds, each reported when it closes a
+// cycle.)
 //
 // One state mutex per detector guards everything the detector knows: who holds each lock,
 // which locks each thread holds (in the order it took them, with where), which thread sleeps
@@ -55,29 +57,33 @@ struct State {
 }
 
 impl State {
-    /// The edge from the lock `me` took last (and still holds) to `lock`, if the graph
-    /// does not have it yet, with the path back from `lock` if there is one.
+    /// The edges from each lock `me` holds to `lock` that the graph does not have yet, each
+    /// with the path back from `lock` to its held lock if there is one (a cycle).
     fn new_edges(&self, me: u64, lock: LockId, at: Site) -> Vec<NewEdge> {
-        let Some(&(before, before_at)) = self.held.get(&me).and_then(|held| held.last()) else {
+        let Some(held) = self.held.get(&me) else {
             return Vec::new();
         };
-        let known = self
-            .order
-            .get(&before)
-            .is_some_and(|edges| edges.contains_key(&lock));
-        if known || before == lock {
-            return Vec::new();
+        let mut found = Vec::new();
+        for &(before, before_at) in held {
+            let known = self
+                .order
+                .get(&before)
+                .is_some_and(|edges| edges.contains_key(&lock));
+            if known || before == lock {
+                continue;
+            }
+            let mut path = Vec::new();
+            let back = self
+                .depth_first(lock, before, &mut HashSet::new(), &mut path)
+                .then_some(path);
+            let recorded = Recorded {
+                held_at: before_at,
+                taken_at: at,
+                thread: me,
+            };
+            found.push((before, recorded, back));
         }
-        let mut path = Vec::new();
-        let back = self
-            .depth_first(lock, before, &mut HashSet::new(), &mut path)
-            .then_some(path);
-        let recorded = Recorded {
-            held_at: before_at,
-            taken_at: at,
-            thread: me,
-        };
-        vec![(before, recorded, back)]
+        found
     }
 
     /// Whether a path leads from `from` to `to`; if so, `path` holds its edges.
