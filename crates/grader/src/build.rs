@@ -93,11 +93,9 @@ pub fn build(
         ])
         .current_dir(work)
         .env("CARGO_TARGET_DIR", target_dir)
-        // Each submission is built once: no incremental caches, no debug info (a test
-        // binary is a fifth of the size; the course tool's verify builds the same way).
-        .env("CARGO_INCREMENTAL", "0")
-        .env("CARGO_PROFILE_DEV_DEBUG", "0")
-        .env("CARGO_PROFILE_DEV_STRIP", "debuginfo")
+        // Each submission is built once, as verify builds a mutant: no incremental caches,
+        // no debug info.
+        .envs(course::cargo::THROWAWAY_BUILD)
         .env("CARGO_TERM_COLOR", "never")
         .env("CARGO_TERM_PROGRESS_WHEN", "never")
         .env_remove("RUSTFLAGS")
