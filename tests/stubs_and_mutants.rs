@@ -243,11 +243,12 @@ mod verdict_cache {
                 .collect();
             settings.sort();
             common.update(format!("{settings:?}").as_bytes());
-            // Everything shared: the support crates, the course tool (it judges), this
-            // file.
-            for shared in ["crates", "src", "tests/stubs_and_mutants.rs"] {
-                hash_tree(&mut common, root, &root.join(shared));
+            // The course tool's checker (it judges) and this file. The support crates enter
+            // each exercise's own fingerprint, only those it builds with.
+            for module in CHECKER_MODULES {
+                hash_tree(&mut common, root, &root.join("src").join(module));
             }
+            hash_tree(&mut common, root, &root.join("tests/stubs_and_mutants.rs"));
             // The shared parts of the manifests, not the lists that grow with each new
             // exercise: adding exercise 12 must not check exercises 01-11 again. Each
             // exercise's own course.toml entry goes into its own fingerprint.
@@ -279,6 +280,15 @@ mod verdict_cache {
             ] {
                 hash_tree(&mut hash, root, &own);
             }
+            // The workspace crates it builds with: a change to the book's builder or to a
+            // lab checks no exercise again, a change to the shim checks every one.
+            let packages = [
+                root.join(exercise.exercise_rel()),
+                exercise.solution_dir(root),
+            ];
+            for support in support_crates(root, &packages) {
+                hash_tree(&mut hash, root, &support);
+            }
             hash.finalize()
                 .iter()
                 .map(|byte| format!("{byte:02x}"))
@@ -305,6 +315,129 @@ mod verdict_cache {
             let _ = std::fs::create_dir_all(&self.dir);
             let _ = std::fs::write(self.note_path(exercise), format!("{fingerprint} {count}\n"));
         }
+    }
+
+    /// The modules of the course tool that `verify` runs (the checks, the suites, the
+    /// mutants, the alternatives, the sweep's survivors); the others (the command line, the
+    /// dashboard, hints, progress, the book command, diagnoses) only show what it found.
+    /// `every_module_of_the_course_tool_is_sorted` below keeps the two lists whole.
+    pub const CHECKER_MODULES: &[&str] = &[
+        "alternatives.rs",
+        "cargo.rs",
+        "contract.rs",
+        "course.rs",
+        "error.rs",
+        "lib.rs",
+        "libtest.rs",
+        "mutants.rs",
+        "suite.rs",
+        "sweep.rs",
+        "verify.rs",
+    ];
+
+    /// The modules and folders of `src/` that no verdict depends on.
+    pub const DISPLAY_MODULES: &[&str] = &[
+        "book.rs",
+        "cli.rs",
+        "commands",
+        "diagnose.rs",
+        "hints.rs",
+        "main.rs",
+        "progress.rs",
+        "state.rs",
+        "ui.rs",
+    ];
+
+    /// The folders of the workspace's own crates that the packages in `packages` (folders
+    /// with a Cargo.toml) build with, transitively: path dependencies of every kind, named
+    /// directly or through `[workspace.dependencies]`, and the crates whose files a target
+    /// `path` points into (the exercises' launcher binary). Sorted; the packages themselves
+    /// are not included. A manifest that cannot be read adds nothing more: its folder is
+    /// hashed anyway, so a broken manifest still changes the fingerprint.
+    pub fn support_crates(root: &Path, packages: &[PathBuf]) -> Vec<PathBuf> {
+        let workspace_paths: std::collections::BTreeMap<String, PathBuf> =
+            std::fs::read_to_string(root.join("Cargo.toml"))
+                .ok()
+                .and_then(|text| text.parse::<toml::Table>().ok())
+                .and_then(|manifest| {
+                    let deps = manifest.get("workspace")?.get("dependencies")?.as_table()?;
+                    Some(
+                        deps.iter()
+                            .filter_map(|(name, dep)| {
+                                let path = dep.get("path")?.as_str()?;
+                                Some((name.clone(), root.join(path)))
+                            })
+                            .collect(),
+                    )
+                })
+                .unwrap_or_default();
+        let mut seen: std::collections::BTreeSet<PathBuf> = std::collections::BTreeSet::new();
+        let mut to_visit: Vec<PathBuf> = packages.iter().map(|p| normalize(p)).collect();
+        let own: Vec<PathBuf> = to_visit.clone();
+        while let Some(dir) = to_visit.pop() {
+            let Some(manifest) = std::fs::read_to_string(dir.join("Cargo.toml"))
+                .ok()
+                .and_then(|text| text.parse::<toml::Table>().ok())
+            else {
+                continue;
+            };
+            let mut found = Vec::new();
+            let mut dependency_tables: Vec<&toml::Table> = Vec::new();
+            for kind in ["dependencies", "dev-dependencies", "build-dependencies"] {
+                dependency_tables.extend(manifest.get(kind).and_then(|t| t.as_table()));
+                let targets = manifest.get("target").and_then(|t| t.as_table());
+                for target in targets.into_iter().flat_map(|t| t.values()) {
+                    dependency_tables.extend(target.get(kind).and_then(|t| t.as_table()));
+                }
+            }
+            for (name, dep) in dependency_tables.into_iter().flatten() {
+                if let Some(path) = dep.get("path").and_then(|p| p.as_str()) {
+                    found.push(dir.join(path));
+                } else if dep.get("workspace").and_then(|w| w.as_bool()) == Some(true) {
+                    let key = dep.get("package").and_then(|p| p.as_str()).unwrap_or(name);
+                    found.extend(
+                        workspace_paths
+                            .get(name)
+                            .or(workspace_paths.get(key))
+                            .cloned(),
+                    );
+                }
+            }
+            // Targets whose source lives in another crate's folder.
+            let mut target_paths = Vec::new();
+            if let Some(lib) = manifest.get("lib") {
+                target_paths.extend(lib.get("path").and_then(|p| p.as_str()));
+            }
+            for kind in ["bin", "test", "bench", "example"] {
+                let targets = manifest.get(kind).and_then(|t| t.as_array());
+                for target in targets.into_iter().flatten() {
+                    target_paths.extend(target.get("path").and_then(|p| p.as_str()));
+                }
+            }
+            for path in target_paths {
+                let file = normalize(&dir.join(path));
+                if file.starts_with(&dir) {
+                    continue;
+                }
+                let owner = file
+                    .ancestors()
+                    .skip(1)
+                    .find(|d| d.join("Cargo.toml").is_file());
+                found.extend(owner.map(Path::to_path_buf));
+            }
+            for crate_dir in found {
+                let crate_dir = normalize(&crate_dir);
+                if crate_dir != root && !own.contains(&crate_dir) && seen.insert(crate_dir.clone())
+                {
+                    to_visit.push(crate_dir);
+                }
+            }
+        }
+        seen.into_iter().collect()
+    }
+
+    fn normalize(path: &Path) -> PathBuf {
+        course::mutants::normalize(path)
     }
 
     /// The workspace settings every exercise's build and checks depend on, as text: the root
@@ -392,5 +525,69 @@ mod verdict_cache {
             hash.update((bytes.len() as u64).to_le_bytes());
             hash.update(&bytes);
         }
+    }
+}
+
+/// The fingerprint's lists of the course tool's modules cover `src/` exactly, so that a new
+/// module is sorted into "judges" or "only shows" when it is added.
+#[test]
+fn every_module_of_the_course_tool_is_sorted() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut listed: Vec<&str> = verdict_cache::CHECKER_MODULES
+        .iter()
+        .chain(verdict_cache::DISPLAY_MODULES)
+        .copied()
+        .collect();
+    listed.sort_unstable();
+    let mut present: Vec<String> = std::fs::read_dir(root.join("src"))
+        .expect("src/ is readable")
+        .map(|entry| {
+            entry
+                .expect("src/ is readable")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    present.sort_unstable();
+    assert_eq!(
+        listed, present,
+        "tests/stubs_and_mutants.rs: sort every file of src/ into CHECKER_MODULES (a verdict depends on it) or DISPLAY_MODULES (it only shows what verify found)"
+    );
+}
+
+/// An exercise's fingerprint covers the crates it builds with and not the others.
+#[test]
+fn an_exercise_depends_on_the_crates_it_builds_with() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let course = Course::load(root).unwrap_or_else(|e| panic!("{e}"));
+    let ex = course
+        .exercises
+        .iter()
+        .find(|e| e.number == 13)
+        .expect("exercise 13");
+    let crates =
+        verdict_cache::support_crates(root, &[root.join(ex.exercise_rel()), ex.solution_dir(root)]);
+    let names: Vec<String> = crates
+        .iter()
+        .map(|dir| dir.strip_prefix(root).unwrap_or(dir).display().to_string())
+        .collect();
+    for needed in [
+        "crates/sync-shim",
+        "crates/library-under-test",
+        "crates/deadline",
+        "crates/loom-harness",
+        "crates/course-launcher",
+    ] {
+        assert!(
+            names.iter().any(|n| n == needed),
+            "{needed} missing from {names:?}"
+        );
+    }
+    for unrelated in ["crates/book-builder", "crates/grader", "crates/gil-lab"] {
+        assert!(
+            !names.iter().any(|n| n == unrelated),
+            "{unrelated} in {names:?}"
+        );
     }
 }
