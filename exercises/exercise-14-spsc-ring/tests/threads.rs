@@ -481,27 +481,32 @@ fn drop_an_item_refused_by_a_full_ring_is_given_back_undropped() {
 #[test]
 fn drop_items_left_across_the_counter_limit_are_dropped_once() {
     for capacity in [2, 3, 4, 5] {
-        for left in 0..=capacity {
-            let drops = Arc::new(AtomicUsize::new(0));
-            let (mut producer, mut consumer) = ring::ring_starting_at(capacity, usize::MAX - 1);
-            // Pass three items through so the counters cross usize::MAX, then leave `left`.
-            for number in 0..3 {
-                producer.push(counted(number, &drops)).unwrap();
-                drop(consumer.pop());
+        // One item passed through leaves the consumer's counter at usize::MAX, so the items
+        // left straddle the wrap; three leave both counters past it.
+        for passed in [1, 3] {
+            for left in 0..=capacity {
+                let drops = Arc::new(AtomicUsize::new(0));
+                let (mut producer, mut consumer) =
+                    ring::ring_starting_at(capacity, usize::MAX - 1);
+                for number in 0..passed {
+                    producer.push(counted(number, &drops)).unwrap();
+                    drop(consumer.pop());
+                }
+                for number in 0..left {
+                    producer.push(counted(number as u64, &drops)).unwrap();
+                }
+                drop(producer);
+                drop(consumer);
+                assert_eq!(
+                    drops.load(Ordering::SeqCst),
+                    passed as usize + left,
+                    "ring_starting_at({capacity}, usize::MAX - 1), {passed} item(s) passed \
+                     through, {left} left: every item must be dropped exactly once when both \
+                     sides are gone, also when the items left straddle the counters' wrap. \
+                     Walk the counters from the consumer's to the producer's with \
+                     wrapping_add, comparing with != (not <) ({CHAPTER}#the-spsc-ring)"
+                );
             }
-            for number in 0..left {
-                producer.push(counted(number as u64, &drops)).unwrap();
-            }
-            drop(producer);
-            drop(consumer);
-            assert_eq!(
-                drops.load(Ordering::SeqCst),
-                3 + left,
-                "ring_starting_at({capacity}, usize::MAX - 1), counters past the wrap, {left} \
-                 item(s) left: every item must be dropped exactly once when both sides are \
-                 gone. Walk the counters from the consumer's to the producer's with \
-                 wrapping_add, comparing with != (not <) ({CHAPTER}#the-spsc-ring)"
-            );
         }
     }
 }
