@@ -11,12 +11,13 @@
 //! cargo run --release -p solution-14 --example bench -- --quick # a rough run in seconds
 //! ```
 //!
-//! None of the three waits by sleeping here: the ring and the ArrayQueue are retried with a
-//! spin hint when full or empty (`push`/`pop` never block), `sync_channel`'s `send`/`recv`
-//! block as they do. No test looks at a number it prints. A shared machine is noisy:
+//! The ring and the ArrayQueue never block: when full or empty, both are retried the same
+//! way, with a spin hint 64 times, then yielding the CPU at each try (on a machine with as
+//! many busy threads as cores, a side that only spins keeps the other from running).
+//! `sync_channel`'s `send`/`recv` block (sleep) as they do. No test looks at a number it prints. A shared machine is noisy:
 //! compare the ratio columns of one run, not numbers of different runs.
 
-use std::hint::spin_loop;
+use std::hint;
 use std::panic::{self, AssertUnwindSafe};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -40,6 +41,24 @@ Options:
   --quick     fewer items and runs: finishes in seconds, numbers rough
   -h, --help  this text";
 
+/// Spins a little, then yields: one retry of a full or empty queue.
+struct Backoff(u32);
+
+impl Backoff {
+    fn wait(&mut self) {
+        if self.0 < 64 {
+            self.0 += 1;
+            hint::spin_loop();
+        } else {
+            thread::yield_now();
+        }
+    }
+
+    fn reset(&mut self) {
+        self.0 = 0;
+    }
+}
+
 const CAPACITIES: &[usize] = &[64, 1024];
 
 /// Passes 0..items through the reader's ring; returns the time and the sum received.
@@ -49,23 +68,27 @@ fn through_ring(capacity: usize, items: u64) -> (Duration, u64) {
     let popper = thread::spawn(move || {
         let mut sum = 0_u64;
         let mut left = items;
+        let mut backoff = Backoff(0);
         while left > 0 {
             match consumer.pop() {
                 Some(item) => {
                     sum = sum.wrapping_add(item);
                     left -= 1;
+                    backoff.reset();
                 }
-                None => spin_loop(),
+                None => backoff.wait(),
             }
         }
         sum
     });
+    let mut backoff = Backoff(0);
     for item in 0..items {
         let mut item = item;
         while let Err(back) = producer.push(item) {
             item = back;
-            spin_loop();
+            backoff.wait();
         }
+        backoff.reset();
     }
     let sum = popper
         .join()
@@ -81,23 +104,27 @@ fn through_array_queue(capacity: usize, items: u64) -> (Duration, u64) {
     let popper = thread::spawn(move || {
         let mut sum = 0_u64;
         let mut left = items;
+        let mut backoff = Backoff(0);
         while left > 0 {
             match theirs.pop() {
                 Some(item) => {
                     sum = sum.wrapping_add(item);
                     left -= 1;
+                    backoff.reset();
                 }
-                None => spin_loop(),
+                None => backoff.wait(),
             }
         }
         sum
     });
+    let mut backoff = Backoff(0);
     for item in 0..items {
         let mut item = item;
         while let Err(back) = queue.push(item) {
             item = back;
-            spin_loop();
+            backoff.wait();
         }
+        backoff.reset();
     }
     let sum = popper
         .join()
