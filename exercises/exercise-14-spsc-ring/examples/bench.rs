@@ -181,7 +181,11 @@ fn main() -> ExitCode {
             }
         }
     }
-    let (items, runs): (u64, usize) = if quick { (1_000_000, 3) } else { (10_000_000, 5) };
+    let (items, runs): (u64, usize) = if quick {
+        (1_000_000, 3)
+    } else {
+        (10_000_000, 5)
+    };
     let expected = (0..items).fold(0_u64, u64::wrapping_add);
 
     // A first, small run tells whether the ring is written at all.
@@ -212,7 +216,11 @@ fn main() -> ExitCode {
                     1 => through_array_queue(capacity, items),
                     _ => through_sync_channel(capacity, items),
                 };
-                assert_eq!(sum, expected, "{}: items were lost or duplicated", NAMES[which]);
+                assert_eq!(
+                    sum, expected,
+                    "{}: items were lost or duplicated",
+                    NAMES[which]
+                );
                 samples[which].push(took);
             }
         }

@@ -6,10 +6,14 @@
 //! never wait, so only the tests whose threads retry until an item gets through run under a
 //! deadline that calls a hang a possible deadlock.
 
+// Dropping a side is what the drop tests do; whether a side implements Drop itself (or
+// only holds something that does) is the learner's design.
+#![allow(clippy::drop_non_drop)]
+
 use std::cell::Cell;
 use std::collections::VecDeque;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
@@ -60,12 +64,42 @@ fn counted(number: u64, drops: &Arc<AtomicUsize>) -> Counted {
     }
 }
 
-/// Pushes `item`, retrying (with a yield) while the ring is full.
-fn push_until_in<T>(producer: &mut Producer<T>, mut item: T) {
+/// Set when a thread of a two-thread test panics, so that the other stops retrying at once
+/// instead of waiting out the deadline for an item (or room) that will never come.
+#[derive(Clone, Default)]
+struct Abandoned(Arc<AtomicBool>);
+
+impl Abandoned {
+    fn is_set(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+
+    /// A guard that sets the flag if its thread unwinds.
+    fn on_panic(&self) -> SetOnPanic {
+        SetOnPanic(self.clone())
+    }
+}
+
+struct SetOnPanic(Abandoned);
+
+impl Drop for SetOnPanic {
+    fn drop(&mut self) {
+        if thread::panicking() {
+            (self.0).0.store(true, Ordering::SeqCst);
+        }
+    }
+}
+
+/// Pushes `item`, retrying (with a yield) while the ring is full; `false` if the other
+/// thread gave up meanwhile.
+fn push_until_in<T>(producer: &mut Producer<T>, mut item: T, other: &Abandoned) -> bool {
     loop {
         match producer.push(item) {
-            Ok(()) => return,
+            Ok(()) => return true,
             Err(back) => {
+                if other.is_set() {
+                    return false;
+                }
                 item = back;
                 thread::yield_now();
             }
@@ -73,11 +107,15 @@ fn push_until_in<T>(producer: &mut Producer<T>, mut item: T) {
     }
 }
 
-/// Pops, retrying (with a yield) while the ring is empty.
-fn pop_until_out<T>(consumer: &mut Consumer<T>) -> T {
+/// Pops, retrying (with a yield) while the ring is empty; `None` if the other thread gave
+/// up meanwhile.
+fn pop_until_out<T>(consumer: &mut Consumer<T>, other: &Abandoned) -> Option<T> {
     loop {
         if let Some(item) = consumer.pop() {
-            return item;
+            return Some(item);
+        }
+        if other.is_set() {
+            return None;
         }
         thread::yield_now();
     }
@@ -94,9 +132,14 @@ fn basic_items_come_out_in_the_order_they_went_in() {
         (3, 3),
         "capacity() on both sides must return what ring() was given ({CHAPTER}#exercise)"
     );
+    assert_eq!(
+        (producer.len(), consumer.len()),
+        (0, 0),
+        "a new ring must be empty on both sides: len() 0 ({CHAPTER}#exercise)"
+    );
     assert!(
-        producer.is_empty() && consumer.is_empty() && producer.len() == 0 && consumer.len() == 0,
-        "a new ring must be empty on both sides: len() 0 and is_empty() true ({CHAPTER}#exercise)"
+        producer.is_empty() && consumer.is_empty(),
+        "a new ring must be empty on both sides: is_empty() true ({CHAPTER}#exercise)"
     );
     for (count, item) in [10, 20, 30].into_iter().enumerate() {
         assert_eq!(
@@ -231,15 +274,18 @@ fn basic_a_capacity_of_zero_panics() {
 fn basic_each_side_is_send_but_neither_clone_nor_sync() {
     deadline::within_secs(10, "a push on one thread and a pop on another", || {
         let (mut producer, mut consumer) = ring::ring(1);
+        let never = Abandoned::default();
+        let theirs = never.clone();
         let pusher = thread::spawn(move || {
-            push_until_in(&mut producer, Cell::new(3));
+            push_until_in(&mut producer, Cell::new(3), &theirs);
             producer
         });
-        let popper = thread::spawn(move || pop_until_out(&mut consumer).into_inner());
+        let popper =
+            thread::spawn(move || pop_until_out(&mut consumer, &never).map(Cell::into_inner));
         let _producer = pusher.join().unwrap();
         assert_eq!(
             popper.join().unwrap(),
-            3,
+            Some(3),
             "an item pushed on one thread must come out on another ({CHAPTER}#the-spsc-ring)"
         );
     });
@@ -303,7 +349,8 @@ fn against_a_model(capacity: usize, start: usize) {
                 };
                 let got = producer.push(next);
                 assert_eq!(
-                    got, expected,
+                    got,
+                    expected,
                     "ring_starting_at({capacity}, usize::MAX - {}): push({next}) with {} \
                      items in the ring (round {round}) returned {got:?}: near usize::MAX \
                      the counters wrap to 0; count with wrapping_add/wrapping_sub, and map \
@@ -319,7 +366,8 @@ fn against_a_model(capacity: usize, start: usize) {
                 let expected = model.pop_front();
                 let got = consumer.pop();
                 assert_eq!(
-                    got, expected,
+                    got,
+                    expected,
                     "ring_starting_at({capacity}, usize::MAX - {}): pop() returned {got:?} \
                      where {expected:?} was due (round {round}): items must come out in \
                      order across the counters' wrap from usize::MAX to 0 \
@@ -486,8 +534,7 @@ fn drop_items_left_across_the_counter_limit_are_dropped_once() {
         for passed in [1, 3] {
             for left in 0..=capacity {
                 let drops = Arc::new(AtomicUsize::new(0));
-                let (mut producer, mut consumer) =
-                    ring::ring_starting_at(capacity, usize::MAX - 1);
+                let (mut producer, mut consumer) = ring::ring_starting_at(capacity, usize::MAX - 1);
                 for number in 0..passed {
                     producer.push(counted(number, &drops)).unwrap();
                     drop(consumer.pop());
@@ -525,17 +572,23 @@ fn stress_in_order(capacity: usize, items: u64) {
     let what = format!(
         "one thread pushing {items} numbers into a ring of capacity {capacity}, one popping them"
     );
+    let abandoned = Abandoned::default();
     deadline::within_secs(60, &what.clone(), move || {
         deadline::workers(2, &what, move |index| {
+            let _flag = abandoned.on_panic();
             if index == 0 {
                 let mut producer = sides.0.lock().unwrap().take().unwrap();
                 for number in 0..items {
-                    push_until_in(&mut producer, number);
+                    if !push_until_in(&mut producer, number, &abandoned) {
+                        return;
+                    }
                 }
             } else {
                 let mut consumer = sides.1.lock().unwrap().take().unwrap();
                 for expected in 0..items {
-                    let got = pop_until_out(&mut consumer);
+                    let Some(got) = pop_until_out(&mut consumer, &abandoned) else {
+                        return;
+                    };
                     assert_eq!(
                         got, expected,
                         "ring({capacity}) between two threads: pop() returned {got} where \
@@ -581,8 +634,10 @@ fn handoff_stress_every_item_is_dropped_exactly_once() {
         "one thread pushing {ITEMS} counted items into a ring of 16, one popping until it has \
          seen half of them, then dropping its side"
     );
+    let abandoned = Abandoned::default();
     deadline::within_secs(60, &what.clone(), move || {
         deadline::workers(2, &what, move |index| {
+            let _flag = abandoned.on_panic();
             if index == 0 {
                 let mut producer = theirs.0.lock().unwrap().take().unwrap();
                 for number in 0..ITEMS {
@@ -591,7 +646,10 @@ fn handoff_stress_every_item_is_dropped_exactly_once() {
                     loop {
                         match producer.push(item) {
                             Ok(()) => break,
-                            Err(back) if popped.load(Ordering::SeqCst) == usize::MAX => {
+                            Err(back)
+                                if popped.load(Ordering::SeqCst) == usize::MAX
+                                    || abandoned.is_set() =>
+                            {
                                 drop(back);
                                 return;
                             }
@@ -605,7 +663,9 @@ fn handoff_stress_every_item_is_dropped_exactly_once() {
             } else {
                 let mut consumer = theirs.1.lock().unwrap().take().unwrap();
                 for expected in 0..ITEMS / 2 {
-                    let got = pop_until_out(&mut consumer);
+                    let Some(got) = pop_until_out(&mut consumer, &abandoned) else {
+                        return;
+                    };
                     assert_eq!(
                         got.number, expected,
                         "pop() returned item {} where {expected} was due: lost, doubled or \
@@ -638,11 +698,26 @@ fn handoff_stress_every_item_is_dropped_exactly_once() {
 
 /// What the ring must not use, and what to use instead.
 const FORBIDDEN: &[(&str, &str)] = &[
-    ("Mutex", "two atomic counters, each written by one side (the ring takes no lock)"),
-    ("RwLock", "two atomic counters, each written by one side (the ring takes no lock)"),
-    ("Condvar", "nothing: push and pop never wait, they return Err(item) or None"),
-    ("atomic_wait", "nothing: push and pop never wait, they return Err(item) or None"),
-    ("ArrayQueue", "a buffer of slots of your own (crossbeam's queue is what you measure against)"),
+    (
+        "Mutex",
+        "two atomic counters, each written by one side (the ring takes no lock)",
+    ),
+    (
+        "RwLock",
+        "two atomic counters, each written by one side (the ring takes no lock)",
+    ),
+    (
+        "Condvar",
+        "nothing: push and pop never wait, they return Err(item) or None",
+    ),
+    (
+        "atomic_wait",
+        "nothing: push and pop never wait, they return Err(item) or None",
+    ),
+    (
+        "ArrayQueue",
+        "a buffer of slots of your own (crossbeam's queue is what you measure against)",
+    ),
     ("mpsc", "a buffer of slots of your own"),
 ];
 

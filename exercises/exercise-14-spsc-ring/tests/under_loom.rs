@@ -68,8 +68,13 @@ impl<T> Drop for Held<T> {
 }
 
 /// The two sides of a new ring, each `Held`.
-fn held<T>(sides: (ring::Producer<T>, ring::Consumer<T>)) -> (Held<ring::Producer<T>>, Held<ring::Consumer<T>>) {
-    (Held(std::mem::ManuallyDrop::new(sides.0)), Held(std::mem::ManuallyDrop::new(sides.1)))
+fn held<T>(
+    sides: (ring::Producer<T>, ring::Consumer<T>),
+) -> (Held<ring::Producer<T>>, Held<ring::Consumer<T>>) {
+    (
+        Held(std::mem::ManuallyDrop::new(sides.0)),
+        Held(std::mem::ManuallyDrop::new(sides.1)),
+    )
 }
 
 /// An item that counts its drops in a std atomic: loom runs a model's threads one at a
