@@ -1,6 +1,6 @@
 // Exercise 14 · SPSC ring. Book: book/src/part-5/lock-free-queues.md
 //
-// Fill in each `todo!()`. No lock: a buffer of slots that the two sides share, and two
+// Replace each `todo!` body. No lock: a buffer of slots that the two sides share, and two
 // counters, each written by one side only. Take everything from `crate::sync` and the
 // padding from crossbeam-utils:
 //     use crate::sync::Arc;

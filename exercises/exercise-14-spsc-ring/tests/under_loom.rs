@@ -156,7 +156,7 @@ fn loom_handoff_a_full_ring_refuses_until_a_pop_frees_a_slot() {
 }
 
 #[test]
-fn loom_wrap_a_handoff_across_the_counter_limit() {
+fn loom_wrap_items_pass_between_threads_across_the_counter_limit() {
     Model::new(
         "a ring of 2 whose counters start at usize::MAX - 1; a thread pushes 1, 2 and 3 \
          once each; the main thread pops three times, once each, then what is left after \
