@@ -64,35 +64,34 @@ fn counted(number: u64, drops: &Arc<AtomicUsize>) -> Counted {
     }
 }
 
-/// Set when a thread of a two-thread test panics, so that the other stops retrying at once
-/// instead of waiting out the deadline for an item (or room) that will never come.
+/// Set when a thread of a two-thread test ends, normally or by a panic, so that the other
+/// stops retrying at once instead of waiting out the deadline for an item (or room) that
+/// will never come.
 #[derive(Clone, Default)]
-struct Abandoned(Arc<AtomicBool>);
+struct Stopped(Arc<AtomicBool>);
 
-impl Abandoned {
+impl Stopped {
     fn is_set(&self) -> bool {
         self.0.load(Ordering::SeqCst)
     }
 
-    /// A guard that sets the flag if its thread unwinds.
-    fn on_panic(&self) -> SetOnPanic {
-        SetOnPanic(self.clone())
+    /// A guard that sets the flag when its thread ends (or unwinds).
+    fn on_exit(&self) -> SetOnExit {
+        SetOnExit(self.clone())
     }
 }
 
-struct SetOnPanic(Abandoned);
+struct SetOnExit(Stopped);
 
-impl Drop for SetOnPanic {
+impl Drop for SetOnExit {
     fn drop(&mut self) {
-        if thread::panicking() {
-            (self.0).0.store(true, Ordering::SeqCst);
-        }
+        (self.0).0.store(true, Ordering::SeqCst);
     }
 }
 
 /// Pushes `item`, retrying (with a yield) while the ring is full; `false` if the other
-/// thread gave up meanwhile.
-fn push_until_in<T>(producer: &mut Producer<T>, mut item: T, other: &Abandoned) -> bool {
+/// thread has ended meanwhile.
+fn push_until_in<T>(producer: &mut Producer<T>, mut item: T, other: &Stopped) -> bool {
     loop {
         match producer.push(item) {
             Ok(()) => return true,
@@ -107,15 +106,16 @@ fn push_until_in<T>(producer: &mut Producer<T>, mut item: T, other: &Abandoned) 
     }
 }
 
-/// Pops, retrying (with a yield) while the ring is empty; `None` if the other thread gave
-/// up meanwhile.
-fn pop_until_out<T>(consumer: &mut Consumer<T>, other: &Abandoned) -> Option<T> {
+/// Pops, retrying (with a yield) while the ring is empty; `None` if the other thread has
+/// ended and the ring is still empty after that.
+fn pop_until_out<T>(consumer: &mut Consumer<T>, other: &Stopped) -> Option<T> {
     loop {
         if let Some(item) = consumer.pop() {
             return Some(item);
         }
         if other.is_set() {
-            return None;
+            // One more look: the producer may have pushed just before it ended.
+            return consumer.pop();
         }
         thread::yield_now();
     }
@@ -274,7 +274,7 @@ fn basic_a_capacity_of_zero_panics() {
 fn basic_each_side_is_send_but_neither_clone_nor_sync() {
     deadline::within_secs(10, "a push on one thread and a pop on another", || {
         let (mut producer, mut consumer) = ring::ring(1);
-        let never = Abandoned::default();
+        let never = Stopped::default(); // each side waits for the other, as long as it takes
         let theirs = never.clone();
         let pusher = thread::spawn(move || {
             push_until_in(&mut producer, Cell::new(3), &theirs);
@@ -572,22 +572,29 @@ fn stress_in_order(capacity: usize, items: u64) {
     let what = format!(
         "one thread pushing {items} numbers into a ring of capacity {capacity}, one popping them"
     );
-    let abandoned = Abandoned::default();
+    let stopped = Stopped::default();
     deadline::within_secs(60, &what.clone(), move || {
         deadline::workers(2, &what, move |index| {
-            let _flag = abandoned.on_panic();
+            let _flag = stopped.on_exit();
             if index == 0 {
                 let mut producer = sides.0.lock().unwrap().take().unwrap();
                 for number in 0..items {
-                    if !push_until_in(&mut producer, number, &abandoned) {
+                    if !push_until_in(&mut producer, number, &stopped) {
                         return;
                     }
                 }
             } else {
                 let mut consumer = sides.1.lock().unwrap().take().unwrap();
                 for expected in 0..items {
-                    let Some(got) = pop_until_out(&mut consumer, &abandoned) else {
-                        return;
+                    let Some(got) = pop_until_out(&mut consumer, &stopped) else {
+                        panic!(
+                            "ring({capacity}) between two threads: the producer thread ended \
+                             (after {items} pushes, or by a panic reported first), but pop() \
+                             returns None while item {expected} was due: pushed items were \
+                             lost. Does push() write the slot and move the producer's counter \
+                             on, and does pop() load that counter again when its copy says \
+                             empty? ({CHAPTER}#the-spsc-ring)"
+                        );
                     };
                     assert_eq!(
                         got, expected,
@@ -634,10 +641,10 @@ fn handoff_stress_every_item_is_dropped_exactly_once() {
         "one thread pushing {ITEMS} counted items into a ring of 16, one popping until it has \
          seen half of them, then dropping its side"
     );
-    let abandoned = Abandoned::default();
+    let stopped = Stopped::default();
     deadline::within_secs(60, &what.clone(), move || {
         deadline::workers(2, &what, move |index| {
-            let _flag = abandoned.on_panic();
+            let _flag = stopped.on_exit();
             if index == 0 {
                 let mut producer = theirs.0.lock().unwrap().take().unwrap();
                 for number in 0..ITEMS {
@@ -648,7 +655,7 @@ fn handoff_stress_every_item_is_dropped_exactly_once() {
                             Ok(()) => break,
                             Err(back)
                                 if popped.load(Ordering::SeqCst) == usize::MAX
-                                    || abandoned.is_set() =>
+                                    || stopped.is_set() =>
                             {
                                 drop(back);
                                 return;
@@ -663,8 +670,12 @@ fn handoff_stress_every_item_is_dropped_exactly_once() {
             } else {
                 let mut consumer = theirs.1.lock().unwrap().take().unwrap();
                 for expected in 0..ITEMS / 2 {
-                    let Some(got) = pop_until_out(&mut consumer, &abandoned) else {
-                        return;
+                    let Some(got) = pop_until_out(&mut consumer, &stopped) else {
+                        panic!(
+                            "the producer thread ended, but pop() returns None while item \
+                             {expected} was due: pushed items were lost \
+                             ({CHAPTER}#the-spsc-ring)"
+                        );
                     };
                     assert_eq!(
                         got.number, expected,
