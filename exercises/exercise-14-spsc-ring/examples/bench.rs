@@ -251,8 +251,7 @@ fn main() -> ExitCode {
         );
     } else {
         println!(
-            "{items} u64 from 1 producer to 1 consumer, median of {runs} runs, {cpus} CPUs, \
-             package {}",
+            "{items} u64, 1 producer, 1 consumer, median of {runs} runs, {cpus} CPUs, {}",
             env!("CARGO_PKG_NAME")
         );
         println!(
