@@ -68,7 +68,11 @@ impl<T> Drop for Shared<T> {
     }
 }
 
-/// The pushing side of a ring made by [`ring`]. See [`ring`].
+/// The pushing side of a ring made by [`ring`]: there is exactly one.
+///
+/// `Producer<T>` is `Send` when `T` is `Send` (move it to the thread that pushes), and
+/// neither `Clone` nor `Sync`: no second producer can exist, and no two threads can push at
+/// once, so `push` needs no compare-and-swap and no lock.
 pub struct Producer<T> {
     shared: Arc<Shared<T>>,
     /// Our own copy of `tail`: only we write it, so it is always current.
@@ -81,7 +85,9 @@ pub struct Producer<T> {
     _not_sync: PhantomData<std::cell::Cell<()>>,
 }
 
-/// The popping side of a ring made by [`ring`]. See [`ring`].
+/// The popping side of a ring made by [`ring`]: there is exactly one.
+///
+/// `Consumer<T>` is `Send` when `T` is `Send`, and neither `Clone` nor `Sync`.
 pub struct Consumer<T> {
     shared: Arc<Shared<T>>,
     /// Our own copy of `head`.
@@ -91,8 +97,17 @@ pub struct Consumer<T> {
     _not_sync: PhantomData<std::cell::Cell<()>>,
 }
 
-/// A ring that holds at most `capacity` items, split into its one producer and its one
-/// consumer.
+/// A bounded first-in first-out queue for one producer thread and one consumer thread,
+/// without locks, split into its two sides.
+///
+/// The ring holds at most `capacity` items, exactly: the `capacity + 1`-th push before any
+/// pop fails (the buffer behind it is the capacity rounded up to a power of two). Items come out in the order
+/// they went in, each exactly once. Neither side ever blocks or spins: `push` on a full ring
+/// and `pop` on an empty one return at once.
+///
+/// Items still in the ring when both sides have been dropped are dropped then, each exactly
+/// once; an item popped or given back is the caller's. Dropping one side does not disturb
+/// the other: the consumer can still pop what was pushed, the producer can still push.
 ///
 /// # Panics
 /// If `capacity` is 0.
@@ -100,8 +115,10 @@ pub fn ring<T>(capacity: usize) -> (Producer<T>, Consumer<T>) {
     ring_starting_at(capacity, 0)
 }
 
-/// Like [`ring`], with both counters starting at `start` instead of 0 (a test hook: start
-/// near `usize::MAX` and the counters wrap after a few items).
+/// Like [`ring`], with the counters starting at `start` instead of 0: the ring behaves as
+/// one made by `ring(capacity)` that has already passed `start` items through. The tests
+/// start near `usize::MAX` so that the counters wrap around after a few items, without
+/// 2^64 pushes first.
 ///
 /// # Panics
 /// If `capacity` is 0.
@@ -134,7 +151,9 @@ pub fn ring_starting_at<T>(capacity: usize, start: usize) -> (Producer<T>, Consu
 }
 
 impl<T> Producer<T> {
-    /// Adds `item` at the back, or gives it back as `Err(item)` if the ring is full.
+    /// Adds `item` at the back of the ring; `Err(item)` (the same item, given back) if the
+    /// ring holds `capacity` items. Never blocks: a caller that must get the item in retries.
+    /// The consumer sees the item whole, never half-written.
     pub fn push(&mut self, item: T) -> Result<(), T> {
         let shared = &*self.shared;
         let tail = self.tail;
@@ -160,12 +179,13 @@ impl<T> Producer<T> {
         Ok(())
     }
 
-    /// How many items the ring holds at most.
+    /// The most items the ring holds (what `ring` was given).
     pub fn capacity(&self) -> usize {
         self.shared.capacity
     }
 
-    /// How many items are in the ring now (a snapshot: the consumer may pop meanwhile).
+    /// How many items are in the ring now: a snapshot, between 0 and `capacity`; the
+    /// consumer may pop as soon as it is read.
     pub fn len(&self) -> usize {
         // Relaxed: a number, not a licence to touch a slot. The consumer's `head` never
         // passes our own `tail`, so the difference is at most `capacity`.
@@ -173,14 +193,15 @@ impl<T> Producer<T> {
             .wrapping_sub(self.shared.head.load(Ordering::Relaxed))
     }
 
-    /// Whether the ring holds no item now (a snapshot).
+    /// Whether the ring holds no item now (a snapshot, as `len`).
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 }
 
 impl<T> Consumer<T> {
-    /// Takes the item at the front, or `None` if the ring is empty.
+    /// Takes the item at the front of the ring; `None` if the ring is empty. Never blocks.
+    /// Once it has returned, the producer may reuse that item's slot.
     pub fn pop(&mut self) -> Option<T> {
         let shared = &*self.shared;
         let head = self.head;
@@ -206,12 +227,13 @@ impl<T> Consumer<T> {
         Some(item)
     }
 
-    /// How many items the ring holds at most.
+    /// The most items the ring holds (what `ring` was given).
     pub fn capacity(&self) -> usize {
         self.shared.capacity
     }
 
-    /// How many items are in the ring now (a snapshot: the producer may push meanwhile).
+    /// How many items are in the ring now: a snapshot, between 0 and `capacity`; the
+    /// producer may push as soon as it is read.
     pub fn len(&self) -> usize {
         // Relaxed: a number only. Our `head` never passes a `tail` we could read.
         self.shared
@@ -220,7 +242,7 @@ impl<T> Consumer<T> {
             .wrapping_sub(self.head)
     }
 
-    /// Whether the ring holds no item now (a snapshot).
+    /// Whether the ring holds no item now (a snapshot, as `len`).
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
