@@ -1,112 +1,77 @@
-// Exercise 16 · Thread pool (reference solution): the pool. Book:
-// book/src/part-5/thread-pools-and-futures.md
+// Exercise 16 · Thread pool: the pool. Book: book/src/part-5/thread-pools-and-futures.md
 //
-// As CPython's `ThreadPoolExecutor`: one queue of work items that every worker takes from,
-// here a `VecDeque` under a `crate::sync::Mutex` with a `crate::sync::Condvar` that the
-// workers sleep on. A work item runs its task only if its future can still be started (a
-// cancelled one is skipped), and catches the task's panic into the future, so the worker
-// goes on with the next item. `shutdown` sets a flag, wakes every worker (`notify_all`),
-// and joins them; a worker ends when the flag is set and the queue is empty.
+// Fill in each `todo!()`. Build it as CPython's `ThreadPoolExecutor` is built: one queue of
+// work items that every worker takes from. Here the queue is yours: a `VecDeque` of jobs
+// (`Box<dyn FnOnce() + Send>`, or a closure that can also cancel its future) and a shutdown
+// flag under one `crate::sync::Mutex`, with a `crate::sync::Condvar` that idle workers sleep
+// on. Workers are started with `crate::sync::thread::spawn`; keep their `JoinHandle`s. A
+// job calls `Future::start`, runs the task under `std::panic::catch_unwind`, and ends the
+// future with `Future::finish`.
+//     use crate::sync::thread::{self, JoinHandle};
+//     use crate::sync::{Arc, Condvar, Mutex};
+//     use super::future::{Future, FutureError};
+// (A channel from std or crossbeam would do on real threads, but loom cannot look inside
+// it, and the suite model-checks your pool: build the queue from the mutex and condvar.)
 
-use std::collections::VecDeque;
-use std::panic::{self, AssertUnwindSafe};
-use std::sync::PoisonError;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::future::{Future, FutureError};
-use crate::sync::thread::{self, JoinHandle};
-use crate::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 /// `submit` or `map` on a pool that is shut down (Python raises `RuntimeError`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Shutdown;
 
-/// A queued task: called with `true` to run it, with `false` to cancel it unrun.
-type Job = Box<dyn FnOnce(bool) + Send>;
-
-struct Queue {
-    jobs: VecDeque<Job>,
-    shutdown: bool,
-}
-
-struct Shared {
-    queue: Mutex<Queue>,
-    work: Condvar,
-}
-
-impl Shared {
-    fn lock(&self) -> MutexGuard<'_, Queue> {
-        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
 /// A fixed set of worker threads that run submitted tasks, as Python's
 /// `concurrent.futures.ThreadPoolExecutor`.
+///
+/// [`submit`](ThreadPool::submit) queues a task and returns its [`Future`]; each worker
+/// takes the oldest queued task, runs it, and stores its value (or its panic) in the future,
+/// then takes the next, sleeping (never spinning) while the queue is empty. A task that
+/// panics ends its own future with `Err(Panicked)`; the worker survives and goes on, and no
+/// other task notices. [`shutdown`](ThreadPool::shutdown) stops the pool; dropping the pool
+/// shuts it down and joins every worker, so no thread outlives it.
+///
+/// `ThreadPool` is `Send` and `Sync`: threads may share it (by reference or in an `Arc`) and
+/// submit at once. No code of the caller (a task, a callback) runs while the pool holds its
+/// lock. A task must not wait for a task queued behind it on a pool without a free worker,
+/// nor call `shutdown(wait: true)` on its own pool: it would wait for itself.
 pub struct ThreadPool {
-    shared: Arc<Shared>,
-    workers: Mutex<Vec<JoinHandle<()>>>,
-}
-
-impl std::fmt::Debug for ThreadPool {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ThreadPool").finish_non_exhaustive()
-    }
+    // Replace this placeholder: the queue and flag under a mutex, a condvar, the workers.
+    _todo: (),
 }
 
 impl ThreadPool {
-    /// A pool of `workers` threads, all started now.
+    /// A pool of `workers` threads, all started now; they sleep until there is work.
+    ///
+    /// # Panics
+    /// If `workers` is 0 (Python raises `ValueError` for `max_workers=0`).
     pub fn new(workers: usize) -> Self {
-        assert!(workers > 0, "a thread pool needs at least one worker");
-        let shared = Arc::new(Shared {
-            queue: Mutex::new(Queue {
-                jobs: VecDeque::new(),
-                shutdown: false,
-            }),
-            work: Condvar::new(),
-        });
-        let handles = (0..workers)
-            .map(|_| {
-                let shared = Arc::clone(&shared);
-                thread::spawn(move || work(&shared))
-            })
-            .collect();
-        ThreadPool {
-            shared,
-            workers: Mutex::new(handles),
-        }
+        todo!(
+            "what do the workers share, and what does each one do until it is told to stop? (book: thread-pools-and-futures.md#the-worker-loop)"
+        )
     }
 
-    /// Queues `task`; its future.
+    /// Queues `task` to run on a worker; returns its future at once (pending), without
+    /// waiting for the task. One sleeping worker wakes up to take it.
+    ///
+    /// `Err(Shutdown)` if the pool is shut down: the task is not queued.
     pub fn submit<F, T>(&self, task: F) -> Result<Future<T>, Shutdown>
     where
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let future = Future::new();
-        let theirs = future.clone();
-        let job: Job = Box::new(move |run| {
-            if !run {
-                theirs.cancel();
-                return;
-            }
-            if !theirs.start() {
-                return;
-            }
-            let outcome = panic::catch_unwind(AssertUnwindSafe(task))
-                .map_err(|payload| panic_message(payload.as_ref()));
-            theirs.finish(outcome);
-        });
-        let mut queue = self.shared.lock();
-        if queue.shutdown {
-            return Err(Shutdown);
-        }
-        queue.jobs.push_back(job);
-        drop(queue);
-        self.shared.work.notify_one();
-        Ok(future)
+        todo!(
+            "wrap the task in a job that starts, runs and ends its future, panics included (book: thread-pools-and-futures.md#when-a-task-fails)"
+        )
     }
 
-    /// `f` applied to every input on the pool; the results in the order of the inputs.
+    /// `f` applied to each input, on the pool (Python's `Executor.map`): every input is
+    /// submitted at once, then the results are collected in the order of the inputs (not
+    /// the order the tasks end). A task that panics gives `Err(Panicked)` in its own place.
+    ///
+    /// With `timeout` (`Some`), counted from this call: every result not done by then is
+    /// `Err(TimedOut)`, and its task is cancelled if it has not started. `Err(Shutdown)` if
+    /// the pool is shut down.
     pub fn map<A, T, F>(
         &self,
         f: F,
@@ -118,88 +83,32 @@ impl ThreadPool {
         A: Send + 'static,
         T: Clone + Send + 'static,
     {
-        let deadline = timeout.and_then(|timeout| Instant::now().checked_add(timeout));
-        let f = Arc::new(f);
-        let futures = inputs
-            .into_iter()
-            .map(|input| {
-                let f = Arc::clone(&f);
-                self.submit(move || f(input))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(futures
-            .iter()
-            .map(|future| {
-                let left = deadline.map(|deadline| deadline.saturating_duration_since(Instant::now()));
-                let result = future.result(left);
-                if matches!(result, Err(FutureError::TimedOut)) {
-                    future.cancel();
-                }
-                result
-            })
-            .collect())
+        todo!(
+            "submit everything first; then how long may each wait? (book: thread-pools-and-futures.md#map-and-as-completed)"
+        )
     }
 
-    /// Stops the pool: no more submits; optionally cancels what has not started, and waits.
+    /// Stops the pool (Python's `Executor.shutdown`): from now on `submit` and `map` return
+    /// `Err(Shutdown)`.
+    ///
+    /// With `cancel_futures`, every task that has not started is cancelled (its future is
+    /// cancelled, its callbacks run on this thread before `shutdown` returns); running tasks
+    /// are never cancelled. Without it, the queued tasks still run. Every sleeping worker
+    /// wakes up; each ends once the queue is empty. With `wait`, `shutdown` returns only
+    /// after every worker thread has ended (joined), so every task that was not cancelled is
+    /// done; without it, it returns at once and the workers end on their own. Calling it
+    /// again is allowed (a later `wait: true` joins what an earlier call left running).
     pub fn shutdown(&self, wait: bool, cancel_futures: bool) {
-        let mut queue = self.shared.lock();
-        queue.shutdown = true;
-        let cancelled: Vec<Job> = if cancel_futures {
-            queue.jobs.drain(..).collect()
-        } else {
-            Vec::new()
-        };
-        drop(queue);
-        self.shared.work.notify_all();
-        // Outside the lock: cancelling runs the futures' callbacks.
-        for job in cancelled {
-            job(false);
-        }
-        if wait {
-            let mut workers = self.workers.lock().unwrap_or_else(PoisonError::into_inner);
-            for worker in workers.drain(..) {
-                // A worker never panics: tasks and callbacks are caught.
-                let _ = worker.join();
-            }
-        }
+        todo!(
+            "who sleeps, how many of them, and what must each find when it wakes? (book: thread-pools-and-futures.md#shutdown)"
+        )
     }
 }
 
 impl Drop for ThreadPool {
+    /// Shuts the pool down without cancelling, and joins every worker
+    /// (`shutdown(true, false)`, what Python's `with` block does).
     fn drop(&mut self) {
-        self.shutdown(true, false);
-    }
-}
-
-/// A worker: takes the next job, or sleeps until there is one; ends once the pool is shut
-/// down and the queue is empty.
-fn work(shared: &Shared) {
-    loop {
-        let mut queue = shared.lock();
-        let job = loop {
-            if let Some(job) = queue.jobs.pop_front() {
-                break job;
-            }
-            if queue.shutdown {
-                return;
-            }
-            queue = shared
-                .work
-                .wait(queue)
-                .unwrap_or_else(PoisonError::into_inner);
-        };
-        drop(queue);
-        job(true);
-    }
-}
-
-/// The text of a panic: its message if it is a string, else a placeholder.
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(text) = payload.downcast_ref::<&str>() {
-        (*text).to_owned()
-    } else if let Some(text) = payload.downcast_ref::<String>() {
-        text.clone()
-    } else {
-        "a panic whose payload is not a string".to_owned()
+        todo!("(book: thread-pools-and-futures.md#shutdown)")
     }
 }

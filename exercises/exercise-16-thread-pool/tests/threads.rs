@@ -244,12 +244,19 @@ fn basic_many_tasks_on_four_workers_each_return_their_value() {
 
 #[test]
 fn basic_a_pool_of_zero_workers_panics() {
-    let outcome = std::panic::catch_unwind(|| ThreadPool::new(0));
-    assert!(
-        outcome.is_err(),
-        "ThreadPool::new(0) must panic: a pool without workers would never run a task \
-         (Python raises ValueError) ({CHAPTER}#exercise)"
-    );
+    let outcome = deadline::within_secs(5, "ThreadPool::new(0)", || {
+        std::panic::catch_unwind(|| ThreadPool::new(0)).map(drop)
+    });
+    let Err(payload) = outcome else {
+        panic!(
+            "ThreadPool::new(0) must panic: a pool without workers would never run a task \
+             (Python raises ValueError) ({CHAPTER}#exercise)"
+        );
+    };
+    // A todo!() is not the panic asked for: pass it on for the course tool to report.
+    if deadline::panic_text(payload.as_ref()).contains("not yet implemented") {
+        std::panic::resume_unwind(payload);
+    }
 }
 
 #[test]
@@ -816,7 +823,7 @@ fn shutdown_without_wait_returns_while_a_task_runs() {
 }
 
 #[test]
-fn shutdown_cancel_futures_cancels_only_what_has_not_started() {
+fn shutdown_cancelling_futures_cancels_only_what_has_not_started() {
     deadline::within_secs(10, "shutdown(cancel_futures: true) with one task running", || {
         let pool = ThreadPool::new(1);
         let (started, has_started) = mpsc::channel();

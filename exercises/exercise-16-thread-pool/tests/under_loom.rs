@@ -175,7 +175,7 @@ fn loom_shutdown_wait_joins_two_workers_after_their_tasks() {
 }
 
 #[test]
-fn loom_shutdown_cancel_futures_either_runs_or_cancels_each_task() {
+fn loom_shutdown_cancelling_futures_either_runs_or_cancels_each_task() {
     Model::new(
         "a pool of 1 worker; the main thread submits two tasks and calls \
          shutdown(wait: true, cancel_futures: true); each task is then either done with its \
