@@ -153,7 +153,7 @@ fn basic_result_waits_for_the_task_and_times_out_no_earlier_than_asked() {
 
 #[test]
 fn basic_a_panicking_task_is_an_error_in_its_own_future_only() {
-    deadline::within_secs(10, "tasks after a panicking task, on one worker", || {
+    deadline::within_secs(5, "tasks after a panicking task, on one worker", || {
         let pool = ThreadPool::new(1);
         let before = pool.submit(|| 1).unwrap();
         let bad = pool
@@ -363,12 +363,38 @@ fn cancel_a_running_or_finished_task_is_refused() {
     });
 }
 
+#[test]
+fn cancel_wakes_a_thread_waiting_for_the_result() {
+    deadline::within_secs(5, "result(None) of a queued task, until another thread cancels it", || {
+        let pool = ThreadPool::new(1);
+        let (started, has_started) = mpsc::channel();
+        let (open, gate) = gate();
+        let running = pool.submit(gated_task(&started, gate, 0)).unwrap();
+        has_started.recv().unwrap();
+        let queued = pool.submit(|| 1).unwrap();
+        let theirs = queued.clone();
+        let waiter = thread::spawn(move || theirs.result(None));
+        thread::sleep(SETTLE);
+        assert!(queued.cancel());
+        let got = waiter.join().unwrap();
+        assert_eq!(
+            got,
+            Err(FutureError::Cancelled),
+            "a thread waiting in result(None) on a future that gets cancelled must wake up with \
+             Err(Cancelled): cancel() ends the future, so it must wake every waiter, as a \
+             finished task does ({CHAPTER}#cancel)"
+        );
+        open.send(()).unwrap();
+        assert_eq!(running.result(None), Ok(0));
+    });
+}
+
 // ---------------------------------------------------------------------------------------
 // Done-callbacks
 
 #[test]
 fn callback_added_before_the_end_runs_on_the_worker_that_ends_it() {
-    deadline::within_secs(10, "a callback added while the task runs", || {
+    deadline::within_secs(5, "a callback added while the task runs", || {
         let pool = ThreadPool::new(1);
         let (started, has_started) = mpsc::channel();
         let (open, gate) = gate();
@@ -439,7 +465,7 @@ fn callback_added_after_the_end_runs_at_once_on_the_caller() {
 
 #[test]
 fn callback_runs_in_the_order_added_and_a_panicking_one_harms_nothing() {
-    deadline::within_secs(10, "three callbacks, the second panicking", || {
+    deadline::within_secs(5, "three callbacks, the second panicking", || {
         let pool = ThreadPool::new(1);
         let (started, has_started) = mpsc::channel();
         let (open, gate) = gate();
