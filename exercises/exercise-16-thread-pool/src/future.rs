@@ -102,9 +102,11 @@ impl<T> Future<T> {
     /// cancelled), exactly once.
     ///
     /// If the future is already done, `callback` runs at once, on this thread, before
-    /// `add_done_callback` returns. Otherwise it runs on the thread that ends the future
-    /// (the worker that finishes the task, or the thread that cancels it), after every
-    /// waiter has been woken, after the callbacks added before it. A callback that panics is
+    /// `add_done_callback` returns (possibly while the thread that ended the future is still
+    /// running the callbacks it found). Otherwise it is kept, and runs on the thread that
+    /// ends the future (the worker that finishes the task, or the thread that cancels it),
+    /// after every waiter has been woken; the kept callbacks run in the order they were
+    /// added. A callback that panics is
     /// caught and ignored (Python logs and ignores an exception from a callback): it never
     /// ends the worker, never reaches the caller of `add_done_callback`, and the callbacks
     /// after it still run. A callback may call anything on the future, `result` included.

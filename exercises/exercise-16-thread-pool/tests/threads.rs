@@ -644,7 +644,7 @@ fn map_cancels_what_has_not_started_when_time_runs_out() {
 
 #[test]
 fn as_completed_yields_futures_in_the_order_they_end() {
-    deadline::within_secs(10, "as_completed() over three gated tasks", || {
+    deadline::within_secs(10, "as_completed() over three gated tasks, opened one by one", || {
         let pool = ThreadPool::new(3);
         let (started, has_started) = mpsc::channel();
         let mut opens = Vec::new();
@@ -661,12 +661,18 @@ fn as_completed_yields_futures_in_the_order_they_end() {
         let mut completed = as_completed(&futures, None);
         let mut order = Vec::new();
         for n in [2, 0, 1] {
-            opens[n].send(()).unwrap();
+            // Opened a little later, so that next() is already waiting: it must wait.
+            let open = opens[n].clone();
+            let opener = thread::spawn(move || {
+                thread::sleep(SETTLE);
+                open.send(()).unwrap();
+            });
             let next = completed
                 .next()
                 .expect("as_completed() ended before every future was yielded ({CHAPTER}#map-and-as-completed)")
                 .expect("as_completed() without a timeout must not time out ({CHAPTER}#map-and-as-completed)");
             order.push(next.result(None).unwrap());
+            opener.join().unwrap();
         }
         assert_eq!(
             order,

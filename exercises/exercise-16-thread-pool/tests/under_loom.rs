@@ -207,3 +207,19 @@ fn loom_shutdown_cancelling_futures_either_runs_or_cancels_each_task() {
         assert_eq!(ran, finished, "{ran} tasks ran but {finished} futures hold a value: a cancelled task must not run ({CHAPTER}#shutdown)");
     });
 }
+
+#[test]
+fn loom_shutdown_wakes_two_idle_workers() {
+    Model::new(
+        "a pool of 2 workers with nothing to do; the main thread calls shutdown(wait: true); \
+         both workers wake up, end, and are joined",
+    )
+    .explain(&EXPLAIN)
+    .check(|| {
+        let pool = ThreadPool::new(2);
+        pool.shutdown(true, false);
+        let refused = pool.submit(|| 1).is_err();
+        drop(pool);
+        assert!(refused, "submit() after shutdown() must return Err(Shutdown) ({CHAPTER}#shutdown)");
+    });
+}
