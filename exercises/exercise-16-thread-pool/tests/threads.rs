@@ -156,9 +156,7 @@ fn basic_a_panicking_task_is_an_error_in_its_own_future_only() {
     deadline::within_secs(5, "tasks after a panicking task, on one worker", || {
         let pool = ThreadPool::new(1);
         let before = pool.submit(|| 1).unwrap();
-        let bad = pool
-            .submit(|| -> u32 { panic!("task 7 failed") })
-            .unwrap();
+        let bad = pool.submit(|| -> u32 { panic!("task 7 failed") }).unwrap();
         let after = pool.submit(|| 2).unwrap();
         assert_eq!(
             bad.result(None),
@@ -211,7 +209,10 @@ fn basic_workers_run_tasks_at_the_same_time() {
                 .collect();
             for (n, future) in futures.iter().enumerate() {
                 let (got, ran_on) = future.result(None).unwrap();
-                assert_eq!(got, n, "each future must hold its own task's value ({CHAPTER}#the-worker-loop)");
+                assert_eq!(
+                    got, n,
+                    "each future must hold its own task's value ({CHAPTER}#the-worker-loop)"
+                );
                 assert_ne!(
                     ran_on, me,
                     "a task must run on a worker thread of the pool, not on the thread that \
@@ -330,63 +331,71 @@ fn cancel_a_queued_task_is_cancelled_and_never_runs() {
 
 #[test]
 fn cancel_a_running_or_finished_task_is_refused() {
-    deadline::within_secs(10, "cancel() of a running task, then of a finished one", || {
-        let pool = ThreadPool::new(1);
-        let (started, has_started) = mpsc::channel();
-        let (open, gate) = gate();
-        let future = pool.submit(gated_task(&started, gate, 3)).unwrap();
-        has_started.recv().unwrap();
-        assert!(
-            !future.cancel(),
-            "cancel() of a running task must return false: a task cannot be stopped once it \
+    deadline::within_secs(
+        10,
+        "cancel() of a running task, then of a finished one",
+        || {
+            let pool = ThreadPool::new(1);
+            let (started, has_started) = mpsc::channel();
+            let (open, gate) = gate();
+            let future = pool.submit(gated_task(&started, gate, 3)).unwrap();
+            has_started.recv().unwrap();
+            assert!(
+                !future.cancel(),
+                "cancel() of a running task must return false: a task cannot be stopped once it \
              runs ({CHAPTER}#cancel)"
-        );
-        assert!(
-            !future.cancelled() && !future.done(),
-            "a refused cancel() must not change the future: it is still running ({CHAPTER}#cancel)"
-        );
-        open.send(()).unwrap();
-        assert_eq!(
-            future.result(None),
-            Ok(3),
-            "a running task whose cancel() was refused must finish with its value ({CHAPTER}#cancel)"
-        );
-        assert!(
-            !future.cancel(),
-            "cancel() of a finished task must return false ({CHAPTER}#cancel)"
-        );
-        assert_eq!(
-            future.result(None),
-            Ok(3),
-            "a refused cancel() of a finished task must leave its value ({CHAPTER}#cancel)"
-        );
-    });
+            );
+            assert!(
+                !future.cancelled() && !future.done(),
+                "a refused cancel() must not change the future: it is still running ({CHAPTER}#cancel)"
+            );
+            open.send(()).unwrap();
+            assert_eq!(
+                future.result(None),
+                Ok(3),
+                "a running task whose cancel() was refused must finish with its value ({CHAPTER}#cancel)"
+            );
+            assert!(
+                !future.cancel(),
+                "cancel() of a finished task must return false ({CHAPTER}#cancel)"
+            );
+            assert_eq!(
+                future.result(None),
+                Ok(3),
+                "a refused cancel() of a finished task must leave its value ({CHAPTER}#cancel)"
+            );
+        },
+    );
 }
 
 #[test]
 fn cancel_wakes_a_thread_waiting_for_the_result() {
-    deadline::within_secs(5, "result(None) of a queued task, until another thread cancels it", || {
-        let pool = ThreadPool::new(1);
-        let (started, has_started) = mpsc::channel();
-        let (open, gate) = gate();
-        let running = pool.submit(gated_task(&started, gate, 0)).unwrap();
-        has_started.recv().unwrap();
-        let queued = pool.submit(|| 1).unwrap();
-        let theirs = queued.clone();
-        let waiter = thread::spawn(move || theirs.result(None));
-        thread::sleep(SETTLE);
-        assert!(queued.cancel());
-        let got = waiter.join().unwrap();
-        assert_eq!(
-            got,
-            Err(FutureError::Cancelled),
-            "a thread waiting in result(None) on a future that gets cancelled must wake up with \
+    deadline::within_secs(
+        5,
+        "result(None) of a queued task, until another thread cancels it",
+        || {
+            let pool = ThreadPool::new(1);
+            let (started, has_started) = mpsc::channel();
+            let (open, gate) = gate();
+            let running = pool.submit(gated_task(&started, gate, 0)).unwrap();
+            has_started.recv().unwrap();
+            let queued = pool.submit(|| 1).unwrap();
+            let theirs = queued.clone();
+            let waiter = thread::spawn(move || theirs.result(None));
+            thread::sleep(SETTLE);
+            assert!(queued.cancel());
+            let got = waiter.join().unwrap();
+            assert_eq!(
+                got,
+                Err(FutureError::Cancelled),
+                "a thread waiting in result(None) on a future that gets cancelled must wake up with \
              Err(Cancelled): cancel() ends the future, so it must wake every waiter, as a \
              finished task does ({CHAPTER}#cancel)"
-        );
-        open.send(()).unwrap();
-        assert_eq!(running.result(None), Ok(0));
-    });
+            );
+            open.send(()).unwrap();
+            assert_eq!(running.result(None), Ok(0));
+        },
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -644,87 +653,95 @@ fn map_cancels_what_has_not_started_when_time_runs_out() {
 
 #[test]
 fn as_completed_yields_futures_in_the_order_they_end() {
-    deadline::within_secs(10, "as_completed() over three gated tasks, opened one by one", || {
-        let pool = ThreadPool::new(3);
-        let (started, has_started) = mpsc::channel();
-        let mut opens = Vec::new();
-        let futures: Vec<Future<usize>> = (0..3)
-            .map(|n| {
-                let (open, gate) = gate();
-                opens.push(open);
-                pool.submit(gated_task(&started, gate, n)).unwrap()
-            })
-            .collect();
-        for _ in 0..3 {
-            has_started.recv().unwrap();
-        }
-        let mut completed = as_completed(&futures, None);
-        let mut order = Vec::new();
-        for n in [2, 0, 1] {
-            // Opened a little later, so that next() is already waiting: it must wait.
-            let open = opens[n].clone();
-            let opener = thread::spawn(move || {
-                thread::sleep(SETTLE);
-                open.send(()).unwrap();
-            });
-            let next = completed
+    deadline::within_secs(
+        10,
+        "as_completed() over three gated tasks, opened one by one",
+        || {
+            let pool = ThreadPool::new(3);
+            let (started, has_started) = mpsc::channel();
+            let mut opens = Vec::new();
+            let futures: Vec<Future<usize>> = (0..3)
+                .map(|n| {
+                    let (open, gate) = gate();
+                    opens.push(open);
+                    pool.submit(gated_task(&started, gate, n)).unwrap()
+                })
+                .collect();
+            for _ in 0..3 {
+                has_started.recv().unwrap();
+            }
+            let mut completed = as_completed(&futures, None);
+            let mut order = Vec::new();
+            for n in [2, 0, 1] {
+                // Opened a little later, so that next() is already waiting: it must wait.
+                let open = opens[n].clone();
+                let opener = thread::spawn(move || {
+                    thread::sleep(SETTLE);
+                    open.send(()).unwrap();
+                });
+                let next = completed
                 .next()
                 .expect("as_completed() ended before every future was yielded ({CHAPTER}#map-and-as-completed)")
                 .expect("as_completed() without a timeout must not time out ({CHAPTER}#map-and-as-completed)");
-            order.push(next.result(None).unwrap());
-            opener.join().unwrap();
-        }
-        assert_eq!(
-            order,
-            [2, 0, 1],
-            "as_completed() must yield each future as it ends, the first one done first \
+                order.push(next.result(None).unwrap());
+                opener.join().unwrap();
+            }
+            assert_eq!(
+                order,
+                [2, 0, 1],
+                "as_completed() must yield each future as it ends, the first one done first \
              ({CHAPTER}#map-and-as-completed)"
-        );
-        assert!(
-            completed.next().is_none(),
-            "as_completed() must end (None) once every future has been yielded \
+            );
+            assert!(
+                completed.next().is_none(),
+                "as_completed() must end (None) once every future has been yielded \
              ({CHAPTER}#map-and-as-completed)"
-        );
-    });
+            );
+        },
+    );
 }
 
 #[test]
 fn as_completed_yields_done_and_cancelled_futures_then_times_out_once() {
-    deadline::within_secs(10, "as_completed() with a timeout, one task never ending", || {
-        let pool = ThreadPool::new(1);
-        let (started, has_started) = mpsc::channel();
-        let (open, gate) = gate();
-        let stuck = pool.submit(gated_task(&started, gate, 0)).unwrap();
-        has_started.recv().unwrap();
-        let cancelled = pool.submit(|| 1).unwrap();
-        assert!(cancelled.cancel());
-        let begin = Instant::now();
-        let mut completed = as_completed(&[stuck.clone(), cancelled], Some(SETTLE));
-        let first = completed.next();
-        assert!(
-            matches!(&first, Some(Ok(future)) if future.cancelled()),
-            "as_completed() must first yield the futures already done, a cancelled one \
+    deadline::within_secs(
+        10,
+        "as_completed() with a timeout, one task never ending",
+        || {
+            let pool = ThreadPool::new(1);
+            let (started, has_started) = mpsc::channel();
+            let (open, gate) = gate();
+            let stuck = pool.submit(gated_task(&started, gate, 0)).unwrap();
+            has_started.recv().unwrap();
+            let cancelled = pool.submit(|| 1).unwrap();
+            assert!(cancelled.cancel());
+            let begin = Instant::now();
+            let mut completed = as_completed(&[stuck.clone(), cancelled], Some(SETTLE));
+            let first = completed.next();
+            assert!(
+                matches!(&first, Some(Ok(future)) if future.cancelled()),
+                "as_completed() must first yield the futures already done, a cancelled one \
              included ({CHAPTER}#map-and-as-completed)"
-        );
-        let second = completed.next();
-        let waited = begin.elapsed();
-        assert!(
-            matches!(second, Some(Err(FutureError::TimedOut))),
-            "as_completed() with a timeout must yield Err(TimedOut) when the timeout passes \
+            );
+            let second = completed.next();
+            let waited = begin.elapsed();
+            assert!(
+                matches!(second, Some(Err(FutureError::TimedOut))),
+                "as_completed() with a timeout must yield Err(TimedOut) when the timeout passes \
              before every future is done ({CHAPTER}#map-and-as-completed)"
-        );
-        assert!(
-            waited >= SETTLE,
-            "as_completed() timed out after {waited:?}, before its timeout of {SETTLE:?} \
+            );
+            assert!(
+                waited >= SETTLE,
+                "as_completed() timed out after {waited:?}, before its timeout of {SETTLE:?} \
              counted from the call ({CHAPTER}#map-and-as-completed)"
-        );
-        assert!(
-            completed.next().is_none(),
-            "after Err(TimedOut), as_completed() must end (None) ({CHAPTER}#map-and-as-completed)"
-        );
-        open.send(()).unwrap();
-        assert_eq!(stuck.result(None), Ok(0));
-    });
+            );
+            assert!(
+                completed.next().is_none(),
+                "after Err(TimedOut), as_completed() must end (None) ({CHAPTER}#map-and-as-completed)"
+            );
+            open.send(()).unwrap();
+            assert_eq!(stuck.result(None), Ok(0));
+        },
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -750,43 +767,46 @@ fn shutdown_refuses_new_tasks() {
 
 #[test]
 fn shutdown_wait_runs_the_queued_tasks_and_joins_every_worker() {
-    deadline::within_secs(10, "shutdown(wait: true) of a pool of 3 with 6 tasks", || {
-        let pool = ThreadPool::new(3);
-        let exited = Arc::new(AtomicUsize::new(0));
-        let barrier = Arc::new(Barrier::new(3));
-        let futures: Vec<_> = (0..6)
-            .map(|n| {
-                let exited = Arc::clone(&exited);
-                let barrier = Arc::clone(&barrier);
-                pool.submit(move || {
-                    count_my_exit(&exited);
-                    if n < 3 {
-                        // The first three meet here, so each of the three workers runs one.
-                        barrier.wait();
-                    }
-                    n
+    deadline::within_secs(
+        10,
+        "shutdown(wait: true) of a pool of 3 with 6 tasks",
+        || {
+            let pool = ThreadPool::new(3);
+            let exited = Arc::new(AtomicUsize::new(0));
+            let barrier = Arc::new(Barrier::new(3));
+            let futures: Vec<_> = (0..6)
+                .map(|n| {
+                    let exited = Arc::clone(&exited);
+                    let barrier = Arc::clone(&barrier);
+                    pool.submit(move || {
+                        count_my_exit(&exited);
+                        if n < 3 {
+                            // The first three meet here, so each of the three workers runs one.
+                            barrier.wait();
+                        }
+                        n
+                    })
+                    .unwrap()
                 })
-                .unwrap()
-            })
-            .collect();
-        pool.shutdown(true, false);
-        let done: Vec<bool> = futures.iter().map(Future::done).collect();
-        assert_eq!(
-            done,
-            [true; 6],
-            "shutdown(wait: true, cancel_futures: false) must let every task queued before it \
+                .collect();
+            pool.shutdown(true, false);
+            let done: Vec<bool> = futures.iter().map(Future::done).collect();
+            assert_eq!(
+                done, [true; 6],
+                "shutdown(wait: true, cancel_futures: false) must let every task queued before it \
              run, and return only after they are done ({CHAPTER}#shutdown)"
-        );
-        assert_eq!(
-            exited.load(Ordering::SeqCst),
-            3,
-            "shutdown(wait: true) returned before each of the 3 worker threads had ended: it \
+            );
+            assert_eq!(
+                exited.load(Ordering::SeqCst),
+                3,
+                "shutdown(wait: true) returned before each of the 3 worker threads had ended: it \
              must join every worker (keep their JoinHandles) ({CHAPTER}#shutdown)"
-        );
-        for (n, future) in futures.iter().enumerate() {
-            assert_eq!(future.result(None), Ok(n));
-        }
-    });
+            );
+            for (n, future) in futures.iter().enumerate() {
+                assert_eq!(future.result(None), Ok(n));
+            }
+        },
+    );
 }
 
 #[test]
@@ -826,79 +846,86 @@ fn shutdown_dropping_the_pool_joins_every_worker() {
 
 #[test]
 fn shutdown_without_wait_returns_while_a_task_runs() {
-    deadline::within_secs(10, "shutdown(wait: false) while a task waits at a gate", || {
-        let pool = ThreadPool::new(1);
-        let (started, has_started) = mpsc::channel();
-        let (open, gate) = gate();
-        let running = pool.submit(gated_task(&started, gate, 5)).unwrap();
-        has_started.recv().unwrap();
-        let queued = pool.submit(|| 6).unwrap();
-        pool.shutdown(false, false);
-        assert!(
-            !running.done(),
-            "shutdown(wait: false) must return without waiting for the running task \
+    deadline::within_secs(
+        10,
+        "shutdown(wait: false) while a task waits at a gate",
+        || {
+            let pool = ThreadPool::new(1);
+            let (started, has_started) = mpsc::channel();
+            let (open, gate) = gate();
+            let running = pool.submit(gated_task(&started, gate, 5)).unwrap();
+            has_started.recv().unwrap();
+            let queued = pool.submit(|| 6).unwrap();
+            pool.shutdown(false, false);
+            assert!(
+                !running.done(),
+                "shutdown(wait: false) must return without waiting for the running task \
              ({CHAPTER}#shutdown)"
-        );
-        assert!(
-            matches!(pool.submit(|| 7), Err(Shutdown)),
-            "submit() after shutdown(wait: false) must return Err(Shutdown) ({CHAPTER}#shutdown)"
-        );
-        open.send(()).unwrap();
-        assert_eq!(
-            (running.result(None), queued.result(None)),
-            (Ok(5), Ok(6)),
-            "after shutdown(wait: false, cancel_futures: false), the running task and the \
+            );
+            assert!(
+                matches!(pool.submit(|| 7), Err(Shutdown)),
+                "submit() after shutdown(wait: false) must return Err(Shutdown) ({CHAPTER}#shutdown)"
+            );
+            open.send(()).unwrap();
+            assert_eq!(
+                (running.result(None), queued.result(None)),
+                (Ok(5), Ok(6)),
+                "after shutdown(wait: false, cancel_futures: false), the running task and the \
              queued one must still run to the end ({CHAPTER}#shutdown)"
-        );
-        drop(pool);
-    });
+            );
+            drop(pool);
+        },
+    );
 }
 
 #[test]
 fn shutdown_cancelling_futures_cancels_only_what_has_not_started() {
-    deadline::within_secs(10, "shutdown(cancel_futures: true) with one task running", || {
-        let pool = ThreadPool::new(1);
-        let (started, has_started) = mpsc::channel();
-        let (open, gate) = gate();
-        let running = pool.submit(gated_task(&started, gate, 1)).unwrap();
-        has_started.recv().unwrap();
-        let queued: Vec<_> = (2..5).map(|n| pool.submit(move || n).unwrap()).collect();
-        let cancelled_seen = Arc::new(AtomicUsize::new(0));
-        for future in &queued {
-            let seen = Arc::clone(&cancelled_seen);
-            future.add_done_callback(move |future| {
-                if future.cancelled() {
-                    seen.fetch_add(1, Ordering::SeqCst);
-                }
-            });
-        }
-        pool.shutdown(false, true);
-        let states: Vec<bool> = queued.iter().map(Future::cancelled).collect();
-        assert_eq!(
-            states,
-            [true; 3],
-            "shutdown(cancel_futures: true) must cancel every task that has not started, \
+    deadline::within_secs(
+        10,
+        "shutdown(cancel_futures: true) with one task running",
+        || {
+            let pool = ThreadPool::new(1);
+            let (started, has_started) = mpsc::channel();
+            let (open, gate) = gate();
+            let running = pool.submit(gated_task(&started, gate, 1)).unwrap();
+            has_started.recv().unwrap();
+            let queued: Vec<_> = (2..5).map(|n| pool.submit(move || n).unwrap()).collect();
+            let cancelled_seen = Arc::new(AtomicUsize::new(0));
+            for future in &queued {
+                let seen = Arc::clone(&cancelled_seen);
+                future.add_done_callback(move |future| {
+                    if future.cancelled() {
+                        seen.fetch_add(1, Ordering::SeqCst);
+                    }
+                });
+            }
+            pool.shutdown(false, true);
+            let states: Vec<bool> = queued.iter().map(Future::cancelled).collect();
+            assert_eq!(
+                states, [true; 3],
+                "shutdown(cancel_futures: true) must cancel every task that has not started, \
              before it returns ({CHAPTER}#shutdown)"
-        );
-        assert_eq!(
-            cancelled_seen.load(Ordering::SeqCst),
-            3,
-            "the futures cancelled by shutdown(cancel_futures: true) must run their \
+            );
+            assert_eq!(
+                cancelled_seen.load(Ordering::SeqCst),
+                3,
+                "the futures cancelled by shutdown(cancel_futures: true) must run their \
              callbacks, as any cancel() does ({CHAPTER}#shutdown)"
-        );
-        assert!(
-            !running.cancelled(),
-            "shutdown(cancel_futures: true) must not cancel the task already running \
+            );
+            assert!(
+                !running.cancelled(),
+                "shutdown(cancel_futures: true) must not cancel the task already running \
              ({CHAPTER}#shutdown)"
-        );
-        open.send(()).unwrap();
-        assert_eq!(
-            running.result(None),
-            Ok(1),
-            "the running task must finish after shutdown(cancel_futures: true) ({CHAPTER}#shutdown)"
-        );
-        pool.shutdown(true, true);
-    });
+            );
+            open.send(()).unwrap();
+            assert_eq!(
+                running.result(None),
+                Ok(1),
+                "the running task must finish after shutdown(cancel_futures: true) ({CHAPTER}#shutdown)"
+            );
+            pool.shutdown(true, true);
+        },
+    );
 }
 
 // ---------------------------------------------------------------------------------------

@@ -220,6 +220,9 @@ fn loom_shutdown_wakes_two_idle_workers() {
         pool.shutdown(true, false);
         let refused = pool.submit(|| 1).is_err();
         drop(pool);
-        assert!(refused, "submit() after shutdown() must return Err(Shutdown) ({CHAPTER}#shutdown)");
+        assert!(
+            refused,
+            "submit() after shutdown() must return Err(Shutdown) ({CHAPTER}#shutdown)"
+        );
     });
 }

@@ -82,15 +82,15 @@ impl<T> Future<T> {
 
     fn lock(&self) -> MutexGuard<'_, State<T>> {
         // No code of the caller runs under this lock, so the state is never half-changed.
-        self.inner.state.lock().unwrap_or_else(PoisonError::into_inner)
+        self.inner
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Whether the task finished (with a value or a panic) or was cancelled.
     pub fn done(&self) -> bool {
-        matches!(
-            self.lock().status,
-            Status::Cancelled | Status::Finished(_)
-        )
+        matches!(self.lock().status, Status::Cancelled | Status::Finished(_))
     }
 
     /// Whether the task was cancelled.

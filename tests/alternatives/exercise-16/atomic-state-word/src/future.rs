@@ -82,7 +82,10 @@ impl<T> Future<T> {
     }
 
     fn lock(&self) -> MutexGuard<'_, Slot<T>> {
-        self.inner.slot.lock().unwrap_or_else(PoisonError::into_inner)
+        self.inner
+            .slot
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     fn word(&self) -> u8 {

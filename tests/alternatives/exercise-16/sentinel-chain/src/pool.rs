@@ -133,7 +133,8 @@ impl ThreadPool {
         Ok(futures
             .iter()
             .map(|future| {
-                let left = deadline.map(|deadline| deadline.saturating_duration_since(Instant::now()));
+                let left =
+                    deadline.map(|deadline| deadline.saturating_duration_since(Instant::now()));
                 let result = future.result(left);
                 if matches!(result, Err(FutureError::TimedOut)) {
                     future.cancel();
