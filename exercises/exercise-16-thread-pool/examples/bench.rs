@@ -297,10 +297,10 @@ fn main() -> ExitCode {
         );
     } else {
         println!(
-            "{tasks} tasks per case, median of {runs} runs, {cpus} CPUs, package {}; \
-             nanoseconds per task (pool start and shutdown included)",
+            "{tasks} tasks per case, median of {runs} runs, {cpus} CPUs, package {}",
             env!("CARGO_PKG_NAME")
         );
+        println!("nanoseconds per task, the pool's start and shutdown included");
         println!(
             "{:>7} {:>10} {:>9} {:>11} {:>15} {:>11} {:>11}",
             "workers", "mode", "in place", "ThreadPool", "crossbeam pool", "vs pool", "vs place"
@@ -317,10 +317,8 @@ fn main() -> ExitCode {
                 mine / here
             );
         }
-        println!(
-            "vs pool = ThreadPool / crossbeam pool (above 1: ThreadPool costs more per task); \
-             vs place = ThreadPool / in place"
-        );
+        println!("vs pool = ThreadPool / crossbeam pool (above 1: ThreadPool costs more)");
+        println!("vs place = ThreadPool / in place");
     }
     ExitCode::SUCCESS
 }
