@@ -231,3 +231,29 @@ fn loom_race_two_threads_that_push_then_pop_get_one_item_each() {
         assert_eq!(got, [1, 2], "two threads that each pushed one item and popped one got {got:?} ({CHAPTER}#the-mpmc-array-queue)");
     });
 }
+
+#[test]
+fn source_reaches_atomics_through_crate_sync() {
+    if let Err(problems) = loom_harness::check_sources(env!("CARGO_MANIFEST_DIR")) {
+        panic!("{problems}");
+    }
+}
+
+#[test]
+fn source_builds_the_queue_without_a_lock() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/queue.rs");
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
+    let locks = [
+        "sync::Mutex",
+        "sync::RwLock",
+        "sync::Condvar",
+        "parking_lot",
+        "crossbeam_queue",
+    ];
+    if let Some(found) = locks.iter().find(|lock| text.contains(*lock)) {
+        panic!(
+            "src/queue.rs uses `{found}`: this exercise builds the queue from atomics and \
+             per-slot stamps, with no lock and no ready-made queue ({CHAPTER}#the-mpmc-array-queue)"
+        );
+    }
+}
