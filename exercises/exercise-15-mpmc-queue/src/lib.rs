@@ -24,7 +24,8 @@
 use sync_shim::std_sync as sync;
 
 /// The queue: its slots, head, tail and stamps.
-#[allow(unused_variables, dead_code, unused_imports)] // for the stubs: delete this line when you are done
+#[allow(unused_variables, dead_code, unused_imports)]
+// for the stubs: delete this line when you are done
 mod queue;
 
 pub use queue::MpmcQueue;

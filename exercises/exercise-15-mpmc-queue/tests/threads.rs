@@ -6,6 +6,9 @@
 //! check what came out. No test looks at how fast the queue is: the bench
 //! (`cargo run --release -p exercise-15 --example bench`) does that.
 
+// The tests ask `len() == 0` on purpose: `len` and `is_empty` are both under test.
+#![allow(clippy::len_zero)]
+
 use std::cell::Cell;
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -42,9 +45,9 @@ fn compare_with_a_vecdeque(queue: &MpmcQueue<u64>, capacity: usize, steps: usize
     let mut next_item = 0_u64;
     for step in 0..steps {
         let push = if filling {
-            random.next() % 4 != 0
+            !random.next().is_multiple_of(4)
         } else {
-            random.next() % 4 == 0
+            random.next().is_multiple_of(4)
         };
         if push {
             next_item += 1;
@@ -255,17 +258,21 @@ fn basic_the_queue_is_send_and_sync_when_items_are_send() {
 
 #[test]
 fn wrap_positions_that_wrap_around_lose_no_item() {
-    deadline::within_secs(10, "pushes and pops across the wrap of the positions", || {
-        for capacity in 1..=6 {
-            let queue = MpmcQueue::near_wrap(capacity);
-            compare_with_a_vecdeque(
-                &queue,
-                capacity,
-                40 * capacity + 40,
-                &format!("near_wrap({capacity}), where the positions pass usize::MAX"),
-            );
-        }
-    });
+    deadline::within_secs(
+        10,
+        "pushes and pops across the wrap of the positions",
+        || {
+            for capacity in 1..=6 {
+                let queue = MpmcQueue::near_wrap(capacity);
+                compare_with_a_vecdeque(
+                    &queue,
+                    capacity,
+                    40 * capacity + 40,
+                    &format!("near_wrap({capacity}), where the positions pass usize::MAX"),
+                );
+            }
+        },
+    );
 }
 
 #[test]
@@ -386,8 +393,18 @@ fn drop_a_failed_push_gives_the_item_back_undropped() {
     deadline::within_secs(5, "push() on a full queue of counted items", || {
         let log = DropLog::new(2);
         let queue = MpmcQueue::new(1);
-        assert!(queue.push(Counted { id: 0, log: Arc::clone(&log) }).is_ok());
-        let refused = queue.push(Counted { id: 1, log: Arc::clone(&log) });
+        assert!(
+            queue
+                .push(Counted {
+                    id: 0,
+                    log: Arc::clone(&log)
+                })
+                .is_ok()
+        );
+        let refused = queue.push(Counted {
+            id: 1,
+            log: Arc::clone(&log),
+        });
         assert_eq!(
             log.counts(),
             [0, 0],
@@ -395,9 +412,15 @@ fn drop_a_failed_push_gives_the_item_back_undropped() {
              ({CHAPTER}#the-mpmc-array-queue)"
         );
         let item = refused.expect_err("push() on a full queue must return Err(item)");
-        assert_eq!(item.id, 1, "the item given back must be the one pushed ({CHAPTER}#exercise)");
+        assert_eq!(
+            item.id, 1,
+            "the item given back must be the one pushed ({CHAPTER}#exercise)"
+        );
         let popped = queue.pop().expect("the queue holds one item");
-        assert_eq!(popped.id, 0, "pop() must return the item pushed ({CHAPTER}#exercise)");
+        assert_eq!(
+            popped.id, 0,
+            "pop() must return the item pushed ({CHAPTER}#exercise)"
+        );
         drop((item, popped, queue));
         assert_eq!(
             log.counts(),
@@ -427,7 +450,7 @@ fn pass_items(
         "{producers} producers pushing {per_producer} items each beside {consumers} consumers, \
          capacity {capacity}"
     );
-    let results = deadline::within_secs(30, &what.clone(), move || {
+    deadline::within_secs(30, &what.clone(), move || {
         deadline::workers(producers + consumers, &what, move |i| {
             let mut received = Vec::new();
             if i < producers {
@@ -456,8 +479,7 @@ fn pass_items(
             }
             received
         })
-    });
-    results
+    })
 }
 
 fn check_every_item_once_in_order(
@@ -502,9 +524,8 @@ fn race_producers_and_consumers_pass_every_item_once_in_order() {
     for (producers, consumers) in [(1, 1), (2, 2), (1, 4), (4, 1), (3, 2), (4, 4)] {
         for capacity in [1, 4] {
             let per_producer = 20_000 / producers;
-            let what = format!(
-                "{producers} producers and {consumers} consumers, capacity {capacity}"
-            );
+            let what =
+                format!("{producers} producers and {consumers} consumers, capacity {capacity}");
             let received = pass_items(capacity, producers, consumers, per_producer);
             check_every_item_once_in_order(&received, producers, per_producer, &what);
         }

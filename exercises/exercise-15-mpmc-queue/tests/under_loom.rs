@@ -95,7 +95,11 @@ fn loom_race_a_pop_reads_an_item_only_once_it_is_written() {
         let producer = thread::spawn(move || theirs.push(7));
         let got = pop_until_some(&queue);
         let pushed = producer.join().unwrap();
-        assert_eq!((pushed, got), (Ok(()), 7), "the consumer must get the item whole ({CHAPTER}#sequence-numbers)");
+        assert_eq!(
+            (pushed, got),
+            (Ok(()), 7),
+            "the consumer must get the item whole ({CHAPTER}#sequence-numbers)"
+        );
     });
 }
 

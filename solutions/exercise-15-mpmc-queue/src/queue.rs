@@ -167,7 +167,9 @@ impl<T> MpmcQueue<T> {
                         // before the Release store we acquired), and the exchange made this
                         // thread the only one to take it: no other pop can claim it, and no
                         // push writes it until the stamp below says it is free.
-                        let value = slot.value.with(|cell| unsafe { (*cell).assume_init_read() });
+                        let value = slot
+                            .value
+                            .with(|cell| unsafe { (*cell).assume_init_read() });
                         // Release: the item is read out before a push may write the slot.
                         slot.stamp
                             .store(head.wrapping_add(self.one_lap), Ordering::Release);
