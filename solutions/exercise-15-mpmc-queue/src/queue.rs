@@ -23,7 +23,7 @@
 
 use std::mem::MaybeUninit;
 
-use crate::sync::atomic::{self, AtomicUsize, Ordering};
+use crate::sync::atomic::{AtomicUsize, Ordering, fence};
 use crate::sync::cell::UnsafeCell;
 use crate::sync::hint;
 use crossbeam_utils::CachePadded;
@@ -130,7 +130,7 @@ impl<T> MpmcQueue<T> {
             } else if stamp.wrapping_add(self.one_lap) == tail.wrapping_add(1) {
                 // The slot still holds the item pushed one lap ago. Full, unless a pop has
                 // already claimed that item and not yet marked the slot free.
-                atomic::fence(Ordering::SeqCst);
+                fence(Ordering::SeqCst);
                 let head = self.head.load(Ordering::Relaxed);
                 if head.wrapping_add(self.one_lap) == tail {
                     return Err(value);
@@ -183,7 +183,7 @@ impl<T> MpmcQueue<T> {
             } else if stamp == head {
                 // The slot is free in this lap: empty, unless a push has claimed it and not
                 // yet written it.
-                atomic::fence(Ordering::SeqCst);
+                fence(Ordering::SeqCst);
                 let tail = self.tail.load(Ordering::Relaxed);
                 if tail == head {
                     return None;
