@@ -53,6 +53,7 @@ chapters! {
     part_5 => "part-5/index.md",
     thread_safe_queues => "part-5/thread-safe-queues.md",
     producers_and_consumers => "part-5/producers-and-consumers.md",
+    lock_free_queues => "part-5/lock-free-queues.md",
     part_6 => "part-6/index.md",
     bytecode => "part-6/bytecode.md",
     what_the_gil_is => "part-6/what-the-gil-is.md",
