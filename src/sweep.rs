@@ -60,7 +60,16 @@ fn weakenings(rel: &Path, text: &str) -> Vec<OrderingMutant> {
                 }
                 let fence = code[..at].trim_end().ends_with("fence(");
                 let (start, end, replacement, what) = if fence {
-                    let open = code[..at].rfind("fence(").unwrap_or(at);
+                    let mut open = code[..at].rfind("fence(").unwrap_or(at);
+                    // The whole path goes with it: `atomic::fence(..)` must not leave
+                    // `atomic::()` behind, which does not compile.
+                    while open > 0 {
+                        let before = code[..open].chars().next_back().unwrap_or(' ');
+                        if !(before.is_alphanumeric() || before == '_' || before == ':') {
+                            break;
+                        }
+                        open -= before.len_utf8();
+                    }
                     let close = code[at..]
                         .find(')')
                         .map_or(at + needle.len(), |c| at + c + 1);
@@ -235,11 +244,12 @@ fn f(a: &A) {
     a.compare_exchange(0, 1, Ordering::AcqRel, Ordering::Acquire);
     fence(Ordering::Release);
     a.store(false, Ordering::Relaxed);
+    atomic::fence(Ordering::SeqCst);
 }
 ";
         let mutants = weakenings(Path::new("src/x.rs"), text);
         let names: Vec<&str> = mutants.iter().map(|m| m.name.as_str()).collect();
-        assert_eq!(mutants.len(), 4, "{names:#?}");
+        assert_eq!(mutants.len(), 5, "{names:#?}");
         assert!(
             mutants[0]
                 .text
@@ -252,6 +262,15 @@ fn f(a: &A) {
             .find(|m| m.name.contains("fence(Release) removed"))
             .expect("the fence is removed");
         assert!(fence.text.contains("    ();\n"), "{}", fence.text);
+        let by_path = mutants
+            .iter()
+            .find(|m| m.name.contains("fence(SeqCst) removed"))
+            .expect("a fence named by its path is removed too");
+        assert!(
+            by_path.text.contains("    ();\n}") && !by_path.text.contains("atomic::()"),
+            "{}",
+            by_path.text
+        );
         assert!(
             mutants
                 .iter()
