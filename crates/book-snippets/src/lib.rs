@@ -53,6 +53,8 @@ chapters! {
     part_5 => "part-5/index.md",
     thread_safe_queues => "part-5/thread-safe-queues.md",
     producers_and_consumers => "part-5/producers-and-consumers.md",
+    stopping_threads => "part-5/stopping-threads.md",
+    token_bucket => "part-5/token-bucket.md",
     part_6 => "part-6/index.md",
     bytecode => "part-6/bytecode.md",
     what_the_gil_is => "part-6/what-the-gil-is.md",
