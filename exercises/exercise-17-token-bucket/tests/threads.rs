@@ -8,7 +8,7 @@
 //! wait never times out.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
 
@@ -89,55 +89,59 @@ impl Clock for SharedClock {
 
 #[test]
 fn basic_a_new_bucket_is_full_and_try_acquire_takes_tokens() {
-    deadline::within_secs(5, "try_acquire() on a new bucket (it must not wait)", || {
-        let bucket = bucket(5, 1);
-        assert_eq!(
-            bucket.capacity(),
-            5,
-            "capacity() must return what new() was given ({CHAPTER}#exercise)"
-        );
-        assert_eq!(
-            bucket.available(),
-            5,
-            "a new bucket must be full: available() must be its capacity ({CHAPTER}#the-algorithm)"
-        );
-        assert_eq!(
-            bucket.try_acquire(2),
-            Ok(()),
-            "try_acquire(2) on a full bucket of 5 must succeed ({CHAPTER}#exercise)"
-        );
-        assert_eq!(
-            bucket.available(),
-            3,
-            "try_acquire(2) must take 2 tokens: 5 - 2 = 3 left ({CHAPTER}#exercise)"
-        );
-        assert_eq!(
-            bucket.try_acquire(4),
-            Err(AcquireError::NotEnough),
-            "try_acquire(4) with 3 tokens must return Err(NotEnough) at once ({CHAPTER}#exercise)"
-        );
-        assert_eq!(
-            bucket.available(),
-            3,
-            "a try_acquire() that fails must take nothing: not even the 3 that were there \
+    deadline::within_secs(
+        5,
+        "try_acquire() on a new bucket (it must not wait)",
+        || {
+            let bucket = bucket(5, 1);
+            assert_eq!(
+                bucket.capacity(),
+                5,
+                "capacity() must return what new() was given ({CHAPTER}#exercise)"
+            );
+            assert_eq!(
+                bucket.available(),
+                5,
+                "a new bucket must be full: available() must be its capacity ({CHAPTER}#the-algorithm)"
+            );
+            assert_eq!(
+                bucket.try_acquire(2),
+                Ok(()),
+                "try_acquire(2) on a full bucket of 5 must succeed ({CHAPTER}#exercise)"
+            );
+            assert_eq!(
+                bucket.available(),
+                3,
+                "try_acquire(2) must take 2 tokens: 5 - 2 = 3 left ({CHAPTER}#exercise)"
+            );
+            assert_eq!(
+                bucket.try_acquire(4),
+                Err(AcquireError::NotEnough),
+                "try_acquire(4) with 3 tokens must return Err(NotEnough) at once ({CHAPTER}#exercise)"
+            );
+            assert_eq!(
+                bucket.available(),
+                3,
+                "a try_acquire() that fails must take nothing: not even the 3 that were there \
              ({CHAPTER}#exercise)"
-        );
-        assert_eq!(
-            bucket.try_acquire(3),
-            Ok(()),
-            "try_acquire(3) with exactly 3 tokens must succeed ({CHAPTER}#exercise)"
-        );
-        assert_eq!(
-            bucket.try_acquire(1),
-            Err(AcquireError::NotEnough),
-            "an empty bucket must refuse try_acquire(1) ({CHAPTER}#exercise)"
-        );
-        assert_eq!(
-            bucket.try_acquire(0),
-            Ok(()),
-            "taking 0 tokens must succeed, even from an empty bucket ({CHAPTER}#exercise)"
-        );
-    });
+            );
+            assert_eq!(
+                bucket.try_acquire(3),
+                Ok(()),
+                "try_acquire(3) with exactly 3 tokens must succeed ({CHAPTER}#exercise)"
+            );
+            assert_eq!(
+                bucket.try_acquire(1),
+                Err(AcquireError::NotEnough),
+                "an empty bucket must refuse try_acquire(1) ({CHAPTER}#exercise)"
+            );
+            assert_eq!(
+                bucket.try_acquire(0),
+                Ok(()),
+                "taking 0 tokens must succeed, even from an empty bucket ({CHAPTER}#exercise)"
+            );
+        },
+    );
 }
 
 #[test]
@@ -214,6 +218,30 @@ fn basic_the_bucket_is_send_and_sync() {
             "tokens taken on another thread must be gone for this one ({CHAPTER}#exercise)"
         );
     });
+}
+
+#[test]
+fn basic_a_thread_that_panics_leaves_the_bucket_usable() {
+    deadline::within_secs(
+        5,
+        "try_acquire() after a thread panicked with tokens",
+        || {
+            let bucket = Arc::new(bucket(3, 1));
+            let theirs = Arc::clone(&bucket);
+            let outcome = thread::spawn(move || {
+                theirs.try_acquire(1).unwrap();
+                panic!("a worker panics after taking a token (on purpose)");
+            })
+            .join();
+            assert!(outcome.is_err(), "the worker was meant to panic");
+            assert_eq!(
+                (bucket.try_acquire(2), bucket.available()),
+                (Ok(()), 0),
+                "after a thread panicked outside the bucket, the bucket must go on working: 3 - 1 \
+             - 2 = 0 ({CHAPTER}#exercise)"
+            );
+        },
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -489,7 +517,11 @@ fn timeout_succeeds_when_the_tokens_come_in_time() {
                 "acquire_timeout(2, 5 ticks) must succeed when 2 tokens come after 2 ticks \
                  ({CHAPTER}#timeouts-on-the-bucket-clock)"
             );
-            assert_eq!(bucket.available(), 0, "it must take its 2 tokens ({CHAPTER}#exercise)");
+            assert_eq!(
+                bucket.available(),
+                0,
+                "it must take its 2 tokens ({CHAPTER}#exercise)"
+            );
         },
     );
 }
@@ -611,15 +643,49 @@ fn stop_returns_only_after_the_refill_thread_ended() {
     );
 }
 
+/// The real clock, counting the calls of `sleep_until`, so that a test can wait until the
+/// refill thread has gone to sleep in it.
+struct WatchedClock {
+    inner: SystemClock,
+    sleeps: Arc<AtomicUsize>,
+}
+
+impl Clock for WatchedClock {
+    fn now(&self) -> Duration {
+        self.inner.now()
+    }
+    fn sleep_until(&self, deadline: Duration, stop: &dyn Fn() -> bool) {
+        self.sleeps.fetch_add(1, Ordering::SeqCst);
+        self.inner.sleep_until(deadline, stop)
+    }
+    fn wake(&self) {
+        self.inner.wake()
+    }
+}
+
 #[test]
 fn stop_wakes_the_refill_thread_from_its_sleep() {
     deadline::within_secs(
         10,
-        "stop() of a bucket on the real clock with a tick of one hour (the refill thread must \
-         be woken with clock.wake(), not left to sleep until its tick)",
+        "stop() of a bucket on the real clock with a tick of one hour, its refill thread asleep \
+         (the refill thread must be woken with clock.wake(), not left to sleep until its tick)",
         || {
-            let bucket = TokenBucket::new(3, 1, Duration::from_secs(3600), SystemClock::new());
-            assert_eq!(bucket.try_acquire(1), Ok(()), "a new bucket is full ({CHAPTER}#exercise)");
+            let sleeps = Arc::new(AtomicUsize::new(0));
+            let clock = WatchedClock {
+                inner: SystemClock::new(),
+                sleeps: Arc::clone(&sleeps),
+            };
+            let bucket = TokenBucket::new(3, 1, Duration::from_secs(3600), clock);
+            assert_eq!(
+                bucket.try_acquire(1),
+                Ok(()),
+                "a new bucket is full ({CHAPTER}#exercise)"
+            );
+            while sleeps.load(Ordering::SeqCst) == 0 {
+                thread::sleep(Duration::from_millis(1));
+            }
+            // Long enough for the refill thread to be asleep inside sleep_until.
+            thread::sleep(SETTLE);
             bucket.stop();
         },
     );
@@ -696,10 +762,7 @@ const FORBIDDEN: &[(&str, &str)] = &[
         "Instant",
         "the bucket's clock (clock.now()): the tests move a manual clock, not real time",
     ),
-    (
-        "spin_loop",
-        "a wait on a Condvar (the waiters must sleep)",
-    ),
+    ("spin_loop", "a wait on a Condvar (the waiters must sleep)"),
     (
         "yield_now",
         "a wait on a Condvar (yielding in a loop is spinning)",

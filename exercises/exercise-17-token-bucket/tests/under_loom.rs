@@ -49,7 +49,11 @@ const EXPLAIN: Explain = Explain {
 fn empty_bucket(capacity: u64, per_tick: u64) -> TokenBucket<ManualClock> {
     let bucket = TokenBucket::new(capacity, per_tick, TICK, ManualClock::new());
     let emptied = bucket.try_acquire(capacity);
-    assert_eq!(emptied, Ok(()), "a new bucket must be full ({CHAPTER}#exercise)");
+    assert_eq!(
+        emptied,
+        Ok(()),
+        "a new bucket must be full ({CHAPTER}#exercise)"
+    );
     bucket
 }
 
@@ -69,7 +73,11 @@ fn loom_refill_wakes_a_blocked_acquirer() {
         let got = acquirer.join();
         bucket.stop();
         let got = got.expect("the acquirer panicked");
-        assert_eq!(got, Ok(()), "acquire(1) must return once a refill added a token ({CHAPTER}#the-refill-thread)");
+        assert_eq!(
+            got,
+            Ok(()),
+            "acquire(1) must return once a refill added a token ({CHAPTER}#the-refill-thread)"
+        );
     });
 }
 
@@ -126,23 +134,26 @@ fn loom_refill_spurious_wake_ups_do_not_let_an_acquire_take_missing_tokens() {
 #[test]
 fn loom_refill_two_acquirers_count_the_tokens_once() {
     Model::new(
-        "the clock moves one tick (2 tokens); a thread and the main thread each call \
+        "a bucket of capacity 2 holds 1 token; a thread calls acquire(1) while the main \
+         thread moves the clock one tick (1 more token), waits for the refill and calls \
          acquire(1); both succeed and no third token is there",
     )
     .explain(&EXPLAIN)
     .preemptions(1)
     .check(|| {
-        let bucket = Arc::new(empty_bucket(2, 2));
+        let bucket = Arc::new(TokenBucket::new(2, 1, TICK, ManualClock::new()));
+        let one_taken = bucket.try_acquire(1);
         let theirs = Arc::clone(&bucket);
         let acquirer = thread::spawn(move || theirs.acquire(1));
         bucket.clock().advance(TICK);
+        bucket.clock().wait_for_sleeper();
         let mine = bucket.acquire(1);
         let got = acquirer.join();
         let third = bucket.try_acquire(1);
         bucket.stop();
         let got = got.expect("the acquirer panicked");
-        assert_eq!((mine, got), (Ok(()), Ok(())), "both acquire(1)s must succeed after a refill of 2 ({CHAPTER}#the-refill-thread)");
-        assert_eq!(third, Err(AcquireError::NotEnough), "a refill of 2 tokens handed out 3: a refill and an acquire changed the count at once; read and write it under the mutex, in one go ({CHAPTER}#the-refill-thread)");
+        assert_eq!((one_taken, mine, got), (Ok(()), Ok(()), Ok(())), "with 1 token left and 1 refilled, both acquire(1)s must succeed ({CHAPTER}#the-refill-thread)");
+        assert_eq!(third, Err(AcquireError::NotEnough), "1 token left and 1 refilled, yet 3 were handed out: a refill and an acquire changed the count at once, and one change was lost; read and write the count under the mutex, in one go ({CHAPTER}#the-refill-thread)");
     });
 }
 
@@ -174,7 +185,11 @@ fn loom_stop_wakes_the_sleeping_refill_thread() {
         let bucket = TokenBucket::new(1, 1, TICK, ManualClock::new());
         bucket.stop();
         let after = bucket.try_acquire(1);
-        assert_eq!(after, Err(AcquireError::Stopped), "a stopped bucket must refuse every acquire ({CHAPTER}#a-clean-stop)");
+        assert_eq!(
+            after,
+            Err(AcquireError::Stopped),
+            "a stopped bucket must refuse every acquire ({CHAPTER}#a-clean-stop)"
+        );
     });
 }
 
@@ -190,8 +205,14 @@ fn loom_stop_while_the_clock_moves_ends_the_refill_thread() {
         let theirs = Arc::clone(&bucket);
         let mover = thread::spawn(move || theirs.clock().advance(TICK));
         bucket.stop();
-        mover.join().expect("the thread that moved the clock panicked");
+        mover
+            .join()
+            .expect("the thread that moved the clock panicked");
         let after = bucket.try_acquire(1);
-        assert_eq!(after, Err(AcquireError::Stopped), "a stopped bucket must refuse every acquire ({CHAPTER}#a-clean-stop)");
+        assert_eq!(
+            after,
+            Err(AcquireError::Stopped),
+            "a stopped bucket must refuse every acquire ({CHAPTER}#a-clean-stop)"
+        );
     });
 }

@@ -125,9 +125,18 @@ impl<C: Clock> TokenBucket<C> {
     /// # Panics
     /// If `capacity` or `per_tick` is 0, or `tick` is zero.
     pub fn new(capacity: u64, per_tick: u64, tick: Duration, clock: C) -> Self {
-        assert!(capacity > 0, "a token bucket needs a capacity of at least 1");
-        assert!(per_tick > 0, "a token bucket must gain at least 1 token per tick");
-        assert!(!tick.is_zero(), "a token bucket's tick must be longer than zero");
+        assert!(
+            capacity > 0,
+            "a token bucket needs a capacity of at least 1"
+        );
+        assert!(
+            per_tick > 0,
+            "a token bucket must gain at least 1 token per tick"
+        );
+        assert!(
+            !tick.is_zero(),
+            "a token bucket's tick must be longer than zero"
+        );
         let start = clock.now();
         let shared = Arc::new(Shared {
             state: Mutex::new(State {

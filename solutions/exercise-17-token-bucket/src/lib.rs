@@ -7,11 +7,11 @@
 
 use sync_shim::std_sync as sync;
 
+/// The bucket, its refill thread and its error.
+mod bucket;
 /// Time for the bucket: the `Clock` trait, the real clock and a manual one for tests
 /// (provided).
 mod clock;
-/// The bucket, its refill thread and its error.
-mod bucket;
 
 pub use bucket::{AcquireError, TokenBucket};
 pub use clock::{Clock, ManualClock, SystemClock};
