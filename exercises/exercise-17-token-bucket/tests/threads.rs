@@ -390,7 +390,7 @@ fn blocking_acquire_waits_until_enough_tokens_came() {
 }
 
 #[test]
-fn blocking_one_refill_wakes_every_waiter_it_feeds() {
+fn blocking_one_tick_wakes_every_waiter_it_feeds() {
     deadline::within_secs(
         10,
         "two blocked acquire(1)s after one refill of 2 tokens (a refill must wake every \
@@ -609,7 +609,7 @@ fn stop_then_every_acquire_fails() {
 }
 
 #[test]
-fn stop_returns_only_after_the_refill_thread_ended() {
+fn stop_returns_only_after_the_refiller_ended() {
     deadline::within_secs(
         10,
         "stop() while the refill thread is held in the clock, then released",
@@ -664,7 +664,7 @@ impl Clock for WatchedClock {
 }
 
 #[test]
-fn stop_wakes_the_refill_thread_from_its_sleep() {
+fn stop_wakes_the_sleeping_refiller() {
     deadline::within_secs(
         10,
         "stop() of a bucket on the real clock with a tick of one hour, its refill thread asleep \

@@ -175,7 +175,7 @@ fn loom_stop_wakes_a_blocked_acquirer() {
 }
 
 #[test]
-fn loom_stop_wakes_the_sleeping_refill_thread() {
+fn loom_stop_wakes_the_sleeping_refiller() {
     Model::new(
         "a bucket is made and stopped at once: stop() wakes the refill thread from its sleep \
          in the clock and joins it",
@@ -194,7 +194,7 @@ fn loom_stop_wakes_the_sleeping_refill_thread() {
 }
 
 #[test]
-fn loom_stop_while_the_clock_moves_ends_the_refill_thread() {
+fn loom_stop_while_the_clock_moves_ends_the_refiller() {
     Model::new(
         "a thread moves the clock one tick while the main thread calls stop(): the refill \
          thread ends and stop() returns",

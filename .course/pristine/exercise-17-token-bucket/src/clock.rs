@@ -156,7 +156,8 @@ impl ManualClock {
         let nanos = u64::try_from(by.as_nanos()).unwrap_or(u64::MAX);
         let now = self.nanos.load(Ordering::SeqCst);
         // Under the sleepers' lock: a sleeper looks at the time under it before it waits.
-        self.nanos.store(now.saturating_add(nanos), Ordering::SeqCst);
+        self.nanos
+            .store(now.saturating_add(nanos), Ordering::SeqCst);
         drop(guard);
         self.changed.notify_all();
     }

@@ -26,12 +26,13 @@
 #[allow(unused_imports)] // until your code uses it
 use sync_shim::std_sync as sync;
 
+/// The bucket, its refill thread and its error.
+#[allow(unused_variables, dead_code, unused_imports)]
+// for the stubs: delete this line when you are done
+mod bucket;
 /// Time for the bucket: the `Clock` trait, the real clock and a manual one for tests
 /// (provided).
 mod clock;
-/// The bucket, its refill thread and its error.
-#[allow(unused_variables, dead_code, unused_imports)] // for the stubs: delete this line when you are done
-mod bucket;
 
 pub use bucket::{AcquireError, TokenBucket};
 pub use clock::{Clock, ManualClock, SystemClock};
