@@ -342,6 +342,30 @@ fn refill_never_fills_above_capacity() {
     });
 }
 
+#[test]
+fn refill_on_the_real_clock_comes_in_real_time() {
+    deadline::within_secs(
+        10,
+        "acquire(1) on an empty bucket of the real clock with a tick of 10 ms",
+        || {
+            let bucket = TokenBucket::new(1, 1, Duration::from_millis(10), SystemClock::new());
+            assert_eq!(
+                bucket.try_acquire(1),
+                Ok(()),
+                "a new bucket is full ({CHAPTER}#exercise)"
+            );
+            for _ in 0..3 {
+                assert_eq!(
+                    bucket.acquire(1),
+                    Ok(()),
+                    "acquire(1) must succeed once the real clock has passed a tick \
+                     ({CHAPTER}#the-refill-thread)"
+                );
+            }
+        },
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // Blocking acquire
 
@@ -616,6 +640,12 @@ fn stop_returns_only_after_the_refiller_ended() {
         || {
             let bucket = Arc::new(bucket(3, 1));
             bucket.clock().wait_for_sleeper();
+            assert_eq!(
+                bucket.clock().sleepers(),
+                1,
+                "a bucket must have one thread, its refill thread, asleep in the clock \
+                 ({CHAPTER}#the-refill-thread)"
+            );
             bucket.clock().hold(true);
             let released = Arc::new(AtomicBool::new(false));
             let (release, flag) = (Arc::clone(&bucket), Arc::clone(&released));
@@ -686,7 +716,14 @@ fn stop_wakes_the_sleeping_refiller() {
             }
             // Long enough for the refill thread to be asleep inside sleep_until.
             thread::sleep(SETTLE);
+            let calls = sleeps.load(Ordering::SeqCst);
             bucket.stop();
+            assert_eq!(
+                calls, 1,
+                "with a tick of an hour, the refill thread called clock.sleep_until {calls} \
+                 times in {SETTLE:?}: it must sleep until the next tick, once, not return at \
+                 once and loop ({CHAPTER}#the-refill-thread)"
+            );
         },
     );
 }
