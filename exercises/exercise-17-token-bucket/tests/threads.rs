@@ -756,6 +756,39 @@ fn stop_happens_on_drop_and_twice_is_harmless() {
 }
 
 #[test]
+fn stop_of_one_bucket_leaves_another_on_the_same_clock_running() {
+    deadline::within_secs(
+        10,
+        "two buckets on one manual clock, one of them stopped (the other's refill thread must \
+         sleep on)",
+        || {
+            let clock = Arc::new(ManualClock::new());
+            let first = TokenBucket::new(2, 1, TICK, SharedClock(Arc::clone(&clock)));
+            let second = TokenBucket::new(2, 1, TICK, SharedClock(Arc::clone(&clock)));
+            while clock.sleepers() < 2 {
+                thread::sleep(Duration::from_millis(1));
+            }
+            first.stop();
+            assert_eq!(
+                clock.sleepers(),
+                1,
+                "stopping one bucket woke the clock; the other bucket's refill thread must go \
+                 back to sleep: end the refill thread only when its own bucket is stopped \
+                 ({CHAPTER}#a-clean-stop)"
+            );
+            second.try_acquire(2).unwrap();
+            clock.advance(TICK);
+            clock.wait_for_sleeper();
+            assert_eq!(
+                second.available(),
+                1,
+                "the bucket that was not stopped must go on refilling ({CHAPTER}#a-clean-stop)"
+            );
+        },
+    );
+}
+
+#[test]
 fn stop_from_another_thread_leaves_no_waiter_behind() {
     let _heavy = deadline::one_at_a_time();
     deadline::within_secs(
