@@ -55,6 +55,8 @@ chapters! {
     producers_and_consumers => "part-5/producers-and-consumers.md",
     lock_free_queues => "part-5/lock-free-queues.md",
     thread_pools_and_futures => "part-5/thread-pools-and-futures.md",
+    stopping_threads => "part-5/stopping-threads.md",
+    token_bucket => "part-5/token-bucket.md",
     part_6 => "part-6/index.md",
     bytecode => "part-6/bytecode.md",
     what_the_gil_is => "part-6/what-the-gil-is.md",
