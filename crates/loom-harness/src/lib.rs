@@ -305,7 +305,8 @@ pub fn asleep_text(
         text.push_str(heading);
         for (thread, at, _) in lines {
             text.push_str(&format!(
-                "\n    {thread} at {}:{}",
+                "\n    {} at {}:{}",
+                thread_name(thread),
                 shorten(at.file(), base),
                 at.line()
             ));

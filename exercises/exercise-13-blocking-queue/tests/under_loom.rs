@@ -212,7 +212,6 @@ fn loom_blocking_two_blocked_getters_each_get_one_of_two_puts() {
         );
         Model::new(&property)
             .explain(&EXPLAIN)
-            .preemptions(1)
             .check(move || {
                 let queue = Arc::new(BlockingQueue::new(capacity));
                 let getters: Vec<_> = (0..2)
@@ -238,7 +237,6 @@ fn loom_blocking_two_blocked_putters_each_go_in_after_two_gets() {
          four items, and both puts succeed",
     )
     .explain(&EXPLAIN)
-    .preemptions(1)
     .check(|| {
         let queue = Arc::new(BlockingQueue::new(2));
         queue.put(1).unwrap();
