@@ -745,6 +745,13 @@ fn tasks_done_more_often_than_put_is_an_error() {
             Err(TooManyTaskDone),
             "task_done() with no item put must return Err(TooManyTaskDone), as Python raises ValueError ({CHAPTER}#task-done-and-join)"
         );
+        assert_eq!(
+            queue.task_done(),
+            Err(TooManyTaskDone),
+            "a task_done() that returned Err(TooManyTaskDone) must change nothing, so the next \
+             one must fail too: check the count before taking one away, never let it wrap \
+             around ({CHAPTER}#task-done-and-join)"
+        );
         queue.put(1).unwrap();
         queue.get().unwrap();
         assert_eq!(
@@ -756,12 +763,6 @@ fn tasks_done_more_often_than_put_is_an_error() {
             queue.task_done(),
             Err(TooManyTaskDone),
             "a second task_done() after one put must return Err(TooManyTaskDone): count every put, and refuse to go below 0 ({CHAPTER}#task-done-and-join)"
-        );
-        assert_eq!(
-            queue.task_done(),
-            Err(TooManyTaskDone),
-            "a task_done() that returned Err(TooManyTaskDone) must change nothing: the next one \
-             must fail too (the count stays at 0; it must not wrap around) ({CHAPTER}#task-done-and-join)"
         );
         queue.join();
         queue.put(2).unwrap();
@@ -812,7 +813,6 @@ fn tasks_every_kind_of_put_counts_a_task() {
                  must return Err(TooManyTaskDone): a put that fails adds no item and counts no \
                  task ({CHAPTER}#task-done-and-join)"
             );
-            queue.join();
         },
     );
 }
