@@ -618,38 +618,39 @@ fn timeout_put_is_a_deadline_that_wake_ups_do_not_move() {
             queue.put(0_u8).unwrap();
             // The mirror of timeout_is_a_deadline_that_wake_ups_do_not_move: put_timeout(2 s)
             // on a full queue, while a pump thread takes the item and puts it back at once,
-            // twice, 800 ms apart. Each get wakes the putter, which (almost always) finds the
-            // queue full again and must wait only for what is left of its two seconds. A
-            // round in which the putter wins the room tells nothing, and another is played.
+            // three times, 600 ms apart. Each get wakes the putter, which (almost always)
+            // finds the queue full again and must wait only for what is left of its two
+            // seconds: it gives up about 2 s after the call. A putter that waits the whole
+            // timeout again after each wake-up gives up 3.8 s or more after it. The pump
+            // starts its clock only when the putter is about to call, so a test thread held
+            // up by the scheduler does not move the wake-ups earlier. A round in which the
+            // putter wins the room tells nothing, and another is played (at most twenty).
             for _round in 0..20 {
+                let (go, ready) = std::sync::mpsc::channel::<()>();
                 let pump = {
                     let queue = Arc::clone(&queue);
                     thread::spawn(move || {
-                        for _ in 0..2 {
-                            thread::sleep(Duration::from_millis(800));
+                        ready.recv().unwrap();
+                        for _ in 0..3 {
+                            thread::sleep(Duration::from_millis(600));
                             let item = queue.get().unwrap();
                             let _ = queue.try_put(item);
                         }
                     })
                 };
+                go.send(()).unwrap();
                 let start = Instant::now();
                 let outcome = queue.put_timeout(1, Duration::from_secs(2));
                 let waited = start.elapsed();
                 join(pump);
                 if outcome.is_ok() {
-                    // The putter won the room: take its item out again, keep the queue full.
-                    while queue.len() > 1 {
-                        queue.get().unwrap();
-                    }
-                    if queue.is_empty() {
-                        queue.put(0).unwrap();
-                    }
+                    // The putter won the room (the pump's item was dropped): still full.
                     continue;
                 }
                 assert!(
                     waited < Duration::from_secs(3),
-                    "put_timeout(2 s) took {waited:?} while another thread's gets woke it twice: \
-                     after each wake-up, wait only for what is left until the deadline \
+                    "put_timeout(2 s) took {waited:?} while another thread's gets woke it three \
+                     times: after each wake-up, wait only for what is left until the deadline \
                      (computed once, at the start), not for the whole timeout again \
                      ({CHAPTER}#timeouts)"
                 );
