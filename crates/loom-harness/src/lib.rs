@@ -28,6 +28,7 @@ use std::cell::{Cell, RefCell};
 use std::panic::{self, AssertUnwindSafe};
 use std::path::Path;
 use std::sync::Once;
+use sync_shim::trace::SleepsIn;
 
 pub use loom;
 pub use sync_shim;
@@ -203,7 +204,7 @@ impl<'a> Model<'a> {
             );
         }
         let steps = sync_shim::trace::steps();
-        let asleep = sync_shim::trace::asleep();
+        let asleep = sync_shim::trace::asleep_in();
         sync_shim::trace::enable(false);
         IN_MODEL.set(false);
 
@@ -265,10 +266,11 @@ fn uses_the_switch(dir: &Path) -> bool {
 }
 
 /// When a model failed because threads never stopped waiting (a deadlock, or loom giving up),
-/// and some are asleep in `atomic_wait::wait` without having been woken: where each fell
-/// asleep.
+/// and some are asleep without having been woken: where each fell asleep, in the words of
+/// what it called. A sleeper in the shim's `Condvar::wait` is told about `Condvar::wait` and
+/// `notify_one`/`notify_all`; one in `atomic_wait::wait` about `wake_one`/`wake_all`.
 pub fn asleep_text(
-    asleep: &[(String, &'static std::panic::Location<'static>)],
+    asleep: &[(String, &'static std::panic::Location<'static>, SleepsIn)],
     found: &str,
     base: &str,
 ) -> String {
@@ -277,17 +279,38 @@ pub fn asleep_text(
     {
         return String::new();
     }
-    let mut text = String::from(
-        "\n\nAsleep in atomic_wait::wait, never woken (a lost wake-up: the wake came before \
-         the sleep, or never came; every change a sleeper waits for must be followed by a \
-         wake_one or wake_all on the same atomic):",
-    );
-    for (thread, at) in asleep {
-        text.push_str(&format!(
-            "\n    {thread} at {}:{}",
-            shorten(at.file(), base),
-            at.line()
-        ));
+    let mut text = String::new();
+    for (sleeps_in, heading) in [
+        (
+            SleepsIn::Condvar,
+            "Asleep in Condvar::wait, never woken (a lost wake-up: no notify_one or notify_all \
+             on that Condvar came after the change the waiter waits for, or it woke another \
+             waiter instead; make the change under the Condvar's mutex, then notify):",
+        ),
+        (
+            SleepsIn::AtomicWait,
+            "Asleep in atomic_wait::wait, never woken (a lost wake-up: the wake came before \
+             the sleep, or never came; every change a sleeper waits for must be followed by a \
+             wake_one or wake_all on the same atomic):",
+        ),
+    ] {
+        let mut lines = asleep
+            .iter()
+            .filter(|(_, _, what)| *what == sleeps_in)
+            .peekable();
+        if lines.peek().is_none() {
+            continue;
+        }
+        text.push_str("\n\n");
+        text.push_str(heading);
+        for (thread, at, _) in lines {
+            text.push_str(&format!(
+                "\n    {} at {}:{}",
+                thread_name(thread),
+                shorten(at.file(), base),
+                at.line()
+            ));
+        }
     }
     text
 }

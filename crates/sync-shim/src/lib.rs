@@ -516,6 +516,7 @@ pub mod loom_sync {
         use super::atomic::{AtomicU32, Ordering};
         use super::atomic_wait;
         use std::ops::{Deref, DerefMut};
+        use std::panic::Location;
         use std::sync::{LockResult, PoisonError, TryLockError, TryLockResult};
         use std::time::Duration;
 
@@ -629,15 +630,24 @@ pub mod loom_sync {
             #[track_caller]
             pub fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> LockResult<MutexGuard<'a, T>> {
                 note_plain("Condvar::wait");
+                let at = Location::caller();
                 let mut guard = guard;
                 let mutex = guard.mutex;
                 // Read under the mutex: a notifier that changes the state under the mutex
                 // after this read bumps the counter after it too, so the sleep below (which
                 // checks the counter with an RMW, the latest value) cannot miss it. Relaxed:
-                // the mutex orders the state the caller cares about.
-                let seen = self.notifications.load(Ordering::Relaxed);
+                // the mutex orders the state the caller cares about. The counter is read
+                // (and below, bumped) through loom's atomic, untracked: the trace and a
+                // deadlock report speak of `Condvar::wait` and `notify_*`, which the caller
+                // wrote, not of an atomic and `atomic_wait` that it never saw.
+                let seen = (*self.notifications).load(Ordering::Relaxed);
                 drop(guard.inner.take());
-                atomic_wait::wait(&self.notifications, seen);
+                atomic_wait::sleep(
+                    &self.notifications,
+                    seen,
+                    at,
+                    atomic_wait::SleepsIn::Condvar,
+                );
                 match mutex.0.lock() {
                     Ok(inner) => {
                         guard.inner = Some(inner);
@@ -706,16 +716,16 @@ pub mod loom_sync {
             #[track_caller]
             pub fn notify_one(&self) {
                 note_plain("Condvar::notify_one");
-                self.notifications.fetch_add(1, Ordering::Relaxed);
-                atomic_wait::wake_one(&self.notifications);
+                (*self.notifications).fetch_add(1, Ordering::Relaxed);
+                atomic_wait::wake(&self.notifications, 1);
             }
 
             /// Wakes every waiting thread.
             #[track_caller]
             pub fn notify_all(&self) {
                 note_plain("Condvar::notify_all");
-                self.notifications.fetch_add(1, Ordering::Relaxed);
-                atomic_wait::wake_all(&self.notifications);
+                (*self.notifications).fetch_add(1, Ordering::Relaxed);
+                atomic_wait::wake(&self.notifications, usize::MAX);
             }
         }
 
@@ -829,6 +839,7 @@ pub mod loom_sync {
             address: usize,
             ticket: u64,
             woken: bool,
+            sleeps_in: SleepsIn,
         }
 
         #[derive(Default)]
@@ -860,11 +871,45 @@ pub mod loom_sync {
             }
         }
 
-        fn deadlock(what: &str) -> String {
+        /// Where a sleeper sleeps, for the words of a deadlock report: the caller's own
+        /// [`wait`], or the shim's `Condvar::wait` (which sleeps here too, but whose caller
+        /// never wrote an atomic or an `atomic_wait` call).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum SleepsIn {
+            /// `atomic_wait::wait` (or `wait_timeout`), called by the code under test.
+            AtomicWait,
+            /// `Condvar::wait` (or `wait_timeout`, `wait_while`...) of [`super::Condvar`].
+            Condvar,
+        }
+
+        impl SleepsIn {
+            /// The call, as the code under test wrote it.
+            pub fn call(self) -> &'static str {
+                match self {
+                    SleepsIn::AtomicWait => "atomic_wait::wait",
+                    SleepsIn::Condvar => "Condvar::wait",
+                }
+            }
+        }
+
+        /// The report, in the words of the calls the sleepers made (`Condvar::wait` alone in
+        /// an exercise on condition variables).
+        fn deadlock(what: &str, registry: &Registry) -> String {
+            let asleep = |kind| {
+                registry
+                    .sleepers
+                    .iter()
+                    .any(|s| !s.woken && s.sleeps_in == kind)
+            };
+            let calls = match (asleep(SleepsIn::AtomicWait), asleep(SleepsIn::Condvar)) {
+                (true, false) => SleepsIn::AtomicWait.call(),
+                (false, true) => SleepsIn::Condvar.call(),
+                _ => "atomic_wait::wait or Condvar::wait",
+            };
             format!(
-                "deadlock: {what}, and every other thread of the model is asleep (in \
-                 atomic_wait::wait or Condvar::wait) or joins one that is: nobody is left to \
-                 wake them (a lost wake-up, or a cycle of threads each waiting for the next)"
+                "deadlock: {what}, and every other thread of the model is asleep (in {calls}) \
+                 or joins one that is: nobody is left to wake them (a lost wake-up, or a cycle \
+                 of threads each waiting for the next)"
             )
         }
 
@@ -878,7 +923,17 @@ pub mod loom_sync {
         #[track_caller]
         pub fn wait(atomic: &AtomicU32, value: u32) {
             note_plain("atomic_wait::wait");
-            let at = Location::caller();
+            sleep(atomic, value, Location::caller(), SleepsIn::AtomicWait);
+        }
+
+        /// The sleep of [`wait`] and of `Condvar::wait`: `at` is the caller's line, `sleeps_in`
+        /// what it called, for the report.
+        pub(crate) fn sleep(
+            atomic: &AtomicU32,
+            value: u32,
+            at: &'static Location<'static>,
+            sleeps_in: SleepsIn,
+        ) {
             // A word that has already moved on returns without the registry's lock, as a
             // futex returns at once: a caller that loops on a stale value then spins on
             // atomics, which loom stops cleanly ("maximum number of branches"), not on the
@@ -922,14 +977,19 @@ pub mod loom_sync {
                 address,
                 ticket,
                 woken: false,
+                sleeps_in,
             });
-            trace::fell_asleep(at);
+            trace::fell_asleep(at, sleeps_in);
             if registry.all_blocked() {
-                let message = deadlock(&format!(
-                    "this thread goes to sleep at {}:{}",
-                    at.file(),
-                    at.line()
-                ));
+                let message = deadlock(
+                    &format!(
+                        "this thread goes to sleep in {} at {}:{}",
+                        sleeps_in.call(),
+                        at.file(),
+                        at.line()
+                    ),
+                    &registry,
+                );
                 drop(registry);
                 panic!("{message}");
             }
@@ -958,17 +1018,20 @@ pub mod loom_sync {
         #[track_caller]
         pub fn wake_one(atomic: *const AtomicU32) {
             note_plain("atomic_wait::wake_one");
-            wake(atomic as usize, 1);
+            wake(atomic, 1);
         }
 
         /// Wakes every thread waiting on `atomic`.
         #[track_caller]
         pub fn wake_all(atomic: *const AtomicU32) {
             note_plain("atomic_wait::wake_all");
-            wake(atomic as usize, usize::MAX);
+            wake(atomic, usize::MAX);
         }
 
-        fn wake(address: usize, mut count: usize) {
+        /// Wakes up to `count` sleepers on `atomic` (of [`wake_one`], [`wake_all`] and
+        /// `Condvar::notify_*`).
+        pub(crate) fn wake(atomic: *const AtomicU32, mut count: usize) {
+            let address = atomic as usize;
             let (lock, sleeping) = &*REGISTRY;
             let mut registry = lock.lock().unwrap();
             let mut any = false;
@@ -1006,7 +1069,7 @@ pub mod loom_sync {
                 registry.finished.push(loom::thread::current().id());
                 // The last thread that could wake the sleepers ends.
                 if registry.all_blocked() {
-                    let message = deadlock("this thread ends");
+                    let message = deadlock("this thread ends", &registry);
                     drop(registry);
                     panic!("{message}");
                 }
@@ -1022,11 +1085,14 @@ pub mod loom_sync {
             let me = loom::thread::current().id();
             registry.joins.push((me, target));
             if registry.all_blocked() {
-                let message = deadlock(&format!(
-                    "this thread joins {target:?} at {}:{}",
-                    at.file(),
-                    at.line()
-                ));
+                let message = deadlock(
+                    &format!(
+                        "this thread joins {target:?} at {}:{}",
+                        at.file(),
+                        at.line()
+                    ),
+                    &registry,
+                );
                 drop(registry);
                 panic!("{message}");
             }
@@ -1101,6 +1167,8 @@ pub mod trace {
     use std::collections::VecDeque;
     use std::panic::Location;
 
+    pub use super::loom_sync::atomic_wait::SleepsIn;
+
     /// How many of the latest steps are kept.
     pub const KEPT: usize = 24;
 
@@ -1130,30 +1198,40 @@ pub mod trace {
         static ON: Cell<bool> = const { Cell::new(false) };
         static LOG: RefCell<VecDeque<Noted>> =
             const { RefCell::new(VecDeque::new()) };
-        // The model threads asleep in `atomic_wait::wait` right now, and where they fell asleep.
-        static ASLEEP: RefCell<Vec<(loom::thread::ThreadId, &'static Location<'static>)>> =
+        // The model threads asleep in `atomic_wait::wait` (or `Condvar::wait`) right now, where
+        // they fell asleep, and in which of the two.
+        static ASLEEP: RefCell<Vec<(loom::thread::ThreadId, &'static Location<'static>, SleepsIn)>> =
             const { RefCell::new(Vec::new()) };
     }
 
     /// The threads of the current execution that are asleep in `atomic_wait::wait` and were
     /// not woken: loom's thread id (as loom prints it) and the line that called `wait`.
     pub fn asleep() -> Vec<(String, &'static Location<'static>)> {
+        asleep_in()
+            .into_iter()
+            .map(|(thread, at, _)| (thread, at))
+            .collect()
+    }
+
+    /// [`asleep`], with what each sleeper called: `atomic_wait::wait` or `Condvar::wait`
+    /// (the shim's condition variable sleeps in the same registry).
+    pub fn asleep_in() -> Vec<(String, &'static Location<'static>, SleepsIn)> {
         ASLEEP.with_borrow(|asleep| {
             asleep
                 .iter()
-                .map(|(thread, at)| (format!("{thread:?}"), *at))
+                .map(|(thread, at, sleeps_in)| (format!("{thread:?}"), *at, *sleeps_in))
                 .collect()
         })
     }
 
-    pub(crate) fn fell_asleep(at: &'static Location<'static>) {
+    pub(crate) fn fell_asleep(at: &'static Location<'static>, sleeps_in: SleepsIn) {
         let thread = loom::thread::current().id();
-        ASLEEP.with_borrow_mut(|asleep| asleep.push((thread, at)));
+        ASLEEP.with_borrow_mut(|asleep| asleep.push((thread, at, sleeps_in)));
     }
 
     pub(crate) fn woke_up() {
         let thread = loom::thread::current().id();
-        ASLEEP.with_borrow_mut(|asleep| asleep.retain(|(t, _)| *t != thread));
+        ASLEEP.with_borrow_mut(|asleep| asleep.retain(|(t, _, _)| *t != thread));
     }
 
     /// Starts (or stops) noting steps on this OS thread, and forgets the ones noted so far.

@@ -181,6 +181,37 @@ fn basic_a_capacity_of_zero_panics() {
 }
 
 #[test]
+fn basic_a_queue_of_zero_sized_items_is_full_at_its_capacity() {
+    deadline::within_secs(5, "try_put() of () into a queue of capacity 2", || {
+        let queue = BlockingQueue::new(2);
+        assert_eq!(
+            queue.capacity(),
+            2,
+            "capacity() of a queue of () must be what new() was given, not the room of the \
+             buffer (a VecDeque of a zero-sized type has room for usize::MAX items) \
+             ({CHAPTER}#exercise)"
+        );
+        assert_eq!(
+            (queue.try_put(()), queue.try_put(())),
+            (Ok(()), Ok(())),
+            "try_put(()) into a queue of capacity 2 with room must succeed ({CHAPTER}#exercise)"
+        );
+        assert_eq!(
+            queue.try_put(()),
+            Err(PutError::Full(())),
+            "a queue of capacity 2 holding two () must be full: zero-sized items count like \
+             any other; compare the length with the capacity new() was given, not with the \
+             buffer's ({CHAPTER}#exercise)"
+        );
+        assert_eq!(
+            queue.len(),
+            2,
+            "a queue of capacity 2 must hold two () after two puts ({CHAPTER}#exercise)"
+        );
+    });
+}
+
+#[test]
 fn basic_errors_give_the_item_back() {
     assert_eq!(
         PutError::Full(7).into_inner(),
@@ -577,6 +608,97 @@ fn timeout_is_a_deadline_that_wake_ups_do_not_move() {
     );
 }
 
+#[test]
+fn timeout_put_is_a_deadline_that_wake_ups_do_not_move() {
+    deadline::within_secs(
+        90,
+        "put_timeout(2 s) on a full queue while another thread takes and puts back",
+        || {
+            let queue = Arc::new(BlockingQueue::new(1));
+            queue.put(0_u8).unwrap();
+            // The mirror of timeout_is_a_deadline_that_wake_ups_do_not_move: put_timeout(2 s)
+            // on a full queue, while a pump thread takes the item and puts it back at once,
+            // three times, 600 ms apart. Each get wakes the putter, which (almost always)
+            // finds the queue full again and must wait only for what is left of its two
+            // seconds: it gives up about 2 s after the call. A putter that waits the whole
+            // timeout again after each wake-up gives up 3.8 s or more after it. The pump
+            // starts its clock only when the putter is about to call, so a test thread held
+            // up by the scheduler does not move the wake-ups earlier. A round in which the
+            // putter wins the room tells nothing, and another is played (at most twenty).
+            for _round in 0..20 {
+                let (go, ready) = std::sync::mpsc::channel::<()>();
+                let pump = {
+                    let queue = Arc::clone(&queue);
+                    thread::spawn(move || {
+                        ready.recv().unwrap();
+                        for _ in 0..3 {
+                            thread::sleep(Duration::from_millis(600));
+                            let item = queue.get().unwrap();
+                            let _ = queue.try_put(item);
+                        }
+                    })
+                };
+                go.send(()).unwrap();
+                let start = Instant::now();
+                let outcome = queue.put_timeout(1, Duration::from_secs(2));
+                let waited = start.elapsed();
+                join(pump);
+                if outcome.is_ok() {
+                    // The putter won the room (the pump's item was dropped): still full.
+                    continue;
+                }
+                assert!(
+                    waited < Duration::from_secs(3),
+                    "put_timeout(2 s) took {waited:?} while another thread's gets woke it three \
+                     times: after each wake-up, wait only for what is left until the deadline \
+                     (computed once, at the start), not for the whole timeout again \
+                     ({CHAPTER}#timeouts)"
+                );
+                assert!(
+                    waited >= Duration::from_secs(2),
+                    "put_timeout(2 s) gave up after {waited:?}, before its time: a wake-up that \
+                     brings no room is not the end of the wait ({CHAPTER}#timeouts)"
+                );
+                return;
+            }
+        },
+    );
+}
+
+#[test]
+fn timeout_of_duration_max_means_no_limit() {
+    deadline::within_secs(
+        10,
+        "put_timeout() and get_timeout() with Duration::MAX",
+        || {
+            let queue = Arc::new(BlockingQueue::new(1));
+            assert_eq!(
+                queue.put_timeout(1, Duration::MAX),
+                Ok(()),
+                "put_timeout(item, Duration::MAX) with room must succeed: a timeout too long \
+                 for the clock means no limit (Instant + Duration::MAX overflows and panics; \
+                 Instant::checked_add gives None instead) ({CHAPTER}#timeouts)"
+            );
+            assert_eq!(
+                queue.get_timeout(Duration::MAX),
+                Ok(1),
+                "get_timeout(Duration::MAX) with an item there must return it: a timeout too \
+                 long for the clock means no limit ({CHAPTER}#timeouts)"
+            );
+            let theirs = Arc::clone(&queue);
+            let getter = thread::spawn(move || theirs.get_timeout(Duration::MAX));
+            thread::sleep(SETTLE);
+            queue.put(2).unwrap();
+            assert_eq!(
+                join(getter),
+                Ok(2),
+                "get_timeout(Duration::MAX) on an empty queue must wait, as get() does, and \
+                 return the item put meanwhile ({CHAPTER}#timeouts)"
+            );
+        },
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // task_done and join
 
@@ -624,6 +746,13 @@ fn tasks_done_more_often_than_put_is_an_error() {
             Err(TooManyTaskDone),
             "task_done() with no item put must return Err(TooManyTaskDone), as Python raises ValueError ({CHAPTER}#task-done-and-join)"
         );
+        assert_eq!(
+            queue.task_done(),
+            Err(TooManyTaskDone),
+            "a task_done() that returned Err(TooManyTaskDone) must change nothing, so the next \
+             one must fail too: check the count before taking one away, never let it wrap \
+             around ({CHAPTER}#task-done-and-join)"
+        );
         queue.put(1).unwrap();
         queue.get().unwrap();
         assert_eq!(
@@ -645,6 +774,48 @@ fn tasks_done_more_often_than_put_is_an_error() {
         );
         queue.join();
     });
+}
+
+#[test]
+fn tasks_every_kind_of_put_counts_a_task() {
+    deadline::within_secs(
+        5,
+        "put, try_put and put_timeout, then task_done() and join()",
+        || {
+            let queue = BlockingQueue::new(3);
+            queue.put(1).unwrap();
+            queue.try_put(2).unwrap();
+            queue.put_timeout(3, Duration::from_secs(1)).unwrap();
+            assert_eq!(
+                queue.try_put(4),
+                Err(PutError::Full(4)),
+                "try_put() on a full queue must return Err(Full(item)) ({CHAPTER}#blocking-put-and-get)"
+            );
+            assert_eq!(
+                queue.put_timeout(5, Duration::ZERO),
+                Err(PutError::Full(5)),
+                "put_timeout(item, 0) on a full queue must return Err(Full(item)) ({CHAPTER}#timeouts)"
+            );
+            for _ in 0..3 {
+                queue.get().unwrap();
+            }
+            let done: Vec<_> = (0..3).map(|_| queue.task_done()).collect();
+            assert_eq!(
+                done,
+                [Ok(()), Ok(()), Ok(())],
+                "three successful puts (one each of put, try_put and put_timeout) must count \
+                 three unfinished tasks, but task_done() refused one of three: every form of \
+                 put that adds its item counts a task ({CHAPTER}#task-done-and-join)"
+            );
+            assert_eq!(
+                queue.task_done(),
+                Err(TooManyTaskDone),
+                "a fourth task_done() after three successful puts and two that failed with Full \
+                 must return Err(TooManyTaskDone): a put that fails adds no item and counts no \
+                 task ({CHAPTER}#task-done-and-join)"
+            );
+        },
+    );
 }
 
 #[test]
@@ -788,8 +959,15 @@ fn close_lets_getters_drain_what_is_left_then_says_closed() {
                 Err(GetError::Closed),
                 "get_timeout() on a closed, empty queue must return Err(Closed) at once ({CHAPTER}#closing-a-queue)"
             );
-            queue.task_done().unwrap();
-            queue.task_done().unwrap();
+            let done = (queue.task_done(), queue.task_done(), queue.task_done());
+            assert_eq!(
+                done,
+                (Ok(()), Ok(()), Err(TooManyTaskDone)),
+                "two items went in before close() and three puts failed after it, so exactly \
+                 two tasks are unfinished: two task_done()s must succeed and a third return \
+                 Err(TooManyTaskDone). A put that fails (Closed or Full) must not count a task \
+                 ({CHAPTER}#task-done-and-join)"
+            );
             queue.join();
         },
     );
@@ -872,6 +1050,13 @@ fn close_does_not_release_join() {
             queue.put(1).unwrap();
             let theirs = Arc::clone(&queue);
             let (joiner, finished) = start(move || theirs.join());
+            thread::sleep(SETTLE);
+            assert!(
+                !finished.load(Ordering::SeqCst),
+                "join() returned at once although an item was put and not yet marked done (and \
+                 before any close()): every successful put counts one unfinished task, and join \
+                 waits until task_done() brings the count back to 0 ({CHAPTER}#task-done-and-join)"
+            );
             queue.close();
             thread::sleep(SETTLE);
             assert!(

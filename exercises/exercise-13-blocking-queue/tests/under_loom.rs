@@ -119,11 +119,164 @@ fn loom_blocking_spurious_wake_ups_do_not_let_a_put_overfill_the_queue() {
             let after_second = theirs.len();
             (first, second, after_first.max(after_second))
         });
-        let got: Vec<_> = (0..3).map(|_| queue.get()).collect();
+        // Two gets make room for both puts; the third item is taken only after the putter
+        // is joined, so a put_timeout() that gave up shows as its own result, not as a
+        // get() that waits for ever.
+        let mut got: Vec<_> = (0..2).map(|_| queue.get()).collect();
         let (first, second, most) = putter.join().unwrap();
         assert!(most <= 1, "a put() returned while the queue held {most} items, with capacity 1: after a wake-up, look again whether there is room (a `while`, not an `if`) ({CHAPTER}#two-conditions)");
-        assert_eq!((first, second), (Ok(()), Ok(())), "both puts must succeed ({CHAPTER}#blocking-put-and-get)");
+        assert_eq!(first, Ok(()), "put(2) must succeed once a get() made room ({CHAPTER}#blocking-put-and-get)");
+        assert_eq!(second, Ok(()), "put_timeout(3, 1 hour) gave up after a wake-up that brought no room (a spurious one): in a model a timed wait never times out, so it must loop, waiting again until its deadline, and go in once a get() makes room ({CHAPTER}#timeouts)");
+        got.push(queue.get());
         assert_eq!(got, [Ok(1), Ok(2), Ok(3)], "the items must come out in order ({CHAPTER}#fifo-lifo-priority)");
+    });
+}
+
+/// A form of get other than `get()`: each must wake a putter blocked on a full queue.
+#[derive(Debug, Clone, Copy)]
+enum Take {
+    TryGet,
+    GetTimeout,
+}
+
+/// A form of put other than `put()`: each must wake a getter blocked on an empty queue.
+#[derive(Debug, Clone, Copy)]
+enum Give {
+    TryPut,
+    PutTimeout,
+}
+
+#[test]
+fn loom_blocking_every_kind_of_get_wakes_a_blocked_putter() {
+    for take in [Take::TryGet, Take::GetTimeout] {
+        let call = match take {
+            Take::TryGet => "try_get()",
+            Take::GetTimeout => "get_timeout(1 hour)",
+        };
+        let property = format!(
+            "a queue of capacity 1 holds 1; a thread calls put(2); the main thread takes 1 \
+             with {call}, then gets 2 with get()"
+        );
+        Model::new(&property).explain(&EXPLAIN).check(move || {
+            let queue = Arc::new(BlockingQueue::new(1));
+            queue.put(1).unwrap();
+            let theirs = Arc::clone(&queue);
+            let putter = thread::spawn(move || theirs.put(2));
+            // The item is there for certain, so the take never waits and never fails.
+            let first = match take {
+                Take::TryGet => queue.try_get(),
+                Take::GetTimeout => queue.get_timeout(HOUR),
+            };
+            let second = queue.get();
+            let put = putter.join().unwrap();
+            assert_eq!((first, second, put), (Ok(1), Ok(2), Ok(())), "{call} took the item, then the blocked put(2) must go in and get() return it ({CHAPTER}#blocking-put-and-get)");
+        });
+    }
+}
+
+#[test]
+fn loom_blocking_every_kind_of_put_wakes_a_blocked_getter() {
+    for give in [Give::TryPut, Give::PutTimeout] {
+        let call = match give {
+            Give::TryPut => "try_put(7)",
+            Give::PutTimeout => "put_timeout(7, 1 hour)",
+        };
+        let property = format!(
+            "a thread calls get() on an empty queue of capacity 1; the main thread adds 7 \
+             with {call}; the getter gets 7"
+        );
+        Model::new(&property).explain(&EXPLAIN).check(move || {
+            let queue = Arc::new(BlockingQueue::new(1));
+            let theirs = Arc::clone(&queue);
+            let getter = thread::spawn(move || theirs.get());
+            // There is room for certain, so the put never waits and never fails.
+            let put = match give {
+                Give::TryPut => queue.try_put(7),
+                Give::PutTimeout => queue.put_timeout(7, HOUR),
+            };
+            let got = getter.join().unwrap();
+            assert_eq!((put, got), (Ok(()), Ok(7)), "{call} added an item, and the blocked get() must return it ({CHAPTER}#blocking-put-and-get)");
+        });
+    }
+}
+
+#[test]
+fn loom_blocking_two_blocked_getters_each_get_one_of_two_puts() {
+    // Capacity 2: the second put finds an item already there (a put that notifies only when
+    // the queue was empty leaves a getter asleep beside an item). Capacity 1: the second put
+    // waits for room, and the get that makes it must wake that putter, not the other getter.
+    for capacity in [2, 1] {
+        let property = format!(
+            "two threads call get() on an empty queue of capacity {capacity}; the main thread \
+             puts 1 then 2; each getter gets one of them"
+        );
+        Model::new(&property)
+            .explain(&EXPLAIN)
+            .check(move || {
+                let queue = Arc::new(BlockingQueue::new(capacity));
+                let getters: Vec<_> = (0..2)
+                    .map(|_| {
+                        let theirs = Arc::clone(&queue);
+                        thread::spawn(move || theirs.get())
+                    })
+                    .collect();
+                let puts = (queue.put(1), queue.put(2));
+                // Ok(item) as Some(item), an error as None: sorted, whichever getter got which.
+                let mut got: Vec<_> = getters.into_iter().map(|g| g.join().unwrap().ok()).collect();
+                got.sort_unstable();
+                assert_eq!(puts, (Ok(()), Ok(())), "both puts on an open queue must succeed ({CHAPTER}#blocking-put-and-get)");
+                assert_eq!(got, [Some(1), Some(2)], "two blocked getters and two puts: each getter must get one item. Every put must wake a getter, whatever the queue held before it ({CHAPTER}#two-conditions)");
+            });
+    }
+}
+
+#[test]
+fn loom_blocking_two_blocked_putters_each_go_in_after_two_gets() {
+    Model::new(
+        "a queue of capacity 2 holds 1 and 2; two threads put 3 and 4; the main thread gets \
+         four items, and both puts succeed",
+    )
+    .explain(&EXPLAIN)
+    .check(|| {
+        let queue = Arc::new(BlockingQueue::new(2));
+        queue.put(1).unwrap();
+        queue.put(2).unwrap();
+        let putters: Vec<_> = (3..=4)
+            .map(|item| {
+                let theirs = Arc::clone(&queue);
+                thread::spawn(move || theirs.put(item))
+            })
+            .collect();
+        let mut got: Vec<_> = (0..4).map(|_| queue.get().ok()).collect();
+        let puts: Vec<_> = putters.into_iter().map(|p| p.join().unwrap()).collect();
+        got.sort_unstable();
+        assert_eq!(puts, [Ok(()), Ok(())], "both blocked puts must go in once gets made room ({CHAPTER}#blocking-put-and-get)");
+        assert_eq!(got, [Some(1), Some(2), Some(3), Some(4)], "two blocked putters and four gets: every get must wake a putter, whatever the queue held before it ({CHAPTER}#two-conditions)");
+    });
+}
+
+#[test]
+fn loom_blocking_two_try_puts_race_for_the_last_place() {
+    Model::new(
+        "two threads call try_put() on an empty queue of capacity 1: exactly one succeeds, \
+         the other gets Err(Full), and the queue holds one item",
+    )
+    .explain(&EXPLAIN)
+    .check(|| {
+        let queue = Arc::new(BlockingQueue::new(1));
+        let racers: Vec<_> = (1..=2)
+            .map(|item| {
+                let theirs = Arc::clone(&queue);
+                thread::spawn(move || theirs.try_put(item))
+            })
+            .collect();
+        let outcomes: Vec<_> = racers.into_iter().map(|r| r.join().unwrap()).collect();
+        let held = queue.len();
+        let full = outcomes
+            .iter()
+            .filter(|outcome| matches!(outcome, Err(PutError::Full(_))))
+            .count();
+        assert_eq!((full, held), (1, 1), "two try_put()s raced for the one place: {outcomes:?}, and the queue holds {held} items. The look for room and the push must happen under one lock, without unlocking between them ({CHAPTER}#two-conditions)");
     });
 }
 
@@ -200,6 +353,33 @@ fn loom_tasks_the_last_task_done_wakes_both_joiners() {
 }
 
 #[test]
+fn loom_tasks_spurious_wake_ups_do_not_let_join_return_early() {
+    Model::new(
+        "with spurious wake-ups on, one item is put; a thread calls join(); the main thread \
+         gets the item, raises a flag and calls task_done(); join() returns only after the \
+         flag is raised",
+    )
+    .explain(&EXPLAIN)
+    .check(|| {
+        let _spurious = sync_shim::testing::spurious_wakeups();
+        let queue = Arc::new(BlockingQueue::new(1));
+        queue.put(1).unwrap();
+        let raised = Arc::new(sync::atomic::AtomicBool::new(false));
+        let (theirs, their_flag) = (Arc::clone(&queue), Arc::clone(&raised));
+        let joiner = thread::spawn(move || {
+            theirs.join();
+            their_flag.load(sync::atomic::Ordering::SeqCst)
+        });
+        queue.get().unwrap();
+        raised.store(true, sync::atomic::Ordering::SeqCst);
+        let done = queue.task_done();
+        let saw_flag = joiner.join().unwrap();
+        assert_eq!(done, Ok(()), "task_done() after one put must succeed ({CHAPTER}#task-done-and-join)");
+        assert!(saw_flag, "join() returned before the last task_done(), after a wake-up that did not bring the count to 0 (a spurious one): wait in a `while` loop that looks at the count again after every wake-up, not under an `if` ({CHAPTER}#task-done-and-join)");
+    });
+}
+
+#[test]
 fn loom_close_wakes_two_blocked_getters() {
     Model::new(
         "two threads call get() on an empty queue; the main thread closes it; both getters \
@@ -268,5 +448,42 @@ fn loom_close_a_getter_and_a_putter_both_wake() {
         let went_in = puts.iter().filter(|put| put.is_ok()).count();
         let came_out = [got.0, got.1].iter().filter(|get| get.is_ok()).count() + left.len();
         assert_eq!(went_in, came_out, "{went_in} puts succeeded but {came_out} items came out: items were lost or made up ({CHAPTER}#closing-a-queue)");
+    });
+}
+
+#[test]
+fn loom_close_wakes_a_blocked_timed_get() {
+    Model::new(
+        "a thread calls get_timeout(1 hour) on an empty queue; the main thread closes it; \
+         the getter returns Err(Closed)",
+    )
+    .explain(&EXPLAIN)
+    .check(|| {
+        let queue: Arc<BlockingQueue<u8>> = Arc::new(BlockingQueue::new(1));
+        let theirs = Arc::clone(&queue);
+        let getter = thread::spawn(move || theirs.get_timeout(HOUR));
+        queue.close();
+        let got = getter.join().unwrap();
+        assert_eq!(got, Err(GetError::Closed), "a get_timeout() blocked on an empty queue must return Err(Closed) when the queue is closed, not wait on to its deadline: look at the closed flag after every wake-up ({CHAPTER}#closing-a-queue)");
+    });
+}
+
+#[test]
+fn loom_close_wakes_a_blocked_timed_put_and_gives_its_item_back() {
+    Model::new(
+        "a queue of capacity 1 holds 1; a thread calls put_timeout(2, 1 hour); the main \
+         thread closes the queue; the putter returns Err(Closed(2))",
+    )
+    .explain(&EXPLAIN)
+    .check(|| {
+        let queue = Arc::new(BlockingQueue::new(1));
+        queue.put(1).unwrap();
+        let theirs = Arc::clone(&queue);
+        let putter = thread::spawn(move || theirs.put_timeout(2, HOUR));
+        queue.close();
+        let put = putter.join().unwrap();
+        let got = (queue.get(), queue.get());
+        assert_eq!(put, Err(PutError::Closed(2)), "a put_timeout() blocked on a full queue must return Err(Closed(its item)) when the queue is closed, not wait on to its deadline: look at the closed flag after every wake-up ({CHAPTER}#closing-a-queue)");
+        assert_eq!(got, (Ok(1), Err(GetError::Closed)), "after close(), get() must return what was there before, then Err(Closed) ({CHAPTER}#closing-a-queue)");
     });
 }

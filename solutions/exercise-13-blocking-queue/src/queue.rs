@@ -63,7 +63,10 @@ pub struct BlockingQueue<T> {
 }
 
 impl<T> BlockingQueue<T> {
-    /// An empty, open queue that holds at most `capacity` items.
+    /// An empty, open queue that holds at most `capacity` items. Room for all of them is
+    /// set aside at once (the stub's docs allow it): `new(usize::MAX)` panics with
+    /// "capacity overflow". Zero-sized items count like any other: `capacity` is kept
+    /// apart, never read back from the buffer (whose capacity is `usize::MAX` for them).
     pub fn new(capacity: usize) -> Self {
         assert!(
             capacity > 0,
@@ -118,7 +121,7 @@ impl<T> BlockingQueue<T> {
         self.put_until(item, Some(Instant::now()))
     }
 
-    /// Like `put`, waiting at most `timeout`.
+    /// Like `put`, waiting at most `timeout` (`Duration::MAX`: no limit).
     pub fn put_timeout(&self, item: T, timeout: Duration) -> Result<(), PutError<T>> {
         // A timeout too far away to represent is no limit at all.
         self.put_until(item, Instant::now().checked_add(timeout))
@@ -169,7 +172,7 @@ impl<T> BlockingQueue<T> {
         self.get_until(Some(Instant::now()))
     }
 
-    /// Like `get`, waiting at most `timeout`.
+    /// Like `get`, waiting at most `timeout` (`Duration::MAX`: no limit).
     pub fn get_timeout(&self, timeout: Duration) -> Result<T, GetError> {
         self.get_until(Instant::now().checked_add(timeout))
     }

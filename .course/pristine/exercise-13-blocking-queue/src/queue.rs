@@ -46,10 +46,14 @@ pub struct TooManyTaskDone;
 /// It holds at most `capacity` items. [`put`](BlockingQueue::put) adds an item at the back
 /// and blocks (sleeping, never spinning) while the queue is full; [`get`](BlockingQueue::get)
 /// takes the item at the front and blocks while it is empty. Each has a form with a time
-/// limit and a form that never waits. Items come out in the order they went in.
+/// limit and a form that never waits. Items come out in the order they went in. An item
+/// added by any form of put wakes a thread blocked in a get (of any form), and room made by
+/// any form of get wakes a thread blocked in a put. Items of a zero-sized type such as `()`
+/// count like any other.
 ///
-/// Every put also counts one unfinished task; [`task_done`](BlockingQueue::task_done)
-/// marks one finished, and [`join`](BlockingQueue::join) blocks until none is left.
+/// Every successful put, of any form, also counts one unfinished task (a put that fails
+/// counts none); [`task_done`](BlockingQueue::task_done) marks one finished, and
+/// [`join`](BlockingQueue::join) blocks until none is left.
 ///
 /// [`close`](BlockingQueue::close) (Python's `Queue.shutdown()`) ends the queue: every
 /// blocked putter and getter wakes up; puts fail from then on and give their item back;
@@ -66,6 +70,11 @@ pub struct BlockingQueue<T> {
 
 impl<T> BlockingQueue<T> {
     /// An empty, open queue that holds at most `capacity` items.
+    ///
+    /// `new` may set aside room for all `capacity` items at once (as
+    /// `VecDeque::with_capacity` does): the capacity is a bound you mean to reach, not a way
+    /// to say "no limit", and one too large for memory may fail (`new(usize::MAX)` then
+    /// panics with "capacity overflow").
     ///
     /// # Panics
     /// If `capacity` is 0 (unlike Python, where a `maxsize` of 0 means "no limit").
@@ -120,7 +129,8 @@ impl<T> BlockingQueue<T> {
     /// `Err(PutError::Full(item))` once `timeout` has passed since the call and the queue is
     /// still full (never earlier); `Err(PutError::Closed(item))` if it is closed. Wake-ups
     /// that bring no room do not give the waiter more time: the limit is `timeout` after the
-    /// call. A timeout of zero is `try_put`.
+    /// call. A timeout of zero is `try_put`; one too long for the clock to reach
+    /// (`Duration::MAX`) means no limit, as `put`.
     pub fn put_timeout(&self, item: T, timeout: Duration) -> Result<(), PutError<T>> {
         todo!(
             "when must it give up, and how long is left after a wake-up? (book: thread-safe-queues.md#timeouts)"
@@ -149,7 +159,8 @@ impl<T> BlockingQueue<T> {
     /// `Err(GetError::Empty)` once `timeout` has passed since the call and the queue is
     /// still empty (never earlier); `Err(GetError::Closed)` if it is closed and empty. As
     /// with `put_timeout`, the limit is `timeout` after the call, whatever wakes the waiter
-    /// meanwhile. A timeout of zero is `try_get`.
+    /// meanwhile. A timeout of zero is `try_get`; one too long for the clock to reach
+    /// (`Duration::MAX`) means no limit, as `get`.
     pub fn get_timeout(&self, timeout: Duration) -> Result<T, GetError> {
         todo!("(book: thread-safe-queues.md#timeouts)")
     }
