@@ -4,8 +4,9 @@
 //! a lock: a ring of slots and two counters, each written by one side only. `ring(n)` hands
 //! out the two sides, a `Producer` and a `Consumer`; neither can be cloned, so a second
 //! producer cannot exist, and that is what lets `push` and `pop` go without a lock or a
-//! compare-and-swap. Each counter sits on its own cache line (crossbeam-utils'
-//! `CachePadded`), so the two sides do not slow each other down.
+//! compare-and-swap. Each counter sits on its own cache line (a crossbeam-utils
+//! `CachePadded` of its own, not one around both), so the two sides do not slow each other
+//! down.
 //! Read first: Part 5, "Lock-free queues" (`book/src/part-5/lock-free-queues.md`).
 //!
 //! Your code goes in `src/ring.rs`, on `crate::sync` (atomics, `cell::UnsafeCell`, `Arc`).

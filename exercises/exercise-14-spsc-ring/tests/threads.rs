@@ -5,6 +5,12 @@
 //! bench (`cargo run --release -p exercise-14 --example bench`) does that. `push` and `pop`
 //! never wait, so only the tests whose threads retry until an item gets through run under a
 //! deadline that calls a hang a possible deadlock.
+//!
+//! The drop tests count with items that own no heap memory, so a double drop or a slot
+//! that was never written fails a named test. If the test binary still dies with SIGSEGV or
+//! SIGABRT and no test named, a slot outside the consumer's counter up to the producer's was
+//! read or dropped (a counter that starts or walks from the wrong place): rerun with
+//! `cargo test -p exercise-14 -- --test-threads=1` to see which test was running.
 
 // Dropping a side is what the drop tests do; whether a side implements Drop itself (or
 // only holds something that does) is the learner's design.
@@ -44,24 +50,59 @@ macro_rules! is_clone {
     }};
 }
 
-/// An item that counts its drops in a shared counter, and knows its number.
+/// An item that counts its drops, and knows its number. It owns no heap memory and no
+/// pointer, only the index of its drop counter in [`DROPS`]: a ring that drops an item twice
+/// (or one already moved out) makes the count too high, and one that hands out or drops a
+/// slot that was never written finds no counter there, and the test fails with a message
+/// that names it. An `Arc` inside the item would be freed twice instead, or read from
+/// garbage, and the allocator or the kernel would kill the whole test binary without
+/// naming the test.
 #[derive(Debug)]
 struct Counted {
     number: u64,
-    drops: Arc<AtomicUsize>,
+    drops: Drops,
 }
 
 impl Drop for Counted {
     fn drop(&mut self) {
-        self.drops.fetch_add(1, Ordering::SeqCst);
+        match DROPS.get(self.drops.0) {
+            Some(count) if self.drops.0 < NEXT_DROPS.load(Ordering::SeqCst) => {
+                count.fetch_add(1, Ordering::SeqCst);
+            }
+            _ => panic!(
+                "an item that was never pushed was dropped or popped (its bytes are garbage): \
+                 the ring read a slot outside the consumer's counter up to the producer's, one \
+                 that was never written. Does each counter start at `start`, and does Drop \
+                 walk from the consumer's counter to the producer's? \
+                 ({CHAPTER}#the-spsc-ring)"
+            ),
+        }
     }
 }
 
-fn counted(number: u64, drops: &Arc<AtomicUsize>) -> Counted {
-    Counted {
-        number,
-        drops: Arc::clone(drops),
+/// Drop counters for [`Counted`] items, handed out one per [`drop_counter`] call.
+static DROPS: [AtomicUsize; 256] = [const { AtomicUsize::new(0) }; 256];
+static NEXT_DROPS: AtomicUsize = AtomicUsize::new(0);
+
+/// Which counter of [`DROPS`] a [`Counted`] item counts its drops in.
+#[derive(Clone, Copy, Debug)]
+struct Drops(usize);
+
+impl Drops {
+    fn load(self, order: Ordering) -> usize {
+        DROPS[self.0].load(order)
     }
+}
+
+fn counted(number: u64, drops: Drops) -> Counted {
+    Counted { number, drops }
+}
+
+/// A new drop counter for `Counted` items, at 0.
+fn drop_counter() -> Drops {
+    let index = NEXT_DROPS.fetch_add(1, Ordering::SeqCst);
+    assert!(index < DROPS.len(), "the tests need more drop counters");
+    Drops(index)
 }
 
 /// Set when a thread of a two-thread test ends, normally or by a panic, so that the other
@@ -438,10 +479,10 @@ fn wrap_a_ring_started_anywhere_behaves_as_a_new_one() {
 #[test]
 fn drop_items_left_in_the_ring_are_dropped_once_when_both_sides_are_gone() {
     for consumer_goes_first in [false, true] {
-        let drops = Arc::new(AtomicUsize::new(0));
+        let drops = drop_counter();
         let (mut producer, mut consumer) = ring::ring(4);
         for number in 0..3 {
-            producer.push(counted(number, &drops)).unwrap();
+            producer.push(counted(number, drops)).unwrap();
         }
         let first = consumer.pop().expect("an item was pushed");
         assert_eq!(
@@ -458,7 +499,7 @@ fn drop_items_left_in_the_ring_are_dropped_once_when_both_sides_are_gone() {
         );
         let (first_side, second_side) = if consumer_goes_first {
             drop(consumer);
-            producer.push(counted(3, &drops)).unwrap();
+            producer.push(counted(3, drops)).unwrap();
             (drops.load(Ordering::SeqCst), {
                 drop(producer);
                 drops.load(Ordering::SeqCst)
@@ -503,11 +544,11 @@ fn drop_items_left_in_the_ring_are_dropped_once_when_both_sides_are_gone() {
 
 #[test]
 fn drop_an_item_refused_by_a_full_ring_is_given_back_undropped() {
-    let drops = Arc::new(AtomicUsize::new(0));
+    let drops = drop_counter();
     let (mut producer, consumer) = ring::ring(1);
-    producer.push(counted(1, &drops)).unwrap();
+    producer.push(counted(1, drops)).unwrap();
     let back = producer
-        .push(counted(2, &drops))
+        .push(counted(2, drops))
         .expect_err("a full ring must refuse the item");
     assert_eq!(
         (back.number, drops.load(Ordering::SeqCst)),
@@ -533,14 +574,14 @@ fn drop_items_left_across_the_counter_limit_are_dropped_once() {
         // left straddle the wrap; three leave both counters past it.
         for passed in [1, 3] {
             for left in 0..=capacity {
-                let drops = Arc::new(AtomicUsize::new(0));
+                let drops = drop_counter();
                 let (mut producer, mut consumer) = ring::ring_starting_at(capacity, usize::MAX - 1);
                 for number in 0..passed {
-                    producer.push(counted(number, &drops)).unwrap();
+                    producer.push(counted(number, drops)).unwrap();
                     drop(consumer.pop());
                 }
                 for number in 0..left {
-                    producer.push(counted(number as u64, &drops)).unwrap();
+                    producer.push(counted(number as u64, drops)).unwrap();
                 }
                 drop(producer);
                 drop(consumer);
@@ -632,11 +673,11 @@ fn handoff_stress_numbers_in_order_through_rings_of_1_and_3() {
 fn handoff_stress_every_item_is_dropped_exactly_once() {
     let _heavy = deadline::one_at_a_time();
     const ITEMS: u64 = 200_000;
-    let drops = Arc::new(AtomicUsize::new(0));
+    let drops = drop_counter();
     let taken = Arc::new(AtomicUsize::new(0));
     let (producer, consumer) = ring::ring(16);
     let sides = Arc::new((Mutex::new(Some(producer)), Mutex::new(Some(consumer))));
-    let (theirs, counter, popped) = (Arc::clone(&sides), Arc::clone(&drops), Arc::clone(&taken));
+    let (theirs, counter, popped) = (Arc::clone(&sides), drops, Arc::clone(&taken));
     let what = format!(
         "one thread pushing {ITEMS} counted items into a ring of 16, one popping until it has \
          seen half of them, then dropping its side"
@@ -649,7 +690,7 @@ fn handoff_stress_every_item_is_dropped_exactly_once() {
                 let mut producer = theirs.0.lock().unwrap().take().unwrap();
                 for number in 0..ITEMS {
                     // Once the consumer is gone, the ring fills up: stop there.
-                    let mut item = counted(number, &counter);
+                    let mut item = counted(number, counter);
                     loop {
                         match producer.push(item) {
                             Ok(()) => break,
@@ -705,7 +746,7 @@ fn handoff_stress_every_item_is_dropped_exactly_once() {
 }
 
 // ---------------------------------------------------------------------------------------
-// The source: no lock, and each counter padded
+// The source: no lock, no waiting or spinning, and each counter padded
 
 /// What the ring must not use, and what to use instead.
 const FORBIDDEN: &[(&str, &str)] = &[
@@ -726,14 +767,98 @@ const FORBIDDEN: &[(&str, &str)] = &[
         "nothing: push and pop never wait, they return Err(item) or None",
     ),
     (
+        "spin_loop",
+        "nothing: push and pop never spin, not even a few turns; they answer Err(item) or \
+         None at once and the caller decides whether to retry",
+    ),
+    (
+        "yield_now",
+        "nothing: push and pop never wait, they return Err(item) or None at once",
+    ),
+    (
+        "sleep",
+        "nothing: push and pop never wait, they return Err(item) or None at once",
+    ),
+    (
+        "park",
+        "nothing: push and pop never wait, they return Err(item) or None at once",
+    ),
+    (
         "ArrayQueue",
         "a buffer of slots of your own (crossbeam's queue is what you measure against)",
     ),
     ("mpsc", "a buffer of slots of your own"),
 ];
 
+/// The types written inside each `CachePadded<...>` of `code`.
+fn padded_types(code: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut rest = code;
+    while let Some(at) = rest.find("CachePadded<") {
+        let after = &rest[at + "CachePadded<".len()..];
+        let mut depth = 1;
+        let mut end = after.len();
+        for (i, c) in after.char_indices() {
+            match c {
+                '<' => depth += 1,
+                '>' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = i;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        found.push(after[..end].trim().to_owned());
+        rest = &after[end..];
+    }
+    found
+}
+
+/// How many atomics the padded type `ty` holds: those written in it (a tuple or an array
+/// of two counts two), or, for a struct of the file's own, its atomic fields.
+fn atomics_in(code: &str, ty: &str) -> usize {
+    let arrays: usize = ty
+        .split(';')
+        .skip(1)
+        .filter_map(|n| n.trim_end_matches(']').trim().parse::<usize>().ok())
+        .sum();
+    let direct = ty.matches("Atomic").count();
+    if direct > 0 {
+        return direct.max(arrays);
+    }
+    let name = ty
+        .split('<')
+        .next()
+        .unwrap_or_default()
+        .rsplit("::")
+        .next()
+        .unwrap_or_default()
+        .trim();
+    if name.is_empty() {
+        return 0;
+    }
+    let mut rest = code;
+    while let Some(at) = rest.find("struct ") {
+        let after = &rest[at + "struct ".len()..];
+        let declared: String = after
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        if declared == name {
+            let body_end = after.find('}').unwrap_or(after.len());
+            let body = &after[..body_end];
+            return body.matches("Atomic").count();
+        }
+        rest = after;
+    }
+    0
+}
+
 #[test]
-fn source_takes_no_lock_and_pads_each_counter() {
+fn source_takes_no_lock_never_spins_and_pads_each_counter() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ring.rs");
     let text = std::fs::read_to_string(&path).unwrap_or_default();
     let paths: Vec<&str> = FORBIDDEN.iter().map(|(bad, _)| *bad).collect();
@@ -752,7 +877,8 @@ fn source_takes_no_lock_and_pads_each_counter() {
         .map(|line| line.split("//").next().unwrap_or_default())
         .collect::<Vec<_>>()
         .join("\n");
-    if !code.contains("CachePadded<") {
+    let padded = padded_types(&code);
+    if padded.is_empty() {
         problems.push(
             "src/ring.rs: no `CachePadded<...>` in the code: keep each side's counter in a \
              crossbeam_utils::CachePadded, so that the producer's writes of its counter do \
@@ -760,10 +886,21 @@ fn source_takes_no_lock_and_pads_each_counter() {
                 .to_owned(),
         );
     }
+    for ty in padded {
+        let atomics = atomics_in(&code, &ty);
+        if atomics > 1 {
+            problems.push(format!(
+                "src/ring.rs: `CachePadded<{ty}>` holds {atomics} atomics: padding them \
+                 together keeps both counters on one cache line, the false sharing the \
+                 padding is there to prevent. Give each counter its own CachePadded \
+                 (head: CachePadded<AtomicUsize>, tail: CachePadded<AtomicUsize>)"
+            ));
+        }
+    }
     assert!(
         problems.is_empty(),
         "the ring is a buffer of slots and two atomic counters, each on a cache line of its \
-         own; no lock, no waiting:\n{}\n({CHAPTER}#cache-padding)",
+         own; no lock, no waiting, no spinning:\n{}\n({CHAPTER}#cache-padding)",
         problems.join("\n")
     );
 }

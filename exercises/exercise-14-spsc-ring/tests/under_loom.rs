@@ -202,3 +202,56 @@ fn loom_drop_each_item_is_dropped_once_whichever_side_goes_last() {
         assert_eq!(dropped, 2, "two items were pushed, and {dropped} drops were counted once both sides were gone: each item must be dropped exactly once, by its popper or with the ring ({CHAPTER}#the-spsc-ring)");
     });
 }
+
+// Every model above pushes at most capacity + 1 items into a ring of 1 or 2, so a ring whose
+// buffer is longer than its capacity (one slot always left empty: capacity + 1 slots; or a
+// length rounded up further) never reuses a slot in them, and the consumer's Release store
+// of its counter and the producer's Acquire load of it go unchecked for that layout. Here
+// the producer goes round a buffer of up to 2 slots behind a ring of 1 while the consumer
+// pops: its third item lands in the slot the consumer read first. Without the
+// Release/Acquire pair on the consumer's counter, loom reports that write as racing with
+// the consumer's read of the slot. The interleaving: main pushes 1, spawns the pusher and
+// pops 1; (preemption) the pusher pushes 2; (preemption) main pops 2 and blocks in join;
+// the pusher pushes 3 into the first slot again.
+
+#[test]
+fn loom_handoff_a_slot_is_reused_only_after_its_item_was_moved_out_in_any_layout() {
+    Model::new(
+        "a ring of 1 holds 1; a thread pushes 2 then 3, once each (each refused unless a \
+         pop made room); the main thread pops twice, once each, then what is left after \
+         the join; every accepted item comes out once, in order, and no slot is written \
+         while it may still be read, however many slots stand behind the ring of 1",
+    )
+    .explain(&EXPLAIN)
+    // A bound of 8, not the default 2: at 2 (and 3), loom's bounded search misses the
+    // interleaving for a one-slot-empty ring that loads its own counter from the shared
+    // atomic (tests/alternatives/exercise-14/one-slot-empty-no-cache) with a Relaxed store
+    // of the consumer's counter: that extra load moves the preemption points. At 4 and up it
+    // is found. The model is tiny (about 100 interleavings even unbounded), so the search
+    // here is exhaustive.
+    .preemptions(8)
+    .check(|| {
+        let (mut producer, mut consumer) = held(ring::ring(1));
+        producer.push(1u32).unwrap();
+        let pusher = thread::spawn(move || (producer.push(2), producer.push(3)));
+        let early: Vec<u32> = (0..2).filter_map(|_| consumer.pop()).collect();
+        let (second, third) = pusher.join().unwrap();
+        let late: Vec<u32> = std::iter::from_fn(|| consumer.pop()).collect();
+        let mut expected = vec![1];
+        for (item, result) in [(2, second), (3, third)] {
+            match result {
+                Ok(()) => expected.push(item),
+                Err(back) => assert_eq!(
+                    back, item,
+                    "a refused push must give its item back ({CHAPTER}#the-spsc-ring)"
+                ),
+            }
+        }
+        let all: Vec<u32> = early.iter().chain(&late).copied().collect();
+        assert_eq!(
+            all, expected,
+            "the consumer saw {early:?} while the producer ran and {late:?} after the join: \
+             each accepted item must come out once, in order ({CHAPTER}#the-spsc-ring)"
+        );
+    });
+}

@@ -103,7 +103,8 @@ pub struct Consumer<T> {
 /// The ring holds at most `capacity` items, exactly: the `capacity + 1`-th push before any
 /// pop fails (the buffer behind it is the capacity rounded up to a power of two). Items come out in the order
 /// they went in, each exactly once. Neither side ever blocks or spins: `push` on a full ring
-/// and `pop` on an empty one return at once.
+/// and `pop` on an empty one return at once, without a
+/// few turns of spinning or yielding first (the caller decides whether to retry).
 ///
 /// Items still in the ring when both sides have been dropped are dropped then, each exactly
 /// once; an item popped or given back is the caller's. Dropping one side does not disturb

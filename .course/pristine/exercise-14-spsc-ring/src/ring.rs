@@ -48,7 +48,8 @@ pub struct Consumer<T> {
 /// The ring holds at most `capacity` items, exactly: the `capacity + 1`-th push before any
 /// pop fails (how big the buffer behind it is, is up to you). Items come out in the order
 /// they went in, each exactly once. Neither side ever blocks or spins: `push` on a full ring
-/// and `pop` on an empty one return at once.
+/// and `pop` on an empty one return at once, without a
+/// few turns of spinning or yielding first (the caller decides whether to retry).
 ///
 /// Items still in the ring when both sides have been dropped are dropped then, each exactly
 /// once; an item popped or given back is the caller's. Dropping one side does not disturb
@@ -63,8 +64,11 @@ pub fn ring<T>(capacity: usize) -> (Producer<T>, Consumer<T>) {
 /// Like [`ring`], with your counters starting at `start` instead of 0: the ring behaves as
 /// one made by `ring(capacity)` that has already passed `start` items through. The tests
 /// start near `usize::MAX` so that your counters wrap around after a few items, without
-/// 2^64 pushes first. If your counters do not count up to `usize::MAX`, start where `start`
-/// takes you in your counting (`start % something`).
+/// 2^64 pushes first. If your counters wrap at `usize::MAX` (they move on with
+/// `wrapping_add`), start them at `start` itself, unreduced: a `start % capacity` would keep
+/// them from ever reaching the wrap the tests are there to check. If they wrap earlier, at a
+/// bound of your own (positions kept below the buffer's length, say), start them at
+/// `start % bound`, reduced by that bound and no other.
 ///
 /// # Panics
 /// If `capacity` is 0.
