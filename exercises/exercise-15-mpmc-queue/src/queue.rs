@@ -97,8 +97,10 @@ impl<T> MpmcQueue<T> {
         )
     }
 
-    /// How many items the queue holds now: a snapshot, between 0 and `capacity`, that another
-    /// thread may change as soon as it is read.
+    /// How many items the queue holds now: a snapshot of one moment, between 0 and
+    /// `capacity`, that another thread may change as soon as it is read. Of one moment: the
+    /// number the queue really held at some instant during the call, never a head read at one
+    /// moment paired with a tail read at another while other threads push and pop.
     pub fn len(&self) -> usize {
         todo!("head and tail in one lap or two? (book: lock-free-queues.md#sequence-numbers)")
     }

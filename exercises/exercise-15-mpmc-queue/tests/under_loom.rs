@@ -18,7 +18,8 @@ use loom_harness::{Explain, Model};
 use queue::MpmcQueue;
 use sync::thread;
 // The models share the queue through std's Arc (loom's Arc dropped while a failing model
-// unwinds makes loom abort without a message). Every thread is joined, so nothing leaks.
+// unwinds makes loom abort without a message), each queue `Held` (below). Every thread is
+// joined, so nothing leaks when the model passes.
 use std::sync::Arc;
 
 const CHAPTER: &str = "book/src/part-5/lock-free-queues.md";
@@ -28,17 +29,49 @@ const EXPLAIN: Explain = Explain {
     race: "two threads touched one slot's cell without an order between them: a consumer read \
            a slot before its producer's Release store of the stamp (a stamp stored before the \
            write, or stored Relaxed, or a pop that trusts the tail instead of the stamp), two \
-           producers wrote one slot (a load and a store where a compare_exchange belongs), or a \
-           producer wrote a slot whose last item was still being read (the pop's stamp store \
-           must come after the read, with Release; the push's stamp load must be Acquire).",
+           threads took one slot (a load and a store where a compare_exchange belongs, or a \
+           push or pop that touched the slot's cell before winning the compare-and-swap on the \
+           tail or head), or a producer wrote a slot whose last item was still being read \
+           (the pop's stamp store must come after the read, with Release; the push's stamp \
+           load must be Acquire).",
     spins_forever: "a thread spun for ever: a push or pop that waits for a stamp no thread \
            will ever store (is the stamp a pop leaves the one the next lap's push expects?), \
-           or a retry that never reloads the head or tail.",
+           a retry that never reloads the head or tail, or a push that decides \
+           \"full\" with a head it read once before its loop (the head must be read again \
+           each time the slot looks full, or a pop that never comes is waited for).",
     deadlock: "",
     assertion: "an item was lost, came out twice, or a push or pop gave up while it should \
            have gone on: Err from a queue that a finished pop had made room in, or None from \
            a queue holding an item whose push had returned.",
 };
+
+/// Keeps a queue alive while a failure unwinds. When loom finds a race it panics, and the
+/// queue's own Drop, run during that unwinding, touches its slots' cells again: loom panics a
+/// second time inside a destructor, which aborts the whole test binary with no message at all
+/// ("thread caused non-unwinding panic. aborting."). Leaking the queue keeps loom's own
+/// explanation and the failing model's name. Dropped normally when no panic is under way.
+struct Held<T>(std::mem::ManuallyDrop<T>);
+
+impl<T> std::ops::Deref for Held<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> Drop for Held<T> {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            // SAFETY: dropped once, here, and never used again.
+            unsafe { std::mem::ManuallyDrop::drop(&mut self.0) }
+        }
+    }
+}
+
+/// A queue shared by the model's threads, `Held` so that a failing model does not drop it.
+fn shared(queue: MpmcQueue<u32>) -> Arc<Held<MpmcQueue<u32>>> {
+    Arc::new(Held(std::mem::ManuallyDrop::new(queue)))
+}
 
 /// Pops until an item comes out (letting the other threads run in between).
 fn pop_until_some(queue: &MpmcQueue<u32>) -> u32 {
@@ -66,7 +99,7 @@ fn loom_race_two_producers_claim_different_slots() {
     )
     .explain(&EXPLAIN)
     .check(|| {
-        let queue = Arc::new(MpmcQueue::new(2));
+        let queue = shared(MpmcQueue::new(2));
         let producers: Vec<_> = [1, 2]
             .into_iter()
             .map(|item| {
@@ -90,7 +123,7 @@ fn loom_race_a_pop_reads_an_item_only_once_it_is_written() {
     )
     .explain(&EXPLAIN)
     .check(|| {
-        let queue = Arc::new(MpmcQueue::new(2));
+        let queue = shared(MpmcQueue::new(2));
         let theirs = Arc::clone(&queue);
         let producer = thread::spawn(move || theirs.push(7));
         let got = pop_until_some(&queue);
@@ -111,7 +144,7 @@ fn loom_race_two_consumers_take_different_items() {
     )
     .explain(&EXPLAIN)
     .check(|| {
-        let queue = Arc::new(MpmcQueue::new(2));
+        let queue = shared(MpmcQueue::new(2));
         queue.push(1).unwrap();
         queue.push(2).unwrap();
         let consumers: Vec<_> = (0..2)
@@ -136,7 +169,7 @@ fn loom_race_a_slot_is_written_again_only_after_its_item_is_read() {
     )
     .explain(&EXPLAIN)
     .check(|| {
-        let queue = Arc::new(MpmcQueue::near_wrap(1));
+        let queue = shared(MpmcQueue::near_wrap(1));
         queue.push(1).unwrap();
         let theirs = Arc::clone(&queue);
         let consumer = thread::spawn(move || (pop_until_some(&theirs), pop_until_some(&theirs)));
@@ -158,7 +191,7 @@ fn loom_race_a_finished_push_is_found_by_a_later_pop() {
     .explain(&EXPLAIN)
     .preemptions(2)
     .check(|| {
-        let queue = Arc::new(MpmcQueue::new(2));
+        let queue = shared(MpmcQueue::new(2));
         let first = {
             let queue = Arc::clone(&queue);
             thread::spawn(move || queue.push(1))
@@ -188,7 +221,7 @@ fn loom_race_a_finished_pop_always_makes_room() {
     .explain(&EXPLAIN)
     .preemptions(2)
     .check(|| {
-        let queue = Arc::new(MpmcQueue::new(2));
+        let queue = shared(MpmcQueue::new(2));
         queue.push(1).unwrap();
         queue.push(2).unwrap();
         let first = {
@@ -219,7 +252,7 @@ fn loom_race_two_threads_that_push_then_pop_get_one_item_each() {
     .explain(&EXPLAIN)
     .preemptions(1)
     .check(|| {
-        let queue = Arc::new(MpmcQueue::new(1));
+        let queue = shared(MpmcQueue::new(1));
         let workers: Vec<_> = [1, 2]
             .into_iter()
             .map(|item| {
@@ -233,6 +266,67 @@ fn loom_race_two_threads_that_push_then_pop_get_one_item_each() {
         let mut got: Vec<_> = workers.into_iter().map(|w| w.join().unwrap()).collect();
         got.sort();
         assert_eq!(got, [1, 2], "two threads that each pushed one item and popped one got {got:?} ({CHAPTER}#the-mpmc-array-queue)");
+    });
+}
+
+#[test]
+fn loom_race_len_is_a_snapshot_of_one_moment() {
+    // Both the worker and the reader are spawned threads: with len() on the model's main
+    // thread, loom explores only a few interleavings of it and misses the stale pairs.
+    Model::new(
+        "a thread pushes and pops twice on a queue of capacity 2, so it never holds more than \
+         1 item, while another thread calls len() once: len() is at most 1",
+    )
+    .explain(&EXPLAIN)
+    .check(|| {
+        let queue = shared(MpmcQueue::new(2));
+        let worker = {
+            let queue = Arc::clone(&queue);
+            thread::spawn(move || {
+                (0..2)
+                    .map(|item| (queue.push(item), queue.pop()))
+                    .collect::<Vec<_>>()
+            })
+        };
+        let reader = {
+            let queue = Arc::clone(&queue);
+            thread::spawn(move || queue.len())
+        };
+        let len = reader.join().unwrap();
+        let worked = worker.join().unwrap();
+        assert_eq!(worked, [(Ok(()), Some(0)), (Ok(()), Some(1))], "a thread alone on the queue pushed and popped, and got {worked:?} ({CHAPTER}#the-mpmc-array-queue)");
+        assert!(len <= 1, "len() returned {len} while the queue never held more than 1 item: it paired a head and a tail from two different moments (a tail read before the head moved on past it). Read the tail, the head, and the tail again, and start over until the tail did not move ({CHAPTER}#sequence-numbers)");
+    });
+}
+
+#[test]
+fn loom_race_a_push_on_a_queue_full_again_returns() {
+    Model::new(
+        "a queue of capacity 1 holds 0; a thread pops it and pushes 2 while another pushes 1: \
+         that push returns (Ok, or Err when the queue is full again) without waiting for a pop",
+    )
+    .explain(&EXPLAIN)
+    .check(|| {
+        let queue = shared(MpmcQueue::new(1));
+        queue.push(0).unwrap();
+        let other = {
+            let queue = Arc::clone(&queue);
+            thread::spawn(move || (queue.pop(), queue.push(2)))
+        };
+        let mine = {
+            let queue = Arc::clone(&queue);
+            thread::spawn(move || queue.push(1))
+        };
+        let mine = mine.join().unwrap();
+        let (popped, theirs) = other.join().unwrap();
+        let left = queue.pop();
+        assert_eq!(popped, Some(0), "the only pop must get the only item ({CHAPTER}#the-mpmc-array-queue)");
+        let expected = match (mine, theirs) {
+            (Ok(()), Err(2)) => Some(1),
+            (Err(1), Ok(())) => Some(2),
+            _ => None,
+        };
+        assert!(expected.is_some() && left == expected, "one slot, two pushes after one pop: exactly one push must succeed, the other get its item back, and the winner's item be left; got push(1) = {mine:?}, push(2) = {theirs:?}, then pop() = {left:?} ({CHAPTER}#the-mpmc-array-queue)");
     });
 }
 

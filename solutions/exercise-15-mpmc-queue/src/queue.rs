@@ -199,7 +199,7 @@ impl<T> MpmcQueue<T> {
         }
     }
 
-    /// How many items the queue holds (a snapshot).
+    /// How many items the queue holds (a snapshot of one moment).
     pub fn len(&self) -> usize {
         loop {
             // Read the tail, the head, and the tail again: if the tail did not move, the two
