@@ -177,7 +177,11 @@ fn basic_a_panicking_task_is_an_error_in_its_own_future_only() {
              ({CHAPTER}#when-a-task-fails)"
         );
         let formatted = pool
-            .submit(|| -> u32 { panic!("task {} failed", 8) })
+            .submit(|| -> u32 {
+                // black_box: with a literal 8, rustc folds the message into a &'static str
+                // payload, and the String case would never be tested.
+                panic!("task {} failed", std::hint::black_box(8))
+            })
             .unwrap();
         assert_eq!(
             formatted.result(None),
@@ -192,7 +196,10 @@ fn basic_a_panicking_task_is_an_error_in_its_own_future_only() {
 fn basic_workers_run_tasks_at_the_same_time() {
     deadline::within_secs(
         10,
-        "three tasks on a pool of 3 that each wait until all three have started",
+        "three tasks on a pool of 3 that each wait until all three have started \
+         (or the pool's drop at the end of the test: shutdown must wake every sleeping \
+         worker, notify_all, \
+         book/src/part-5/thread-pools-and-futures.md#shutdown)",
         || {
             let pool = ThreadPool::new(3);
             let barrier = Arc::new(Barrier::new(3));
@@ -226,21 +233,83 @@ fn basic_workers_run_tasks_at_the_same_time() {
 #[test]
 fn basic_many_tasks_on_four_workers_each_return_their_value() {
     let _heavy = deadline::one_at_a_time();
-    deadline::within_secs(30, "2,000 tasks on a pool of 4", || {
-        let pool = ThreadPool::new(4);
-        let futures: Vec<_> = (0..2_000_u64)
-            .map(|n| pool.submit(move || n * n).unwrap())
-            .collect();
-        for (n, future) in futures.iter().enumerate() {
-            let n = n as u64;
-            assert_eq!(
-                future.result(None),
-                Ok(n * n),
-                "task {n} of 2,000 returned the wrong value, or none: each future must get its \
+    deadline::within_secs(
+        30,
+        "2,000 tasks on a pool of 4 \
+         (or the pool's drop at the end of the test: shutdown must wake every sleeping \
+         worker, notify_all, \
+         book/src/part-5/thread-pools-and-futures.md#shutdown)",
+        || {
+            let pool = ThreadPool::new(4);
+            let futures: Vec<_> = (0..2_000_u64)
+                .map(|n| pool.submit(move || n * n).unwrap())
+                .collect();
+            for (n, future) in futures.iter().enumerate() {
+                let n = n as u64;
+                assert_eq!(
+                    future.result(None),
+                    Ok(n * n),
+                    "task {n} of 2,000 returned the wrong value, or none: each future must get its \
                  own task's value, once ({CHAPTER}#the-worker-loop)"
+                );
+            }
+        },
+    );
+}
+
+#[test]
+fn basic_two_waiters_both_get_the_value() {
+    deadline::within_secs(
+        10,
+        "two threads in result(None) on one future, after its task ended (if one of them never \
+         returns, the future woke only one waiter: finish must notify_all, not notify_one, \
+         book/src/part-5/thread-pools-and-futures.md#the-state-of-a-future)",
+        || {
+            let pool = ThreadPool::new(1);
+            let (started, has_started) = mpsc::channel();
+            let (open, gate) = gate();
+            let future = pool.submit(gated_task(&started, gate, 7)).unwrap();
+            has_started.recv().unwrap();
+            let waiters: Vec<_> = (0..2)
+                .map(|_| {
+                    let theirs = future.clone();
+                    thread::spawn(move || theirs.result(None))
+                })
+                .collect();
+            // Both waiters are asleep in result() by now.
+            thread::sleep(SETTLE);
+            open.send(()).unwrap();
+            let got: Vec<_> = waiters.into_iter().map(|w| w.join().unwrap()).collect();
+            assert_eq!(
+                got,
+                [Ok(7), Ok(7)],
+                "two threads waiting in result(None) on one future must both get the value \
+                 ({CHAPTER}#the-state-of-a-future)"
             );
-        }
-    });
+        },
+    );
+}
+
+#[test]
+fn basic_a_huge_timeout_means_no_limit() {
+    deadline::within_secs(
+        10,
+        "result(Some(Duration::MAX)) of a task returning 6",
+        || {
+            let pool = ThreadPool::new(1);
+            let future = pool.submit(|| 6).unwrap();
+            let got = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                future.result(Some(Duration::MAX))
+            }));
+            assert!(
+                matches!(got, Ok(Ok(6))),
+                "result(Some(Duration::MAX)) panicked or gave no value: `Instant::now() + timeout` \
+             overflows for a huge timeout. Use Instant::now().checked_add(timeout), computed \
+             once, and treat None (too far to say) as no deadline \
+             ({CHAPTER}#the-state-of-a-future)"
+            );
+        },
+    );
 }
 
 #[test]
@@ -518,29 +587,77 @@ fn callback_runs_in_the_order_added_and_a_panicking_one_harms_nothing() {
 }
 
 #[test]
+fn callback_runs_after_the_waiters_are_woken() {
+    deadline::within_secs(
+        10,
+        "a thread in result(None) and a done-callback that waits for it",
+        || {
+            let pool = ThreadPool::new(1);
+            let (started, has_started) = mpsc::channel();
+            let (open, gate) = gate();
+            let future = pool.submit(gated_task(&started, gate, 9)).unwrap();
+            has_started.recv().unwrap();
+            let (returned, has_returned) = mpsc::channel();
+            let theirs = future.clone();
+            let waiter = thread::spawn(move || {
+                let got = theirs.result(None);
+                let _ = returned.send(());
+                got
+            });
+            let saw = Arc::new(Mutex::new(None));
+            let seen = Arc::clone(&saw);
+            future.add_done_callback(move |_| {
+                // A slow callback: it waits (2 s at most) for the waiter to return.
+                let woken = has_returned.recv_timeout(Duration::from_secs(2)).is_ok();
+                *seen.lock().unwrap() = Some(woken);
+            });
+            // The waiter is asleep in result() by now.
+            thread::sleep(SETTLE);
+            open.send(()).unwrap();
+            assert_eq!(waiter.join().unwrap(), Ok(9));
+            pool.shutdown(true, false);
+            assert_eq!(
+                *saw.lock().unwrap(),
+                Some(true),
+                "a done-callback waited up to 2 s for the thread in result(None) to return, and \
+                 it did not: the thread that ends a future must wake its waiters (notify_all) \
+                 before it runs the callbacks, which may take any time ({CHAPTER}#done-callbacks)"
+            );
+        },
+    );
+}
+
+#[test]
 fn callback_runs_when_the_future_is_cancelled() {
-    deadline::within_secs(10, "a callback on a queued task that is cancelled", || {
-        let pool = ThreadPool::new(1);
-        let (started, has_started) = mpsc::channel();
-        let (open, gate) = gate();
-        let running = pool.submit(gated_task(&started, gate, 0)).unwrap();
-        has_started.recv().unwrap();
-        let queued = pool.submit(|| 1).unwrap();
-        let saw = Arc::new(Mutex::new(None));
-        let theirs = Arc::clone(&saw);
-        queued.add_done_callback(move |future| {
-            *theirs.lock().unwrap() = Some((thread::current().id(), future.cancelled()));
-        });
-        assert!(queued.cancel());
-        assert_eq!(
-            *saw.lock().unwrap(),
-            Some((thread::current().id(), true)),
-            "cancelling a future ends it too: its callbacks must run, on the thread that \
+    deadline::within_secs(
+        10,
+        "a callback on a queued task that is cancelled (if this hangs, cancel() runs the \
+         callbacks while it holds the future's lock, and this callback calls cancelled(), which \
+         waits for that lock: take the callbacks out, release the lock, then run them, \
+         book/src/part-5/thread-pools-and-futures.md#done-callbacks)",
+        || {
+            let pool = ThreadPool::new(1);
+            let (started, has_started) = mpsc::channel();
+            let (open, gate) = gate();
+            let running = pool.submit(gated_task(&started, gate, 0)).unwrap();
+            has_started.recv().unwrap();
+            let queued = pool.submit(|| 1).unwrap();
+            let saw = Arc::new(Mutex::new(None));
+            let theirs = Arc::clone(&saw);
+            queued.add_done_callback(move |future| {
+                *theirs.lock().unwrap() = Some((thread::current().id(), future.cancelled()));
+            });
+            assert!(queued.cancel());
+            assert_eq!(
+                *saw.lock().unwrap(),
+                Some((thread::current().id(), true)),
+                "cancelling a future ends it too: its callbacks must run, on the thread that \
              cancels, before cancel() returns ({CHAPTER}#done-callbacks)"
-        );
-        open.send(()).unwrap();
-        assert_eq!(running.result(None), Ok(0));
-    });
+            );
+            open.send(()).unwrap();
+            assert_eq!(running.result(None), Ok(0));
+        },
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -576,6 +693,70 @@ fn map_results_come_in_the_order_of_the_inputs() {
             ],
             "map() must return one result per input, in the order of the inputs (not the order \
              they finish), a panic as Err(Panicked) in its own place \
+             ({CHAPTER}#map-and-as-completed)"
+        );
+    });
+}
+
+#[test]
+fn map_submits_every_input_before_waiting() {
+    deadline::within_secs(
+        20,
+        "map() of two tasks on two workers that each wait for the other to start",
+        || {
+            let pool = ThreadPool::new(2);
+            let count = Arc::new((Mutex::new(0_usize), std::sync::Condvar::new()));
+            let results = pool
+                .map(
+                    move |_: u8| {
+                        // Each task waits (2 s at most) until both have started.
+                        let (started, changed) = &*count;
+                        *started.lock().unwrap() += 1;
+                        changed.notify_all();
+                        let (started, _) = changed
+                            .wait_timeout_while(
+                                started.lock().unwrap(),
+                                Duration::from_secs(2),
+                                |n| *n < 2,
+                            )
+                            .unwrap();
+                        *started == 2
+                    },
+                    [0, 1],
+                    None,
+                )
+                .unwrap();
+            assert_eq!(
+                results,
+                [Ok(true), Ok(true)],
+                "map() of two inputs on a pool of 2: the two tasks never ran at the same time. \
+                 map must submit every input first and only then collect the results in order; \
+                 submitting an input after the previous result came back makes the pool run \
+                 one task at a time ({CHAPTER}#map-and-as-completed)"
+            );
+        },
+    );
+}
+
+#[test]
+fn map_a_huge_timeout_means_no_limit() {
+    deadline::within_secs(10, "map(.., Some(Duration::MAX)) of two inputs", || {
+        let pool = ThreadPool::new(1);
+        let results = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            pool.map(|n: u32| n + 1, [1, 2], Some(Duration::MAX))
+        }));
+        assert!(
+            matches!(&results, Ok(Ok(r)) if *r == [Ok(2), Ok(3)]),
+            "map(.., Some(Duration::MAX)) panicked or gave wrong results: \
+             `Instant::now() + timeout` overflows for a huge timeout. Use \
+             Instant::now().checked_add(timeout) and treat None as no deadline \
+             ({CHAPTER}#map-and-as-completed)"
+        );
+        let future = pool.submit(|| 1).unwrap();
+        let mut completed = as_completed(&[future], Some(Duration::MAX));
+        assert!(
+            matches!(completed.next(), Some(Ok(_))),
+            "as_completed(.., Some(Duration::MAX)) must wait as long as it takes \
              ({CHAPTER}#map-and-as-completed)"
         );
     });
@@ -655,7 +836,10 @@ fn map_cancels_what_has_not_started_when_time_runs_out() {
 fn as_completed_yields_futures_in_the_order_they_end() {
     deadline::within_secs(
         10,
-        "as_completed() over three gated tasks, opened one by one",
+        "as_completed() over three gated tasks, opened one by one \
+         (or the pool's drop at the end of the test: shutdown must wake every sleeping \
+         worker, notify_all, \
+         book/src/part-5/thread-pools-and-futures.md#shutdown)",
         || {
             let pool = ThreadPool::new(3);
             let (started, has_started) = mpsc::channel();
@@ -705,7 +889,10 @@ fn as_completed_yields_futures_in_the_order_they_end() {
 fn as_completed_yields_done_and_cancelled_futures_then_times_out_once() {
     deadline::within_secs(
         10,
-        "as_completed() with a timeout, one task never ending",
+        "as_completed() with a timeout of 150 ms, one task never ending (if this hangs, it is \
+         no deadlock: next() never times out. Compute the deadline once, when as_completed() \
+         is called, and wait for what is left of it; do not count the timeout again after \
+         each wake-up, book/src/part-5/thread-pools-and-futures.md#map-and-as-completed)",
         || {
             let pool = ThreadPool::new(1);
             let (started, has_started) = mpsc::channel();
@@ -744,6 +931,37 @@ fn as_completed_yields_done_and_cancelled_futures_then_times_out_once() {
     );
 }
 
+#[test]
+fn as_completed_timeout_counts_from_the_call_not_from_each_next() {
+    deadline::within_secs(
+        10,
+        "as_completed() with a timeout that has passed before the first next()",
+        || {
+            let pool = ThreadPool::new(1);
+            let (started, has_started) = mpsc::channel();
+            let (open, gate) = gate();
+            let stuck = pool.submit(gated_task(&started, gate, 0)).unwrap();
+            has_started.recv().unwrap();
+            let timeout = Duration::from_millis(500);
+            let mut completed = as_completed(std::slice::from_ref(&stuck), Some(timeout));
+            thread::sleep(timeout);
+            let begin = Instant::now();
+            let first = completed.next();
+            let waited = begin.elapsed();
+            assert!(
+                matches!(first, Some(Err(FutureError::TimedOut))) && waited < timeout,
+                "as_completed(.., Some({timeout:?})), first next() called once the timeout had \
+                 passed, with no future done: it must give Err(TimedOut) at once, and it took \
+                 {waited:?} ({first:?}). The timeout counts from the call to as_completed(): \
+                 compute the deadline there, once, not in each next() \
+                 ({CHAPTER}#map-and-as-completed)"
+            );
+            open.send(()).unwrap();
+            assert_eq!(stuck.result(None), Ok(0));
+        },
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // Shutdown
 
@@ -760,6 +978,11 @@ fn shutdown_refuses_new_tasks() {
         assert!(
             matches!(pool.map(|n: u8| n, [1, 2], None), Err(Shutdown)),
             "map() after shutdown() must return Err(Shutdown) ({CHAPTER}#shutdown)"
+        );
+        assert!(
+            matches!(pool.map(|n: u8| n, [], None), Ok(results) if results.is_empty()),
+            "map() with no inputs submits nothing, so it must return Ok(an empty vector), even \
+             after shutdown() ({CHAPTER}#map-and-as-completed)"
         );
         pool.shutdown(true, false);
     });
@@ -882,7 +1105,10 @@ fn shutdown_without_wait_returns_while_a_task_runs() {
 fn shutdown_cancelling_futures_cancels_only_what_has_not_started() {
     deadline::within_secs(
         10,
-        "shutdown(cancel_futures: true) with one task running",
+        "shutdown(cancel_futures: true) with one task running (if this hangs, the callbacks of \
+         the cancelled futures run under a lock they need: the future's in cancel(), or the \
+         pool's in shutdown(); run them after releasing it, \
+         book/src/part-5/thread-pools-and-futures.md#done-callbacks)",
         || {
             let pool = ThreadPool::new(1);
             let (started, has_started) = mpsc::channel();
@@ -924,6 +1150,117 @@ fn shutdown_cancelling_futures_cancels_only_what_has_not_started() {
                 "the running task must finish after shutdown(cancel_futures: true) ({CHAPTER}#shutdown)"
             );
             pool.shutdown(true, true);
+        },
+    );
+}
+
+#[test]
+fn shutdown_wait_after_a_shutdown_without_wait_joins_the_workers() {
+    deadline::within_secs(
+        10,
+        "shutdown(wait: true) after shutdown(wait: false), with a task running",
+        || {
+            let pool = ThreadPool::new(1);
+            let exited = Arc::new(AtomicUsize::new(0));
+            let (started, has_started) = mpsc::channel();
+            let (open, gate) = gate();
+            let theirs = Arc::clone(&exited);
+            let task = gated_task(&started, gate, 5);
+            let running = pool
+                .submit(move || {
+                    count_my_exit(&theirs);
+                    task()
+                })
+                .unwrap();
+            has_started.recv().unwrap();
+            pool.shutdown(false, false);
+            let opener = thread::spawn(move || {
+                thread::sleep(Duration::from_millis(500));
+                open.send(()).unwrap();
+            });
+            pool.shutdown(true, false);
+            let (done, ended) = (running.done(), exited.load(Ordering::SeqCst));
+            opener.join().unwrap();
+            assert!(
+                done && ended == 1,
+                "shutdown(wait: false), then shutdown(wait: true) while a task still ran: the \
+                 second call returned before the task was done and its worker had ended. A later \
+                 `wait: true` must join what an earlier call left running: returning at once \
+                 because the flag is already set skips the join ({CHAPTER}#shutdown)"
+            );
+        },
+    );
+}
+
+#[test]
+fn shutdown_two_calls_waiting_at_once_both_wait_for_the_workers() {
+    deadline::within_secs(
+        10,
+        "two threads in shutdown(wait: true) at once, with a task running",
+        || {
+            let pool = Arc::new(ThreadPool::new(1));
+            let (started, has_started) = mpsc::channel();
+            let (open, gate) = gate();
+            let running = pool.submit(gated_task(&started, gate, 5)).unwrap();
+            has_started.recv().unwrap();
+            let callers: Vec<_> = (0..2)
+                .map(|_| {
+                    let pool = Arc::clone(&pool);
+                    let running = running.clone();
+                    thread::spawn(move || {
+                        pool.shutdown(true, false);
+                        running.done()
+                    })
+                })
+                .collect();
+            // Both callers are inside shutdown() by now.
+            thread::sleep(Duration::from_millis(500));
+            open.send(()).unwrap();
+            let done: Vec<bool> = callers.into_iter().map(|c| c.join().unwrap()).collect();
+            assert_eq!(
+                done,
+                [true, true],
+                "two shutdown(wait: true) called at once, while a task ran: one of them returned \
+                 before the task was done. `wait: true` promises every caller that the workers \
+                 have ended when it returns: if one call takes the JoinHandles out of their \
+                 mutex and joins them outside it, the other finds none and returns at once. \
+                 Join while holding the handles' lock ({CHAPTER}#shutdown)"
+            );
+        },
+    );
+}
+
+#[test]
+fn shutdown_cancelling_runs_callbacks_that_may_call_the_pool() {
+    deadline::within_secs(
+        10,
+        "shutdown(cancel_futures: true) with a queued task whose callback calls submit() \
+         (if this hangs, shutdown runs the callbacks of the futures it cancels while it holds \
+         the pool's lock: take the queued jobs out under the lock, release it, then cancel \
+         them, book/src/part-5/thread-pools-and-futures.md#shutdown)",
+        || {
+            let pool = Arc::new(ThreadPool::new(1));
+            let (started, has_started) = mpsc::channel();
+            let (open, gate) = gate();
+            let running = pool.submit(gated_task(&started, gate, 1)).unwrap();
+            has_started.recv().unwrap();
+            let queued = pool.submit(|| 2).unwrap();
+            let refused = Arc::new(Mutex::new(None));
+            let (theirs, seen) = (Arc::clone(&pool), Arc::clone(&refused));
+            queued.add_done_callback(move |_| {
+                *seen.lock().unwrap() = Some(matches!(theirs.submit(|| 3), Err(Shutdown)));
+            });
+            pool.shutdown(false, true);
+            assert_eq!(
+                *refused.lock().unwrap(),
+                Some(true),
+                "the callback of a future cancelled by shutdown(cancel_futures: true) must run \
+                 before shutdown returns, and a submit() from it must get Err(Shutdown) \
+                 ({CHAPTER}#shutdown)"
+            );
+            open.send(()).unwrap();
+            assert_eq!(running.result(None), Ok(1));
+            assert_eq!(queued.result(None), Err(FutureError::Cancelled));
         },
     );
 }

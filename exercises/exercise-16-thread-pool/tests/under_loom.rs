@@ -21,11 +21,41 @@ use sync::thread;
 // What the tasks and callbacks of a model record goes into std's atomics: the test reads
 // them only after the pool's workers are joined, which orders them. The models share
 // futures between their own threads through std's Arc (see exercise 13's suite: a loom Arc
-// dropped while a stuck thread unwinds aborts loom without a message).
+// dropped while a stuck thread unwinds aborts loom without a message), and hold the pool and
+// the futures in `Held`, leaked if the model fails.
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use future::FutureError;
+
+/// Keeps a pool or a future alive while a failure unwinds. When loom finds a deadlock (a
+/// waiter nobody wakes) it panics, and dropping the pool (whose Drop locks and joins) or a
+/// future (a loom Arc) during that unwinding makes loom panic again, which aborts the whole
+/// test binary with "thread caused non-unwinding panic" and no explanation (see exercise 14's
+/// suite); leaking them keeps loom's own report. Dropped normally when no panic is under way.
+struct Held<T>(std::mem::ManuallyDrop<T>);
+
+impl<T> Held<T> {
+    fn new(value: T) -> Self {
+        Held(std::mem::ManuallyDrop::new(value))
+    }
+}
+
+impl<T> std::ops::Deref for Held<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> Drop for Held<T> {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            // SAFETY: dropped once, here, and never used again.
+            unsafe { std::mem::ManuallyDrop::drop(&mut self.0) }
+        }
+    }
+}
 
 const CHAPTER: &str = "book/src/part-5/thread-pools-and-futures.md";
 
@@ -54,8 +84,8 @@ fn loom_basic_result_waits_for_the_value() {
     )
     .explain(&EXPLAIN)
     .check(|| {
-        let pool = ThreadPool::new(1);
-        let future = pool.submit(|| 7).unwrap();
+        let pool = Held::new(ThreadPool::new(1));
+        let future = Held::new(pool.submit(|| 7).unwrap());
         let got = future.result(None);
         drop(pool);
         assert_eq!(got, Ok(7), "result(None) must wait for the task and return its value ({CHAPTER}#the-state-of-a-future)");
@@ -71,8 +101,8 @@ fn loom_basic_two_waiters_both_get_the_value() {
     .explain(&EXPLAIN)
     .preemptions(1)
     .check(|| {
-        let pool = ThreadPool::new(1);
-        let future = Arc::new(pool.submit(|| 7).unwrap());
+        let pool = Held::new(ThreadPool::new(1));
+        let future = Arc::new(Held::new(pool.submit(|| 7).unwrap()));
         let theirs = Arc::clone(&future);
         let waiter = thread::spawn(move || theirs.result(None));
         let mine = future.result(None);
@@ -91,9 +121,9 @@ fn loom_basic_spurious_wake_ups_do_not_end_a_wait_early() {
     .explain(&EXPLAIN)
     .check(|| {
         let _spurious = sync_shim::testing::spurious_wakeups();
-        let pool = ThreadPool::new(1);
-        let first = pool.submit(|| 1).unwrap();
-        let second = pool.submit(|| 2).unwrap();
+        let pool = Held::new(ThreadPool::new(1));
+        let first = Held::new(pool.submit(|| 1).unwrap());
+        let second = Held::new(pool.submit(|| 2).unwrap());
         let got = (first.result(None), second.result(None));
         drop(pool);
         assert_eq!(got, (Ok(1), Ok(2)), "result(None) returned without the value, or a worker lost a task, after a wake-up that brought nothing: wait in a `while` loop that looks at the state again after every wake-up ({CHAPTER}#the-state-of-a-future)");
@@ -110,14 +140,15 @@ fn loom_cancel_and_start_never_both_win() {
     .explain(&EXPLAIN)
     .check(|| {
         let ran = Arc::new(AtomicUsize::new(0));
-        let pool = ThreadPool::new(1);
+        let pool = Held::new(ThreadPool::new(1));
         let theirs = Arc::clone(&ran);
-        let future = pool
-            .submit(move || {
+        let future = Held::new(
+            pool.submit(move || {
                 theirs.fetch_add(1, Ordering::SeqCst);
                 5
             })
-            .unwrap();
+            .unwrap(),
+        );
         let cancelled = future.cancel();
         drop(pool);
         let ran = ran.load(Ordering::SeqCst);
@@ -139,8 +170,8 @@ fn loom_callback_added_while_the_task_ends_runs_exactly_once() {
     .explain(&EXPLAIN)
     .check(|| {
         let calls = Arc::new(AtomicUsize::new(0));
-        let pool = ThreadPool::new(1);
-        let future = pool.submit(|| 3).unwrap();
+        let pool = Held::new(ThreadPool::new(1));
+        let future = Held::new(pool.submit(|| 3).unwrap());
         let theirs = Arc::clone(&calls);
         future.add_done_callback(move |future| {
             assert!(future.done(), "a callback ran on a future that is not done ({CHAPTER}#done-callbacks)");
@@ -161,9 +192,9 @@ fn loom_shutdown_wait_joins_two_workers_after_their_tasks() {
     .explain(&EXPLAIN)
     .preemptions(1)
     .check(|| {
-        let pool = ThreadPool::new(2);
-        let first = pool.submit(|| 1).unwrap();
-        let second = pool.submit(|| 2).unwrap();
+        let pool = Held::new(ThreadPool::new(2));
+        let first = Held::new(pool.submit(|| 1).unwrap());
+        let second = Held::new(pool.submit(|| 2).unwrap());
         pool.shutdown(true, false);
         let done = (first.done(), second.done());
         let refused = pool.submit(|| 3).is_err();
@@ -184,8 +215,8 @@ fn loom_shutdown_cancelling_futures_either_runs_or_cancels_each_task() {
     .explain(&EXPLAIN)
     .check(|| {
         let ran = Arc::new(AtomicUsize::new(0));
-        let pool = ThreadPool::new(1);
-        let futures: Vec<_> = (0..2)
+        let pool = Held::new(ThreadPool::new(1));
+        let futures: Held<Vec<_>> = Held::new((0..2)
             .map(|n| {
                 let ran = Arc::clone(&ran);
                 pool.submit(move || {
@@ -194,7 +225,7 @@ fn loom_shutdown_cancelling_futures_either_runs_or_cancels_each_task() {
                 })
                 .unwrap()
             })
-            .collect();
+            .collect());
         pool.shutdown(true, true);
         let outcomes: Vec<_> = futures.iter().map(|f| (f.done(), f.result(None))).collect();
         drop(pool);
@@ -216,7 +247,7 @@ fn loom_shutdown_wakes_two_idle_workers() {
     )
     .explain(&EXPLAIN)
     .check(|| {
-        let pool = ThreadPool::new(2);
+        let pool = Held::new(ThreadPool::new(2));
         pool.shutdown(true, false);
         let refused = pool.submit(|| 1).is_err();
         drop(pool);

@@ -107,6 +107,9 @@ impl ThreadPool {
     }
 
     /// `f` applied to every input on the pool; the results in the order of the inputs.
+    /// Every input is submitted before any result is awaited. `Err(Shutdown)` if a submit is
+    /// refused (no inputs: `Ok(vec![])` even when shut down); the tasks already submitted
+    /// are left to run, as Python's `map` does.
     pub fn map<A, T, F>(
         &self,
         f: F,
@@ -141,7 +144,9 @@ impl ThreadPool {
             .collect())
     }
 
-    /// Stops the pool: no more submits; optionally cancels what has not started, and waits.
+    /// Stops the pool: no more submits; optionally cancels what has not started (outside the
+    /// lock: callbacks may call the pool), and waits. Two calls with `wait` at once both
+    /// return only after every worker has ended: the handles stay locked while joined.
     pub fn shutdown(&self, wait: bool, cancel_futures: bool) {
         let mut queue = self.shared.lock();
         queue.shutdown = true;

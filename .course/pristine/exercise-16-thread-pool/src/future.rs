@@ -123,7 +123,8 @@ impl<T> Future<T> {
     /// `Err(FutureError::Panicked(message))` if the task panicked, `Err(Cancelled)` if it
     /// was cancelled (also while this call waited), `Err(TimedOut)` once `timeout` has
     /// passed since the call with the task still pending or running (never earlier; wake-ups
-    /// that bring nothing do not give the waiter more time). A timeout of zero only looks.
+    /// that bring nothing do not give the waiter more time). A timeout of zero only looks; a
+    /// timeout too long to add to the present instant (`Duration::MAX`) means no limit.
     pub fn result(&self, timeout: Option<Duration>) -> Result<T, FutureError>
     where
         T: Clone,
@@ -146,8 +147,10 @@ impl<T> std::fmt::Debug for Future<T> {
 ///
 /// The iterator blocks in `next` until another future is done. With `timeout`
 /// (`Some`), counted from this call: once it has passed with futures still not done, `next`
-/// returns `Some(Err(FutureError::TimedOut))` once, then `None`. Without, it waits as long
-/// as it takes. After the last future, `None`.
+/// returns `Some(Err(FutureError::TimedOut))` once, then `None` (a `next` called after the
+/// timeout has passed, with no future done, returns it at once). Without, or with a timeout
+/// too long to add to the present instant (`Duration::MAX`), it waits as long as it takes.
+/// After the last future, `None`.
 pub fn as_completed<T: Send + 'static>(
     futures: &[Future<T>],
     timeout: Option<Duration>,

@@ -70,8 +70,14 @@ impl ThreadPool {
     /// the order the tasks end). A task that panics gives `Err(Panicked)` in its own place.
     ///
     /// With `timeout` (`Some`), counted from this call: every result not done by then is
-    /// `Err(TimedOut)`, and its task is cancelled if it has not started. `Err(Shutdown)` if
-    /// the pool is shut down.
+    /// `Err(TimedOut)`, and its task is cancelled if it has not started. A timeout too long
+    /// to add to the present instant (`Duration::MAX`) means no limit.
+    ///
+    /// `Err(Shutdown)` if an input cannot be submitted because the pool is shut down (no
+    /// result is collected then). With no inputs nothing is submitted, so `map` returns
+    /// `Ok` of an empty vector, even on a shut-down pool. If the pool is shut down by another
+    /// thread while `map` submits, the tasks it already submitted are left as any queued task
+    /// (what Python's `map` does); cancelling those not yet started is allowed too.
     pub fn map<A, T, F>(
         &self,
         f: F,
@@ -97,7 +103,10 @@ impl ThreadPool {
     /// wakes up; each ends once the queue is empty. With `wait`, `shutdown` returns only
     /// after every worker thread has ended (joined), so every task that was not cancelled is
     /// done; without it, it returns at once and the workers end on their own. Calling it
-    /// again is allowed (a later `wait: true` joins what an earlier call left running).
+    /// again is allowed (a later `wait: true` joins what an earlier call left running), also
+    /// from two threads at once: each call with `wait` returns only after every worker has
+    /// ended, whichever call joined them. Cancelling runs the callbacks after the pool's lock
+    /// is released, so a callback may call the pool (its `submit` gets `Err(Shutdown)`).
     pub fn shutdown(&self, wait: bool, cancel_futures: bool) {
         todo!(
             "who sleeps, how many of them, and what must each find when it wakes? (book: thread-pools-and-futures.md#shutdown)"
