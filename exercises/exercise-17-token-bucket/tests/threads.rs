@@ -919,7 +919,11 @@ fn refill_ticks_are_counted_from_new_on_a_clock_that_already_ran() {
             let clock = ManualClock::new();
             clock.advance(TICK / 2);
             let bucket = TokenBucket::new(4, 1, TICK, clock);
-            assert_eq!(bucket.try_acquire(4), Ok(()), "a new bucket is full ({CHAPTER}#exercise)");
+            assert_eq!(
+                bucket.try_acquire(4),
+                Ok(()),
+                "a new bucket is full ({CHAPTER}#exercise)"
+            );
             bucket.clock().wait_for_sleeper();
             bucket.clock().advance(TICK / 2);
             bucket.clock().wait_for_sleeper();
@@ -953,7 +957,11 @@ fn refill_counts_ticks_exactly_for_any_tick_length() {
              floating point or in whole milliseconds?)",
             move || {
                 let bucket = TokenBucket::new(100, 1, tick, ManualClock::new());
-                assert_eq!(bucket.try_acquire(100), Ok(()), "a new bucket is full ({CHAPTER}#exercise)");
+                assert_eq!(
+                    bucket.try_acquire(100),
+                    Ok(()),
+                    "a new bucket is full ({CHAPTER}#exercise)"
+                );
                 for (moved, expected) in [(3, 3), (3, 6), (1, 7)] {
                     bucket.clock().advance(tick * moved);
                     bucket.clock().wait_for_sleeper();
@@ -980,7 +988,11 @@ fn refill_of_huge_amounts_saturates_at_the_capacity() {
          the refill thread panicked on an overflow)",
         || {
             let bucket = TokenBucket::new(u64::MAX, u64::MAX, TICK, ManualClock::new());
-            assert_eq!(bucket.try_acquire(1), Ok(()));
+            assert_eq!(
+                bucket.try_acquire(1),
+                Ok(()),
+                "try_acquire(1) on a full bucket must succeed ({CHAPTER}#exercise)"
+            );
             advance(&bucket, 2);
             assert_eq!(
                 bucket.available(),
@@ -1024,7 +1036,7 @@ fn blocking_a_tick_wakes_the_waiters_even_when_a_caller_looked_first() {
 
 // audit v33: after a wake-up, the clock is looked at before the tokens.
 #[test]
-fn timeout_a_refill_exactly_at_the_deadline_is_taken() {
+fn timeout_tokens_that_come_exactly_at_the_deadline_are_taken() {
     deadline::within_secs(
         10,
         "acquire_timeout(2, 2 ticks) on an empty bucket of 1 token per tick, while the clock \
@@ -1043,7 +1055,11 @@ fn timeout_a_refill_exactly_at_the_deadline_is_taken() {
                 "the second token came exactly at the deadline: after a wake-up, look at the \
                  tokens first and at the clock second ({CHAPTER}#timeouts-on-the-bucket-clock)"
             );
-            assert_eq!(bucket.available(), 0);
+            assert_eq!(
+                bucket.available(),
+                0,
+                "acquire_timeout(2, ..) must take its 2 tokens ({CHAPTER}#exercise)"
+            );
         },
     );
 }
@@ -1051,42 +1067,54 @@ fn timeout_a_refill_exactly_at_the_deadline_is_taken() {
 // audit v20: the clock is looked at before the stop flag.
 #[test]
 fn timeout_on_a_stopped_bucket_is_stopped_not_timed_out() {
-    deadline::within_secs(5, "acquire_timeout(1, 0) on a stopped, empty bucket", || {
-        let bucket = empty_bucket(3, 1);
-        bucket.stop();
-        assert_eq!(
-            bucket.acquire_timeout(1, Duration::ZERO),
-            Err(AcquireError::Stopped),
-            "a stopped bucket answers Err(Stopped) to every acquire, even one whose time is up: \
+    deadline::within_secs(
+        5,
+        "acquire_timeout(1, 0) on a stopped, empty bucket",
+        || {
+            let bucket = empty_bucket(3, 1);
+            bucket.stop();
+            assert_eq!(
+                bucket.acquire_timeout(1, Duration::ZERO),
+                Err(AcquireError::Stopped),
+                "a stopped bucket answers Err(Stopped) to every acquire, even one whose time is up: \
              a timeout of zero is try_acquire, which says Stopped before NotEnough \
              ({CHAPTER}#a-clean-stop)"
-        );
-    });
+            );
+        },
+    );
 }
 
 // audit v23: deadline = now + timeout overflows for Duration::MAX.
 #[test]
 fn timeout_of_duration_max_waits_like_acquire() {
-    deadline::within_secs(10, "acquire_timeout(1, Duration::MAX) on an empty bucket", || {
-        let bucket = Arc::new(empty_bucket(1, 1));
-        // The clock must read more than 0, so that now + Duration::MAX does not fit.
-        advance(&bucket, 1);
-        assert_eq!(bucket.try_acquire(1), Ok(()), "one tick refilled one token");
-        let theirs = Arc::clone(&bucket);
-        let (acquirer, _) = start(move || theirs.acquire_timeout(1, Duration::MAX));
-        thread::sleep(SETTLE);
-        advance(&bucket, 1);
-        assert_eq!(
-            join_or_explain(
-                acquirer,
-                "acquire_timeout(1, Duration::MAX) (clock.now() + timeout overflows: use \
+    deadline::within_secs(
+        10,
+        "acquire_timeout(1, Duration::MAX) on an empty bucket",
+        || {
+            let bucket = Arc::new(empty_bucket(1, 1));
+            // The clock must read more than 0, so that now + Duration::MAX does not fit.
+            advance(&bucket, 1);
+            assert_eq!(
+                bucket.try_acquire(1),
+                Ok(()),
+                "one tick must refill one token ({CHAPTER}#the-refill-thread)"
+            );
+            let theirs = Arc::clone(&bucket);
+            let (acquirer, _) = start(move || theirs.acquire_timeout(1, Duration::MAX));
+            thread::sleep(SETTLE);
+            advance(&bucket, 1);
+            assert_eq!(
+                join_or_explain(
+                    acquirer,
+                    "acquire_timeout(1, Duration::MAX) (clock.now() + timeout overflows: use \
                  checked_add, and no deadline when it is None)"
-            ),
-            Ok(()),
-            "acquire_timeout with a timeout too long to add to the clock's time must wait like \
+                ),
+                Ok(()),
+                "acquire_timeout with a timeout too long to add to the clock's time must wait like \
              acquire ({CHAPTER}#timeouts-on-the-bucket-clock)"
-        );
-    });
+            );
+        },
+    );
 }
 
 // audit v19: the second of two concurrent stops returns before the refill thread ended.

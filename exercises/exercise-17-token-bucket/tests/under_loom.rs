@@ -123,8 +123,9 @@ fn new_bucket(capacity: u64, per_tick: u64) -> Bucket {
 /// that thread run to its end: a model that ends (or fails) while a thread of loom's still
 /// runs makes loom abort without a message.
 fn stop_and_drop(bucket: Arc<Bucket>) -> bool {
-    let bucket = Arc::try_unwrap(bucket)
-        .unwrap_or_else(|_| panic!("the test still shares the bucket with a thread it did not join"));
+    let bucket = Arc::try_unwrap(bucket).unwrap_or_else(|_| {
+        panic!("the test still shares the bucket with a thread it did not join")
+    });
     bucket.stop();
     let gone = Arc::clone(&bucket.gone);
     drop(bucket);
