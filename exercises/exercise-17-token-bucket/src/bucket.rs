@@ -119,7 +119,10 @@ impl<C: Clock> TokenBucket<C> {
     /// tokens come only with refills, so it gives up at the first refill at or after the
     /// deadline that still leaves too few (with the real clock, up to one tick late), and
     /// never before the deadline. Wake-ups do not give it more time. A timeout of zero is
-    /// `try_acquire`, with `TimedOut` for `NotEnough`.
+    /// `try_acquire`, with `TimedOut` for `NotEnough`. `Stopped` wins over `TimedOut`: a
+    /// stopped bucket answers `Err(Stopped)`, even once the time is up. A timeout too long
+    /// to add to the clock's time (such as `Duration::MAX`) means no limit: it waits like
+    /// `acquire`.
     pub fn acquire_timeout(&self, n: u64, timeout: Duration) -> Result<(), AcquireError> {
         todo!(
             "a deadline on the clock, computed once; which comes first after a wake-up, the \

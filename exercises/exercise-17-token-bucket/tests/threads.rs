@@ -493,7 +493,10 @@ fn timeout_gives_up_at_the_deadline_on_the_bucket_clock_and_takes_nothing() {
     deadline::within_secs(
         10,
         "acquire_timeout(3, 2 ticks) on an empty bucket of 1 token per tick, while the clock \
-         moves 2 ticks (the deadline is on the bucket's clock, not the real one)",
+         moves 2 ticks (the deadline is on the bucket's clock, not the real one; if this \
+         hangs, the deadline was recomputed after a wake-up, or compared with `>`: \
+         deadline = clock.now() + timeout, computed once when the call begins, and give up \
+         when clock.now() >= deadline, book/src/part-5/token-bucket.md#timeouts-on-the-bucket-clock)",
         || {
             let bucket = Arc::new(empty_bucket(5, 1));
             let theirs = Arc::clone(&bucket);
@@ -859,5 +862,292 @@ fn source_sleeps_on_the_clock_and_the_condition_variable_only() {
         "the bucket takes its time from its clock and waits on a condition variable:\n{}\n\
          ({CHAPTER}#injectable-time)",
         problems.join("\n")
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// From the audit of exercise 17: bugs the suite above did not catch
+
+/// Joins a thread of the test; a panic in it (the library's) becomes a test failure that
+/// says what was being done.
+fn join_or_explain<R>(handle: thread::JoinHandle<R>, what: &str) -> R {
+    handle.join().unwrap_or_else(|payload| {
+        panic!(
+            "{what} panicked: {}",
+            deadline::panic_text(payload.as_ref())
+        )
+    })
+}
+
+// audit v04: next deadline = now + tick (the schedule drifts after a late wake-up).
+#[test]
+fn refill_a_late_wake_up_keeps_the_tick_schedule() {
+    deadline::within_secs(
+        10,
+        "the refill thread after the clock jumped one and a half ticks, then half a tick",
+        || {
+            let bucket = empty_bucket(10, 1);
+            bucket.clock().wait_for_sleeper();
+            bucket.clock().advance(TICK * 3 / 2);
+            bucket.clock().wait_for_sleeper();
+            assert_eq!(
+                bucket.available(),
+                1,
+                "after 1.5 ticks the bucket must hold 1 token ({CHAPTER}#the-refill-thread)"
+            );
+            bucket.clock().advance(TICK / 2);
+            bucket.clock().wait_for_sleeper();
+            assert_eq!(
+                bucket.available(),
+                2,
+                "the refill thread woke half a tick late and the second tick (2 ticks after \
+                 new()) brought nothing: sleep until start + tick x (ticks done + 1), not until \
+                 now + tick, or every late wake-up pushes all later ticks back \
+                 ({CHAPTER}#the-refill-thread)"
+            );
+        },
+    );
+}
+
+// audit v22: ticks counted from the clock's time 0 instead of from new().
+#[test]
+fn refill_ticks_are_counted_from_new_on_a_clock_that_already_ran() {
+    deadline::within_secs(
+        10,
+        "a bucket made on a manual clock at half a tick, then the clock moved",
+        || {
+            let clock = ManualClock::new();
+            clock.advance(TICK / 2);
+            let bucket = TokenBucket::new(4, 1, TICK, clock);
+            assert_eq!(
+                bucket.try_acquire(4),
+                Ok(()),
+                "a new bucket is full ({CHAPTER}#exercise)"
+            );
+            bucket.clock().wait_for_sleeper();
+            bucket.clock().advance(TICK / 2);
+            bucket.clock().wait_for_sleeper();
+            assert_eq!(
+                bucket.available(),
+                0,
+                "half a tick after new() a token came: ticks are counted from the clock's time \
+                 when the bucket was made (start = clock.now() in new()), not from the clock's \
+                 time 0 ({CHAPTER}#the-refill-thread)"
+            );
+            bucket.clock().advance(TICK / 2);
+            bucket.clock().wait_for_sleeper();
+            assert_eq!(
+                bucket.available(),
+                1,
+                "one tick after new() the bucket must hold 1 token ({CHAPTER}#the-refill-thread)"
+            );
+        },
+    );
+}
+
+// audit v21 (f64 division: 0.3 s / 0.1 s = 2.999..) and v24 (whole milliseconds: a tick
+// under 1 ms divides by zero).
+#[test]
+fn refill_counts_ticks_exactly_for_any_tick_length() {
+    for tick in [Duration::from_millis(100), Duration::from_micros(250)] {
+        deadline::within_secs(
+            10,
+            "the refill thread with a short tick after the clock moved 3 then 3 more ticks (if \
+             this hangs, the refill thread died or loops without sleeping: ticks counted in \
+             floating point or in whole milliseconds?)",
+            move || {
+                let bucket = TokenBucket::new(100, 1, tick, ManualClock::new());
+                assert_eq!(
+                    bucket.try_acquire(100),
+                    Ok(()),
+                    "a new bucket is full ({CHAPTER}#exercise)"
+                );
+                for (moved, expected) in [(3, 3), (3, 6), (1, 7)] {
+                    bucket.clock().advance(tick * moved);
+                    bucket.clock().wait_for_sleeper();
+                    assert_eq!(
+                        bucket.available(),
+                        expected,
+                        "with a tick of {tick:?}, after {expected} ticks the bucket must hold \
+                         {expected} tokens: count whole ticks exactly, in integer nanoseconds \
+                         (elapsed.as_nanos() / tick.as_nanos()), not in f64 or milliseconds \
+                         ({CHAPTER}#the-refill-thread)"
+                    );
+                }
+            },
+        );
+    }
+}
+
+// audit v06: tokens + added overflows (u64) and kills the refill thread.
+#[test]
+fn refill_of_huge_amounts_saturates_at_the_capacity() {
+    deadline::within_secs(
+        10,
+        "the refill thread of a bucket of u64::MAX tokens and u64::MAX per tick (if this hangs, \
+         the refill thread panicked on an overflow)",
+        || {
+            let bucket = TokenBucket::new(u64::MAX, u64::MAX, TICK, ManualClock::new());
+            assert_eq!(
+                bucket.try_acquire(1),
+                Ok(()),
+                "try_acquire(1) on a full bucket must succeed ({CHAPTER}#exercise)"
+            );
+            advance(&bucket, 2);
+            assert_eq!(
+                bucket.available(),
+                u64::MAX,
+                "tokens above the capacity are dropped, even when the sum does not fit in a \
+                 u64: use saturating_add / saturating_mul before the min \
+                 ({CHAPTER}#the-algorithm)"
+            );
+        },
+    );
+}
+
+// audit v31 (lazy refill): the refill thread wakes the waiters only when it added tokens
+// itself, so a caller that brought the count up to date first leaves them asleep.
+#[test]
+fn blocking_a_tick_wakes_the_waiters_even_when_a_caller_looked_first() {
+    deadline::within_secs(
+        10,
+        "acquire(1) blocked while the clock moved a tick and another thread called available() \
+         before the refill thread ran (the tick must still wake the waiter)",
+        || {
+            let bucket = Arc::new(empty_bucket(2, 1));
+            bucket.clock().wait_for_sleeper();
+            let theirs = Arc::clone(&bucket);
+            let (acquirer, _) = start(move || theirs.acquire(1));
+            thread::sleep(SETTLE);
+            bucket.clock().hold(true);
+            bucket.clock().advance(TICK);
+            let _ = bucket.available();
+            bucket.clock().hold(false);
+            assert_eq!(
+                join(acquirer),
+                Ok(()),
+                "a tick came and the waiter must get its token: the refill thread must \
+                 notify_all at each tick, even when someone else already counted the new tokens \
+                 ({CHAPTER}#the-refill-thread)"
+            );
+        },
+    );
+}
+
+// audit v33: after a wake-up, the clock is looked at before the tokens.
+#[test]
+fn timeout_tokens_that_come_exactly_at_the_deadline_are_taken() {
+    deadline::within_secs(
+        10,
+        "acquire_timeout(2, 2 ticks) on an empty bucket of 1 token per tick, while the clock \
+         moves 2 ticks",
+        || {
+            let bucket = Arc::new(empty_bucket(5, 1));
+            let theirs = Arc::clone(&bucket);
+            let (acquirer, _) = start(move || theirs.acquire_timeout(2, TICK * 2));
+            thread::sleep(SETTLE);
+            advance(&bucket, 1);
+            thread::sleep(SETTLE);
+            advance(&bucket, 1);
+            assert_eq!(
+                join(acquirer),
+                Ok(()),
+                "the second token came exactly at the deadline: after a wake-up, look at the \
+                 tokens first and at the clock second ({CHAPTER}#timeouts-on-the-bucket-clock)"
+            );
+            assert_eq!(
+                bucket.available(),
+                0,
+                "acquire_timeout(2, ..) must take its 2 tokens ({CHAPTER}#exercise)"
+            );
+        },
+    );
+}
+
+// audit v20: the clock is looked at before the stop flag.
+#[test]
+fn timeout_on_a_stopped_bucket_is_stopped_not_timed_out() {
+    deadline::within_secs(
+        5,
+        "acquire_timeout(1, 0) on a stopped, empty bucket",
+        || {
+            let bucket = empty_bucket(3, 1);
+            bucket.stop();
+            assert_eq!(
+                bucket.acquire_timeout(1, Duration::ZERO),
+                Err(AcquireError::Stopped),
+                "a stopped bucket answers Err(Stopped) to every acquire, even one whose time is up: \
+             a timeout of zero is try_acquire, which says Stopped before NotEnough \
+             ({CHAPTER}#a-clean-stop)"
+            );
+        },
+    );
+}
+
+// audit v23: deadline = now + timeout overflows for Duration::MAX.
+#[test]
+fn timeout_of_duration_max_waits_like_acquire() {
+    deadline::within_secs(
+        10,
+        "acquire_timeout(1, Duration::MAX) on an empty bucket",
+        || {
+            let bucket = Arc::new(empty_bucket(1, 1));
+            // The clock must read more than 0, so that now + Duration::MAX does not fit.
+            advance(&bucket, 1);
+            assert_eq!(
+                bucket.try_acquire(1),
+                Ok(()),
+                "one tick must refill one token ({CHAPTER}#the-refill-thread)"
+            );
+            let theirs = Arc::clone(&bucket);
+            let (acquirer, _) = start(move || theirs.acquire_timeout(1, Duration::MAX));
+            thread::sleep(SETTLE);
+            advance(&bucket, 1);
+            assert_eq!(
+                join_or_explain(
+                    acquirer,
+                    "acquire_timeout(1, Duration::MAX) (clock.now() + timeout overflows: use \
+                 checked_add, and no deadline when it is None)"
+                ),
+                Ok(()),
+                "acquire_timeout with a timeout too long to add to the clock's time must wait like \
+             acquire ({CHAPTER}#timeouts-on-the-bucket-clock)"
+            );
+        },
+    );
+}
+
+// audit v19: the second of two concurrent stops returns before the refill thread ended.
+#[test]
+fn stop_from_two_threads_both_return_after_the_refiller_ended() {
+    deadline::within_secs(
+        10,
+        "two threads calling stop() while the refill thread is held in the clock",
+        || {
+            let bucket = Arc::new(bucket(3, 1));
+            bucket.clock().wait_for_sleeper();
+            bucket.clock().hold(true);
+            let released = Arc::new(AtomicBool::new(false));
+            let stoppers: Vec<_> = (0..2)
+                .map(|_| {
+                    let (theirs, flag) = (Arc::clone(&bucket), Arc::clone(&released));
+                    thread::spawn(move || {
+                        theirs.stop();
+                        flag.load(Ordering::SeqCst)
+                    })
+                })
+                .collect();
+            thread::sleep(SETTLE);
+            released.store(true, Ordering::SeqCst);
+            bucket.clock().hold(false);
+            let in_time: Vec<bool> = stoppers.into_iter().map(join).collect();
+            assert_eq!(
+                in_time,
+                [true, true],
+                "a stop() returned while the refill thread was still inside clock.sleep_until: \
+                 every stop returns only once that thread has ended, whichever call joins it \
+                 (hold the handle's mutex until the join is over) ({CHAPTER}#a-clean-stop)"
+            );
+        },
     );
 }

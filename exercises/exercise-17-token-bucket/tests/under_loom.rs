@@ -24,6 +24,7 @@ use sync::thread;
 // lost wake-up), the stuck thread unwinds, and a loom Arc dropped while unwinding makes loom
 // abort without a message. A model's threads are all joined, so nothing leaks.
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 const CHAPTER: &str = "book/src/part-5/token-bucket.md";
 
@@ -45,9 +46,110 @@ const EXPLAIN: Explain = Explain {
            belongs), tokens counted twice, or an acquire that did not see the stop.",
 };
 
+/// The manual clock of the models' buckets, which says when it is dropped: the bucket's
+/// shared state (and this clock in it) goes only once the bucket and its refill thread have
+/// both let go of it, so after the bucket is dropped, a clock still there means the refill
+/// thread still runs.
+struct Watched {
+    clock: ManualClock,
+    gone: Arc<AtomicBool>,
+}
+
+impl std::ops::Deref for Watched {
+    type Target = ManualClock;
+    fn deref(&self) -> &ManualClock {
+        &self.clock
+    }
+}
+
+impl clock::Clock for Watched {
+    fn now(&self) -> Duration {
+        self.clock.now()
+    }
+    fn sleep_until(&self, deadline: Duration, stop: &dyn Fn() -> bool) {
+        self.clock.sleep_until(deadline, stop)
+    }
+    fn wake(&self) {
+        self.clock.wake()
+    }
+}
+
+impl Drop for Watched {
+    fn drop(&mut self) {
+        self.gone.store(true, Ordering::SeqCst);
+    }
+}
+
+/// A model's bucket. When a model fails (loom found a thread asleep for ever, or an assertion
+/// failed), its threads unwind; a bucket dropped then would run stop() (loom objects touched
+/// while unwinding, and a join that may never end), which makes loom abort the whole test
+/// binary without a message. So it is leaked then, and dropped normally otherwise.
+struct Bucket {
+    bucket: std::mem::ManuallyDrop<TokenBucket<Watched>>,
+    gone: Arc<AtomicBool>,
+}
+
+impl std::ops::Deref for Bucket {
+    type Target = TokenBucket<Watched>;
+    fn deref(&self) -> &TokenBucket<Watched> {
+        &self.bucket
+    }
+}
+
+impl Drop for Bucket {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            // SAFETY: dropped once, here, and never used again.
+            unsafe { std::mem::ManuallyDrop::drop(&mut self.bucket) }
+        }
+    }
+}
+
+/// A full bucket on a manual clock at time 0.
+fn new_bucket(capacity: u64, per_tick: u64) -> Bucket {
+    let gone = Arc::new(AtomicBool::new(false));
+    let clock = Watched {
+        clock: ManualClock::new(),
+        gone: Arc::clone(&gone),
+    };
+    Bucket {
+        bucket: std::mem::ManuallyDrop::new(TokenBucket::new(capacity, per_tick, TICK, clock)),
+        gone,
+    }
+}
+
+/// Stops the model's bucket (every other thread of the model is joined), drops it, and says
+/// whether its refill thread had ended by the time stop() returned. If not, it first lets
+/// that thread run to its end: a model that ends (or fails) while a thread of loom's still
+/// runs makes loom abort without a message.
+fn stop_and_drop(bucket: Arc<Bucket>) -> bool {
+    let bucket = Arc::try_unwrap(bucket).unwrap_or_else(|_| {
+        panic!("the test still shares the bucket with a thread it did not join")
+    });
+    bucket.stop();
+    let gone = Arc::clone(&bucket.gone);
+    drop(bucket);
+    let ended = gone.load(Ordering::SeqCst);
+    while !gone.load(Ordering::SeqCst) {
+        thread::yield_now();
+    }
+    ended
+}
+
+/// What a model asserts once its bucket was stopped: that stop() returned only after the
+/// refill thread ended.
+fn assert_stop_joined(ended: bool) {
+    assert!(
+        ended,
+        "stop() returned while the bucket's refill thread was still running: stop() must join \
+         that thread (keep its JoinHandle and call join() on it) before it returns \
+         ({CHAPTER}#a-clean-stop)"
+    );
+}
+
 /// An emptied bucket on a manual clock at time 0.
-fn empty_bucket(capacity: u64, per_tick: u64) -> TokenBucket<ManualClock> {
-    let bucket = TokenBucket::new(capacity, per_tick, TICK, ManualClock::new());
+fn empty_bucket(capacity: u64, per_tick: u64) -> Bucket {
+    let bucket = new_bucket(capacity, per_tick);
     let emptied = bucket.try_acquire(capacity);
     assert_eq!(
         emptied,
@@ -71,8 +173,9 @@ fn loom_refill_wakes_a_blocked_acquirer() {
         let acquirer = thread::spawn(move || theirs.acquire(1));
         bucket.clock().advance(TICK);
         let got = acquirer.join();
-        bucket.stop();
+        let ended = stop_and_drop(bucket);
         let got = got.expect("the acquirer panicked");
+        assert_stop_joined(ended);
         assert_eq!(
             got,
             Ok(()),
@@ -95,8 +198,9 @@ fn loom_refill_wakes_a_timed_acquirer() {
         let acquirer = thread::spawn(move || theirs.acquire_timeout(1, TICK * 1000));
         bucket.clock().advance(TICK);
         let got = acquirer.join();
-        bucket.stop();
+        let ended = stop_and_drop(bucket);
         let got = got.expect("the acquirer panicked");
+        assert_stop_joined(ended);
         assert_eq!(got, Ok(()), "acquire_timeout(1, 1000 ticks) must return once a refill added a token ({CHAPTER}#timeouts-on-the-bucket-clock)");
     });
 }
@@ -121,7 +225,8 @@ fn loom_refill_spurious_wake_ups_do_not_let_an_acquire_take_missing_tokens() {
         bucket.clock().advance(TICK);
         bucket.clock().advance(TICK);
         let got = acquirer.join();
-        bucket.stop();
+        let ended = stop_and_drop(bucket);
+        assert_stop_joined(ended);
         let (got, left) = got.expect(
             "the acquirer panicked: did it take more tokens than were there (an overflow)? \
              after a wake-up, look again (a `while`, not an `if`)",
@@ -141,7 +246,7 @@ fn loom_refill_two_acquirers_count_the_tokens_once() {
     .explain(&EXPLAIN)
     .preemptions(1)
     .check(|| {
-        let bucket = Arc::new(TokenBucket::new(2, 1, TICK, ManualClock::new()));
+        let bucket = Arc::new(new_bucket(2, 1));
         let one_taken = bucket.try_acquire(1);
         let theirs = Arc::clone(&bucket);
         let acquirer = thread::spawn(move || theirs.acquire(1));
@@ -150,8 +255,9 @@ fn loom_refill_two_acquirers_count_the_tokens_once() {
         let mine = bucket.acquire(1);
         let got = acquirer.join();
         let third = bucket.try_acquire(1);
-        bucket.stop();
+        let ended = stop_and_drop(bucket);
         let got = got.expect("the acquirer panicked");
+        assert_stop_joined(ended);
         assert_eq!((one_taken, mine, got), (Ok(()), Ok(()), Ok(())), "with 1 token left and 1 refilled, both acquire(1)s must succeed ({CHAPTER}#the-refill-thread)");
         assert_eq!(third, Err(AcquireError::NotEnough), "1 token left and 1 refilled, yet 3 were handed out: a refill and an acquire changed the count at once, and one change was lost; read and write the count under the mutex, in one go ({CHAPTER}#the-refill-thread)");
     });
@@ -169,7 +275,10 @@ fn loom_stop_wakes_a_blocked_acquirer() {
         let theirs = Arc::clone(&bucket);
         let acquirer = thread::spawn(move || theirs.acquire(1));
         bucket.stop();
-        let got = acquirer.join().expect("the acquirer panicked");
+        let got = acquirer.join();
+        let ended = stop_and_drop(bucket);
+        let got = got.expect("the acquirer panicked");
+        assert_stop_joined(ended);
         assert_eq!(got, Err(AcquireError::Stopped), "an acquire blocked on an empty bucket must return Err(Stopped) when the bucket is stopped ({CHAPTER}#a-clean-stop)");
     });
 }
@@ -182,9 +291,10 @@ fn loom_stop_wakes_the_sleeping_refiller() {
     )
     .explain(&EXPLAIN)
     .check(|| {
-        let bucket = TokenBucket::new(1, 1, TICK, ManualClock::new());
+        let bucket = Arc::new(new_bucket(1, 1));
         bucket.stop();
         let after = bucket.try_acquire(1);
+        assert_stop_joined(stop_and_drop(bucket));
         assert_eq!(
             after,
             Err(AcquireError::Stopped),
@@ -205,10 +315,11 @@ fn loom_stop_while_the_clock_moves_ends_the_refiller() {
         let theirs = Arc::clone(&bucket);
         let mover = thread::spawn(move || theirs.clock().advance(TICK));
         bucket.stop();
-        mover
-            .join()
-            .expect("the thread that moved the clock panicked");
+        let moved = mover.join();
         let after = bucket.try_acquire(1);
+        let ended = stop_and_drop(bucket);
+        moved.expect("the thread that moved the clock panicked");
+        assert_stop_joined(ended);
         assert_eq!(
             after,
             Err(AcquireError::Stopped),
