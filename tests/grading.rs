@@ -431,11 +431,14 @@ fn the_reference_solutions_get_full_marks_and_the_same_grade_twice() {
     let folders = all_folders();
     let folders: Vec<&str> = folders.iter().map(String::as_str).collect();
     let solved = submission("solutions", &folders, None);
-    let options = options("solutions", &[], Some(solved));
-    let (first, first_time) = grade(&options);
-    let (second, second_time) = grade(&options);
+    let (first, first_time) = grade(&options("solutions", &[], Some(solved.clone())));
+    // The same grade twice: on three exercises (processes, locks on loom, a queue), not on
+    // all nineteen again, which cost a minute of every root `cargo test` and grew with each
+    // exercise.
+    let again = ["01", "04", "13"];
+    let (second, second_time) = grade(&options("solutions-again", &again, Some(solved)));
     eprintln!(
-        "solutions: {} / {} in {:.1} s, then in {:.1} s",
+        "solutions: {} / {} in {:.1} s, then exercises {again:?} again in {:.1} s",
         first.score,
         first.max_score,
         first_time.as_secs_f64(),
@@ -450,7 +453,6 @@ fn the_reference_solutions_get_full_marks_and_the_same_grade_twice() {
     for ex in &first.exercises {
         assert_eq!(ex.status, Status::Passed, "{ex:?}");
     }
-    assert_eq!(second.score, first.score);
     type Outline = Vec<(u32, Status, Vec<(String, TestStatus)>)>;
     let outline = |r: &Report| -> Outline {
         r.exercises
@@ -465,7 +467,19 @@ fn the_reference_solutions_get_full_marks_and_the_same_grade_twice() {
             })
             .collect()
     };
-    assert_eq!(outline(&first), outline(&second));
+    let only_again = |r: &Report| -> Outline {
+        outline(r)
+            .into_iter()
+            .filter(|(number, _, _)| again.contains(&format!("{number:02}").as_str()))
+            .collect()
+    };
+    assert_eq!(
+        only_again(&second).len(),
+        again.len(),
+        "{:?}",
+        outline(&second)
+    );
+    assert_eq!(only_again(&first), only_again(&second));
     // The solution's own worker program (src/bin/solution-19-worker.rs) is not a file of
     // the exercise: ignored and said so.
     assert_eq!(
