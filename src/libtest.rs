@@ -109,14 +109,49 @@ impl Report {
     }
 }
 
+/// The line with which loom-harness starts the failure it writes just before a loom model
+/// aborts the test program (then the test's name), and the line that ends it: the same texts
+/// as `ABORT_BEGIN` and `ABORT_END` in crates/loom-harness/src/lib.rs.
+pub const ABORT_BEGIN: &str = "loom-harness: this model failed, and the program aborts next:";
+pub const ABORT_END: &str = "loom-harness: end of the report";
+
 /// Reads the merged output of `cargo test`.
 pub fn parse(output: &str) -> Report {
     let mut report = Report::default();
     // The failure block being read: (test id, lines so far).
     let mut block: Option<(String, Vec<&str>)> = None;
+    // The same for a report written before an abort, which ends at its own marker.
+    let mut before_abort: Option<(String, Vec<&str>)> = None;
     for raw in output.lines() {
         let line = raw.trim_end_matches('\r');
         let trimmed = line.trim();
+
+        if let Some((id, lines)) = before_abort.as_mut() {
+            if trimmed != ABORT_END {
+                lines.push(line);
+                continue;
+            }
+            let id = std::mem::take(id);
+            report
+                .messages
+                .insert(id.clone(), lines.join("\n").trim_matches('\n').to_owned());
+            // The program aborts before libtest prints this test's verdict.
+            if !report.tests.iter().any(|t| t.id() == id) {
+                let target = current_target(&report);
+                let name = id.strip_prefix(&format!("{target}::")).unwrap_or(&id);
+                report.tests.push(TestResult {
+                    target,
+                    name: name.to_owned(),
+                    outcome: Outcome::Failed,
+                });
+            }
+            before_abort = None;
+            continue;
+        }
+        if let Some(name) = trimmed.strip_prefix(ABORT_BEGIN) {
+            before_abort = Some((test_id(&current_target(&report), name.trim()), Vec::new()));
+            continue;
+        }
 
         if let Some((id, lines)) = block.as_mut() {
             let ends = trimmed == "failures:"
@@ -376,6 +411,56 @@ Caused by:
         assert!(report.did_fail("threads::the_one_that_aborted"));
         assert!(!report.did_fail("threads::quick"));
         assert_eq!(report.unfinished().count(), 1);
+    }
+
+    #[test]
+    fn a_loom_report_written_before_an_abort_is_the_failure_of_its_test() {
+        let output = format!(
+            "     Running tests/graded.rs (target/debug/deps/graded-0f1e2d3c4b5a6978)
+
+running 3 tests
+test threads::quick ... ok
+test threads::stop_wakes_the_refiller ... FAILED
+
+{ABORT_BEGIN} under_loom::loom_stop_joins
+loom found an interleaving in which this does not hold:
+    stop() ends the refill thread
+
+Every thread is blocked waiting for another: a deadlock.
+{ABORT_END}
+thread caused non-unwinding panic. aborting.
+error: test failed, to rerun pass `--test graded`
+
+Caused by:
+  process didn't exit successfully: `/r/target/debug/deps/graded-0f1e2d3c4b5a6978` (signal: 6, SIGABRT: process abort signal)
+"
+        );
+        let report = parse(&output);
+        assert!(report.did_fail("under_loom::loom_stop_joins"));
+        let message = &report.messages["under_loom::loom_stop_joins"];
+        assert!(
+            message.starts_with("loom found an interleaving"),
+            "{message}"
+        );
+        assert!(message.ends_with("a deadlock."), "{message}");
+        assert!(report.did_fail("threads::stop_wakes_the_refiller"));
+        assert!(
+            !report
+                .messages
+                .contains_key("threads::stop_wakes_the_refiller")
+        );
+        assert!(report.targets[0].crash.is_some());
+    }
+
+    #[test]
+    fn the_abort_markers_are_those_loom_harness_writes() {
+        let harness = include_str!("../crates/loom-harness/src/lib.rs");
+        for marker in [ABORT_BEGIN, ABORT_END] {
+            assert!(
+                harness.contains(&format!("\"{marker}\"")),
+                "crates/loom-harness/src/lib.rs no longer writes {marker:?}"
+            );
+        }
     }
 
     #[test]

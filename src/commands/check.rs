@@ -166,6 +166,28 @@ enum Lead {
     Nothing,
 }
 
+/// The failure to read first, in course order; but when a test program aborted, the tests
+/// that failed before the abort lost their messages, so the first failure that still has one
+/// (the report loom-harness wrote before the abort) comes first.
+fn first_failure_to_show<'a>(seen: &[Seen<'a>], report: &Report) -> Option<&'a TestResult> {
+    let first = diagnose::first_failure(seen)?;
+    let has_message = |test: &TestResult| {
+        report
+            .messages
+            .get(&test.id())
+            .is_some_and(|m| !m.trim().is_empty())
+    };
+    if has_message(first) || diagnose::bypass(seen).is_some() {
+        return Some(first);
+    }
+    let with_message = seen
+        .iter()
+        .filter(|s| s.verdict == Verdict::Failed)
+        .map(|s| s.test)
+        .find(|test| has_message(test));
+    Some(with_message.unwrap_or(first))
+}
+
 /// Prints the tests, the failure to read first and the counts; returns what was shown.
 fn show_report(
     ui: &Ui,
@@ -200,7 +222,7 @@ fn show_report(
 
     let mut shown = String::new();
     let mut lead = Lead::Nothing;
-    if let Some(test) = diagnose::first_failure(&seen) {
+    if let Some(test) = first_failure_to_show(&seen, report) {
         lead = if Some(test) == bypass {
             Lead::Bypass
         } else {
@@ -219,6 +241,14 @@ fn show_report(
             say!("{}", ui.bold(&format!("First failure: {}", test.id())));
         }
         shown = show_message(report, test, root);
+        if shown.is_empty() && report.targets.iter().any(|t| t.crash.is_some()) {
+            say!(
+                "  Its message was lost when the test program aborted. Its half of the suite, \
+                 run alone, shows it:\n    cargo test -p {} -- {}",
+                ex.package(),
+                test.id().split("::").next().unwrap_or("threads")
+            );
+        }
         if Some(test) == bypass {
             say!(
                 "  {} Until this passes, the loom results ({}) cannot be trusted: loom only sees",

@@ -165,6 +165,7 @@ impl<'a> Model<'a> {
         }
         builder.location = true;
 
+        RUNNING.set(Some((self.explain, self.property.to_owned())));
         IN_MODEL.set(true);
         sync_shim::trace::enable(true);
         let explored = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -179,6 +180,7 @@ impl<'a> Model<'a> {
             }
             // Each execution starts a fresh trace, so a failure shows its own steps.
             sync_shim::trace::clear();
+            FIRST_PANIC.set(None);
             model();
         };
         let started = std::time::Instant::now();
@@ -203,43 +205,48 @@ impl<'a> Model<'a> {
                 started.elapsed().as_secs_f64()
             );
         }
-        let steps = sync_shim::trace::steps();
-        let asleep = sync_shim::trace::asleep_in();
+        let text = outcome
+            .err()
+            .map(|payload| failure_text(&self.explain, self.property, &payload_text(&*payload)));
         sync_shim::trace::enable(false);
         IN_MODEL.set(false);
-
-        if let Err(payload) = outcome {
-            let found = payload_text(payload.as_ref());
-            // A panic raised inside loom or this harness says nothing about the reader's code.
-            let at = PANIC_AT.take().filter(|place| {
-                !place.contains("/.cargo/registry/")
-                    && !place.contains("loom-harness")
-                    && !place.contains("sync-shim")
-            });
-            let package = std::env::var("CARGO_PKG_NAME").unwrap_or_else(|_| "exercise-NN".into());
-            let base = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default();
-            let mut text = explain_with(
-                &self.explain,
-                self.property,
-                &found,
-                at.as_deref(),
-                &package,
-            );
-            if !is_todo(&found) {
-                text.push_str(&asleep_text(&asleep, &found, &base));
-                let trace = trace_text(&steps, &base);
-                if found.starts_with(SPINNING) {
-                    text.push_str(&trace.replace(
-                        "The last steps of that interleaving",
-                        "The last steps of the last interleaving explored",
-                    ));
-                } else {
-                    text.push_str(&trace);
-                }
-            }
+        RUNNING.set(None);
+        FIRST_PANIC.set(None);
+        if let Some(text) = text {
             panic!("{text}");
         }
     }
+}
+
+/// The whole failure message for a model that panicked with `found`: what it means, where
+/// the learner's code was, who sleeps where, and the last steps of the interleaving.
+fn failure_text(explain: &Explain, property: &str, found: &str) -> String {
+    // A panic raised inside loom or this harness says nothing about the reader's code.
+    let at = PANIC_AT.take().filter(|place| {
+        !place.contains("/.cargo/registry/")
+            && !place.contains("loom-harness")
+            && !place.contains("sync-shim")
+    });
+    let package = package_name();
+    let base = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default();
+    let mut text = explain_with(explain, property, found, at.as_deref(), &package);
+    if !is_todo(found) {
+        text.push_str(&asleep_text(&sync_shim::trace::asleep_in(), found, &base));
+        let trace = trace_text(&sync_shim::trace::steps(), &base);
+        if found.starts_with(SPINNING) {
+            text.push_str(&trace.replace(
+                "The last steps of that interleaving",
+                "The last steps of the last interleaving explored",
+            ));
+        } else {
+            text.push_str(&trace);
+        }
+    }
+    text
+}
+
+fn package_name() -> String {
+    std::env::var("CARGO_PKG_NAME").unwrap_or_else(|_| "exercise-NN".into())
 }
 
 /// `n` with a comma between each group of three digits: 50,000.
@@ -546,7 +553,16 @@ thread_local! {
     // covers every panic raised inside the model.
     static IN_MODEL: Cell<bool> = const { Cell::new(false) };
     static PANIC_AT: RefCell<Option<String>> = const { RefCell::new(None) };
+    // The running model's explanations and property, for a failure reported from the hook.
+    static RUNNING: RefCell<Option<(Explain, String)>> = const { RefCell::new(None) };
+    // The panic that started the current execution's failure (loom's deadlock report wins
+    // over the panics that unwinding out of it may raise), with where it was raised.
+    static FIRST_PANIC: RefCell<Option<(String, Option<String>)>> = const { RefCell::new(None) };
 }
+
+/// The message Rust's runtime panics with when a destructor panics while a panic unwinds;
+/// the process aborts right after the hook has seen it.
+const ABORTING: &str = "panic in a destructor during cleanup";
 
 /// Inside a model, a panic is reported once, explained, by [`check`]; the default hook would
 /// print it a second time first. Outside a model the default hook runs as before.
@@ -559,6 +575,19 @@ fn install_quiet_panic_hook() {
                 let place = info
                     .location()
                     .map(|l| format!("{}:{}", l.file(), l.line()));
+                let message = payload_text(info.payload());
+                if message == ABORTING {
+                    report_before_abort();
+                    return;
+                }
+                FIRST_PANIC.with_borrow_mut(|first| {
+                    let keep = first
+                        .as_ref()
+                        .is_some_and(|(found, _)| found.starts_with("deadlock"));
+                    if first.is_none() || (!keep && message.starts_with("deadlock")) {
+                        *first = Some((message, place.clone()));
+                    }
+                });
                 PANIC_AT.set(place);
             } else {
                 default_hook(info);
@@ -566,6 +595,38 @@ fn install_quiet_panic_hook() {
         }));
     });
 }
+
+/// A model failed, and unwinding out of it dropped loom objects (an `Arc`, a guard, a
+/// `JoinHandle`) that panicked again: Rust aborts the test program, and with it every message
+/// libtest kept for the end. So the failure is written now, straight to the process's stderr
+/// (libtest's capture would die with the process), between two marker lines that
+/// `cargo run -- check` looks for.
+fn report_before_abort() {
+    use std::io::Write;
+    let Some((found, place)) = FIRST_PANIC.take() else {
+        return;
+    };
+    let Some((explain, property)) = RUNNING.take() else {
+        return;
+    };
+    PANIC_AT.set(place);
+    let text = failure_text(&explain, &property, &found);
+    let package = package_name();
+    let report = format!(
+        "\n{ABORT_BEGIN} {test}\n{text}\n\n\
+         The test program aborts after this failure: unwinding out of the failing model \
+         dropped loom objects, which panicked again, and Rust stops a program when a \
+         destructor panics during unwinding. The other tests' results are lost with it; to see \
+         the real-thread tests' messages, run them alone:\n    \
+         cargo test -p {package} -- threads::\n{ABORT_END}\n",
+        test = current_test()
+    );
+    let _ = std::io::stderr().lock().write_all(report.as_bytes());
+}
+
+/// The lines around [`report_before_abort`]'s text.
+pub const ABORT_BEGIN: &str = "loom-harness: this model failed, and the program aborts next:";
+pub const ABORT_END: &str = "loom-harness: end of the report";
 
 fn payload_text(payload: &(dyn std::any::Any + Send)) -> String {
     if let Some(text) = payload.downcast_ref::<&str>() {
