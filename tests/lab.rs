@@ -9,6 +9,9 @@
 //! run measures every lock on the reference; on the stubs, the course's locks say "not
 //! written yet" and std's and parking_lot's are still measured. Part 4's bench, an example
 //! of exercise 12 and of solution 12, the same way: the detector's mutex against std's.
+//! Part 5's benches (crates/queue-bench), an example of each of exercises 13 to 16 and of its
+//! solution: a short run measures every row on the reference; on the stub the bench says the
+//! code is not written yet.
 //!
 //! Each lab is an example of an exercise and of its solution (solution-18, solution-01),
 //! built in target/course-check so that this nested cargo never waits for the lock of the
@@ -34,7 +37,7 @@ fn lab_of(package: &str, args: &[&str]) -> Output {
     example_of(package, "lab", args)
 }
 
-/// The example `example` of `package` (a lab, or Part 3's bench), run with `args`.
+/// The example `example` of `package` (a lab, or a bench), run with `args`.
 fn example_of(package: &str, example: &str, args: &[&str]) -> Output {
     let _alone = ONE_LAB_AT_A_TIME
         .lock()
@@ -495,4 +498,253 @@ fn the_detector_bench_measures_every_row_and_says_not_written_yet_on_the_stub() 
             "the todo to finish, with where it is:\n{table}"
         );
     }
+}
+
+// Part 5's benches (crates/queue-bench), an example of each of exercises 13 to 16 and of its
+// solution: a short run measures every row on the reference, bad arguments get a clear
+// error, and on the stub the bench says what is not written yet.
+
+/// What one of Part 5's benches shows, for the checks below.
+struct QueueBench {
+    /// The exercise's number: the bench is an example of `exercise-NN` and `solution-NN`.
+    number: &'static str,
+    /// The option that says how many items (or tasks) a run passes through, and a count small
+    /// enough for a debug build.
+    count: [&'static str; 2],
+    /// How many rows the table has.
+    rows: usize,
+    /// The numbers of a row in `--json`: each side's, then each ratio's.
+    keys: &'static [&'static str],
+    /// The same columns' headers in the table.
+    headers: &'static [&'static str],
+    /// What it says on the stub.
+    not_written: &'static str,
+}
+
+const BLOCKING_QUEUE_BENCH: QueueBench = QueueBench {
+    number: "13",
+    count: ["--items", "2000"],
+    rows: 5,
+    keys: &[
+        "blocking_queue_items_per_s",
+        "crossbeam_bounded_items_per_s",
+        "ratio",
+    ],
+    headers: &["BlockingQueue/s", "crossbeam bounded/s", "ratio"],
+    not_written: "Your BlockingQueue is not written yet (a todo!() panicked): nothing to \
+                  measure. Fill in src/queue.rs, then run the bench again.",
+};
+
+const SPSC_RING_BENCH: QueueBench = QueueBench {
+    number: "14",
+    count: ["--items", "20000"],
+    rows: 2,
+    keys: &[
+        "ring_items_per_s",
+        "array_queue_items_per_s",
+        "sync_channel_items_per_s",
+        "ratio_to_array_queue",
+        "ratio_to_sync_channel",
+    ],
+    headers: &[
+        "SPSC ring/s",
+        "ArrayQueue/s",
+        "sync_channel/s",
+        "vs AQ",
+        "vs chan",
+    ],
+    not_written: "Your ring is not written yet (a todo!() panicked): nothing to measure. \
+                  Fill in src/ring.rs, then run the bench again.",
+};
+
+const MPMC_QUEUE_BENCH: QueueBench = QueueBench {
+    number: "15",
+    count: ["--items", "2000"],
+    rows: 7,
+    keys: &["mpmc_queue_items_per_s", "array_queue_items_per_s", "ratio"],
+    headers: &["MpmcQueue/s", "ArrayQueue/s", "ratio"],
+    not_written: "Your MpmcQueue is not written yet (a todo!() panicked): nothing to measure. \
+                  Fill in src/queue.rs, then run the bench again.",
+};
+
+const THREAD_POOL_BENCH: QueueBench = QueueBench {
+    number: "16",
+    count: ["--tasks", "500"],
+    rows: 4,
+    keys: &[
+        "in_place_ns_per_task",
+        "thread_pool_ns_per_task",
+        "crossbeam_pool_ns_per_task",
+        "thread_pool_over_crossbeam",
+        "thread_pool_over_in_place",
+    ],
+    headers: &[
+        "in place",
+        "ThreadPool",
+        "crossbeam pool",
+        "vs pool",
+        "vs place",
+    ],
+    not_written: "Your ThreadPool is not written yet (a todo!() panicked): nothing to \
+                  measure. Fill in src/future.rs and src/pool.rs, then run the bench again.",
+};
+
+impl QueueBench {
+    /// The bench built with `solution-NN` (`reference`) or `exercise-NN`, one run of each side
+    /// per row, with the small count.
+    fn short_run(&self, reference: bool, more: &[&str]) -> Output {
+        let mut args = vec![self.count[0], self.count[1], "--runs", "1"];
+        args.extend(more);
+        example_of(&self.package(reference), "bench", &args)
+    }
+
+    fn package(&self, reference: bool) -> String {
+        let kind = if reference { "solution" } else { "exercise" };
+        format!("{kind}-{}", self.number)
+    }
+
+    fn measures_every_row_on_the_reference(&self) {
+        let output = self.short_run(true, &["--json"]);
+        let stdout = text(&output.stdout);
+        assert!(
+            output.status.success(),
+            "the bench failed ({}):\n{stdout}\n{}",
+            output.status,
+            text(&output.stderr)
+        );
+        let document: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+            panic!("--json printed something that is not JSON ({e}):\n{stdout}")
+        });
+        assert_eq!(document["bench"], self.package(false), "{document}");
+        assert_eq!(document["package"], self.package(true), "{document}");
+        let cases = document["cases"].as_array().expect("a cases array");
+        assert_eq!(cases.len(), self.rows, "one case per row: {document}");
+        let unit = self.count[0].trim_start_matches('-');
+        for case in cases {
+            assert_eq!(case[unit].to_string(), self.count[1], "{case}");
+            for key in self.keys {
+                assert!(
+                    case[key].as_f64().is_some_and(|n| n.is_finite() && n > 0.0),
+                    "{key} was not measured: {case}"
+                );
+            }
+        }
+        let table = self.short_run(true, &[]);
+        let table = text(&table.stdout);
+        let mut lines = table.lines();
+        assert!(
+            lines
+                .next()
+                .is_some_and(|line| line.starts_with(&format!("{} ", self.count[1]))
+                    && line.ends_with(&format!("package {}", self.package(true)))),
+            "the first line says how many, and which package:\n{table}"
+        );
+        let header = lines
+            .find(|line| self.headers.iter().all(|h| line.contains(h)))
+            .unwrap_or_else(|| panic!("no header with {:?}:\n{table}", self.headers));
+        let rows = lines.take_while(|line| line.ends_with('x')).count();
+        assert_eq!(rows, self.rows, "a row per case after {header:?}:\n{table}");
+    }
+
+    fn refuses_bad_arguments_clearly(&self) {
+        let flag = self.count[0];
+        refuses_clearly(
+            &[
+                &["--bogus"],
+                &["extra"],
+                &[flag],
+                &[flag, "0"],
+                &["--runs", "x"],
+            ],
+            |args| example_of(&self.package(true), "bench", args),
+        );
+        let help = example_of(&self.package(true), "bench", &["--help"]);
+        let help = text(&help.stdout);
+        assert!(
+            help.contains("--quick") && help.contains(&format!("{flag} N")),
+            "{help}"
+        );
+    }
+
+    fn says_not_written_yet_on_the_stub(&self) {
+        let output = self.short_run(false, &[]);
+        let stdout = text(&output.stdout);
+        let stderr = text(&output.stderr);
+        assert!(
+            output.status.success(),
+            "code not written yet is no failure of the bench ({}):\n{stdout}\n{stderr}",
+            output.status
+        );
+        assert!(
+            !stderr.contains("panicked"),
+            "a raw panic got out:\n{stderr}"
+        );
+        // In the course's own repository the exercise is a stub; a reader who has done it
+        // gets the table instead, which is just as right.
+        assert!(
+            stdout.trim_end() == self.not_written
+                || self.headers.iter().all(|h| stdout.contains(h)),
+            "neither the word that it is not written yet nor a table:\n{stdout}"
+        );
+    }
+}
+
+#[test]
+fn the_blocking_queue_bench_measures_every_row_on_the_reference() {
+    BLOCKING_QUEUE_BENCH.measures_every_row_on_the_reference();
+}
+
+#[test]
+fn the_blocking_queue_bench_refuses_bad_arguments_clearly() {
+    BLOCKING_QUEUE_BENCH.refuses_bad_arguments_clearly();
+}
+
+#[test]
+fn on_the_stub_the_blocking_queue_bench_says_not_written_yet() {
+    BLOCKING_QUEUE_BENCH.says_not_written_yet_on_the_stub();
+}
+
+#[test]
+fn the_spsc_ring_bench_measures_every_row_on_the_reference() {
+    SPSC_RING_BENCH.measures_every_row_on_the_reference();
+}
+
+#[test]
+fn the_spsc_ring_bench_refuses_bad_arguments_clearly() {
+    SPSC_RING_BENCH.refuses_bad_arguments_clearly();
+}
+
+#[test]
+fn on_the_stub_the_spsc_ring_bench_says_not_written_yet() {
+    SPSC_RING_BENCH.says_not_written_yet_on_the_stub();
+}
+
+#[test]
+fn the_mpmc_queue_bench_measures_every_row_on_the_reference() {
+    MPMC_QUEUE_BENCH.measures_every_row_on_the_reference();
+}
+
+#[test]
+fn the_mpmc_queue_bench_refuses_bad_arguments_clearly() {
+    MPMC_QUEUE_BENCH.refuses_bad_arguments_clearly();
+}
+
+#[test]
+fn on_the_stub_the_mpmc_queue_bench_says_not_written_yet() {
+    MPMC_QUEUE_BENCH.says_not_written_yet_on_the_stub();
+}
+
+#[test]
+fn the_thread_pool_bench_measures_every_row_on_the_reference() {
+    THREAD_POOL_BENCH.measures_every_row_on_the_reference();
+}
+
+#[test]
+fn the_thread_pool_bench_refuses_bad_arguments_clearly() {
+    THREAD_POOL_BENCH.refuses_bad_arguments_clearly();
+}
+
+#[test]
+fn on_the_stub_the_thread_pool_bench_says_not_written_yet() {
+    THREAD_POOL_BENCH.says_not_written_yet_on_the_stub();
 }

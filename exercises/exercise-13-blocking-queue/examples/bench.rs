@@ -11,32 +11,24 @@
 //! cargo run --release -p solution-13 --example bench -- --quick # a rough run in seconds
 //! ```
 //!
-//! No test looks at a number it prints. A shared-state bench on a loaded machine is noisy:
-//! compare the ratio column of one run, not numbers of different runs.
+//! This file is the workload and the names of the rows and columns; crates/queue-bench runs
+//! it (options, order, medians, the table). No test looks at a number it prints. A
+//! shared-state bench on a loaded machine is noisy: compare the ratio column of one run, not
+//! numbers of different runs.
 
-use std::panic::{self, AssertUnwindSafe};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
+
+use queue_bench::{Bench, Measure, Param, Ratio, Side, Size, Yours, join};
 
 // This package's library, under a fixed name (exercise, solution, or a copy of either).
 library_under_test::library_under_test!(queue_crate);
 
 use queue_crate::{BlockingQueue, GetError};
 
-const HELP: &str = "\
-Exercise 13's bench: items per second through a bounded queue, this package's BlockingQueue
-beside crossbeam's bounded channel, with P producers and C consumers.
-
-Usage: cargo run --release -p solution-13 --example bench [-- OPTIONS]
-
-Options:
-  --json      print one JSON document instead of the table
-  --quick     fewer items and runs: finishes in seconds, numbers rough
-  -h, --help  this text";
-
-/// One cell of the table: P producers, C consumers, a queue of `capacity`.
+/// One row of the table: P producers, C consumers, a queue of `capacity`.
 #[derive(Clone, Copy)]
 struct Case {
     producers: usize,
@@ -44,35 +36,24 @@ struct Case {
     capacity: usize,
 }
 
+const fn case(producers: usize, consumers: usize, capacity: usize) -> Case {
+    Case {
+        producers,
+        consumers,
+        capacity,
+    }
+}
+
 const CASES: &[Case] = &[
-    Case {
-        producers: 1,
-        consumers: 1,
-        capacity: 1,
-    },
-    Case {
-        producers: 1,
-        consumers: 1,
-        capacity: 64,
-    },
-    Case {
-        producers: 2,
-        consumers: 2,
-        capacity: 64,
-    },
-    Case {
-        producers: 4,
-        consumers: 4,
-        capacity: 64,
-    },
-    Case {
-        producers: 4,
-        consumers: 1,
-        capacity: 64,
-    },
+    case(1, 1, 1),
+    case(1, 1, 64),
+    case(2, 2, 64),
+    case(4, 4, 64),
+    case(4, 1, 64),
 ];
 
-/// Passes `items` numbers through the reader's queue; returns the time and the sum received.
+/// Passes the numbers 1..=items through the reader's queue; returns the time and the sum
+/// received.
 fn through_blocking_queue(case: Case, items: u64) -> (Duration, u64) {
     let queue = Arc::new(BlockingQueue::new(case.capacity));
     let start = Instant::now();
@@ -104,19 +85,9 @@ fn through_blocking_queue(case: Case, items: u64) -> (Duration, u64) {
             })
         })
         .collect();
-    for producer in producers {
-        producer
-            .join()
-            .unwrap_or_else(|payload| panic::resume_unwind(payload));
-    }
+    producers.into_iter().for_each(join);
     queue.close();
-    let sum = consumers
-        .into_iter()
-        .map(|c| {
-            c.join()
-                .unwrap_or_else(|payload| panic::resume_unwind(payload))
-        })
-        .sum();
+    let sum = consumers.into_iter().map(join).sum();
     (start.elapsed(), sum)
 }
 
@@ -143,18 +114,8 @@ fn through_crossbeam(case: Case, items: u64) -> (Duration, u64) {
         })
         .collect();
     drop(send);
-    for producer in producers {
-        producer
-            .join()
-            .unwrap_or_else(|payload| panic::resume_unwind(payload));
-    }
-    let sum = consumers
-        .into_iter()
-        .map(|c| {
-            c.join()
-                .unwrap_or_else(|payload| panic::resume_unwind(payload))
-        })
-        .sum();
+    producers.into_iter().for_each(join);
+    let sum = consumers.into_iter().map(join).sum();
     (start.elapsed(), sum)
 }
 
@@ -163,129 +124,63 @@ fn share(items: u64, producers: u64, p: u64) -> impl Iterator<Item = u64> {
     (1..=items).skip(p as usize).step_by(producers as usize)
 }
 
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort_unstable();
-    samples[samples.len() / 2]
-}
-
-/// Whether a panic payload is a `todo!()`: the queue is not written yet.
-fn is_todo(payload: &(dyn std::any::Any + Send)) -> bool {
-    let text = payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_default();
-    text.contains("not yet implemented")
-}
-
 fn main() -> ExitCode {
-    let mut json = false;
-    let mut quick = false;
-    for arg in std::env::args().skip(1) {
-        match arg.as_str() {
-            "--json" => json = true,
-            "--quick" => quick = true,
-            "-h" | "--help" => {
-                println!("{HELP}");
-                return ExitCode::SUCCESS;
-            }
-            other => {
-                eprintln!("bench: unknown option `{other}`\n\n{HELP}");
-                return ExitCode::from(2);
-            }
-        }
+    Bench {
+        exercise: "exercise-13",
+        package: env!("CARGO_PKG_NAME"),
+        about: "\
+Exercise 13's bench: items per second through a bounded queue, this package's BlockingQueue
+beside crossbeam's bounded channel, with P producers and C consumers.",
+        unit: "items",
+        size: Size {
+            count: 200_000,
+            runs: 5,
+        },
+        quick: Size {
+            count: 20_000,
+            runs: 3,
+        },
+        heading: "items per case",
+        above: &[],
+        below: &["ratio = BlockingQueue / crossbeam (above 1: the queue is faster)"],
+        cases: CASES,
+        params: |case| {
+            vec![
+                Param::column("producers", 9, case.producers),
+                Param::column("consumers", 9, case.consumers),
+                Param::column("capacity", 8, case.capacity),
+            ]
+        },
+        measure: Measure::PerSecond,
+        sides: &[
+            Side {
+                name: "BlockingQueue",
+                key: "blocking_queue_items_per_s",
+                width: 18,
+                run: through_blocking_queue,
+            },
+            Side {
+                name: "crossbeam bounded",
+                key: "crossbeam_bounded_items_per_s",
+                width: 20,
+                run: through_crossbeam,
+            },
+        ],
+        ratios: &[Ratio {
+            header: "ratio",
+            width: 7,
+            key: "ratio",
+            of: "BlockingQueue",
+            to: "crossbeam bounded",
+        }],
+        expected: |items| items * (items + 1) / 2,
+        yours: Yours {
+            name: "BlockingQueue",
+            files: "src/queue.rs",
+            probe: || {
+                through_blocking_queue(CASES[0], 100);
+            },
+        },
     }
-    let (items, runs) = if quick { (20_000, 3) } else { (200_000, 5) };
-    let expected = items * (items + 1) / 2;
-
-    // A first, small run tells whether the queue is written at all.
-    panic::set_hook(Box::new(|_| {}));
-    let probe = panic::catch_unwind(AssertUnwindSafe(|| through_blocking_queue(CASES[0], 100)));
-    let _ = panic::take_hook();
-    if let Err(payload) = probe {
-        if is_todo(payload.as_ref()) {
-            println!(
-                "Your BlockingQueue is not written yet (a todo!() panicked): nothing to measure. \
-                 Fill in src/queue.rs, then run the bench again."
-            );
-            return ExitCode::SUCCESS;
-        }
-        panic::resume_unwind(payload);
-    }
-
-    let cpus = thread::available_parallelism().map_or(1, |n| n.get());
-    let mut rows = Vec::new();
-    for &case in CASES {
-        let mut mine = Vec::new();
-        let mut theirs = Vec::new();
-        for run in 0..runs {
-            // Alternate which goes first, so neither always runs on a warmer machine.
-            let order: [bool; 2] = if run % 2 == 0 {
-                [true, false]
-            } else {
-                [false, true]
-            };
-            for ours in order {
-                let (took, sum) = if ours {
-                    through_blocking_queue(case, items)
-                } else {
-                    through_crossbeam(case, items)
-                };
-                assert_eq!(sum, expected, "items were lost or duplicated");
-                if ours {
-                    mine.push(took)
-                } else {
-                    theirs.push(took)
-                }
-            }
-        }
-        let (mine, theirs) = (median(mine), median(theirs));
-        let rate = |took: Duration| items as f64 / took.as_secs_f64().max(1e-9);
-        rows.push((case, rate(mine), rate(theirs)));
-    }
-
-    if json {
-        let cells: Vec<String> = rows
-            .iter()
-            .map(|(case, mine, theirs)| {
-                format!(
-                    "{{\"producers\":{},\"consumers\":{},\"capacity\":{},\"items\":{items},\
-                     \"runs\":{runs},\"blocking_queue_items_per_s\":{mine:.0},\
-                     \"crossbeam_bounded_items_per_s\":{theirs:.0},\"ratio\":{:.3}}}",
-                    case.producers,
-                    case.consumers,
-                    case.capacity,
-                    mine / theirs
-                )
-            })
-            .collect();
-        println!(
-            "{{\"bench\":\"exercise-13\",\"package\":\"{}\",\"cpus\":{cpus},\"cases\":[{}]}}",
-            env!("CARGO_PKG_NAME"),
-            cells.join(",")
-        );
-    } else {
-        println!(
-            "{} items per case, median of {runs} runs, {cpus} CPUs, package {}",
-            items,
-            env!("CARGO_PKG_NAME")
-        );
-        println!(
-            "{:>9} {:>9} {:>8} {:>18} {:>20} {:>7}",
-            "producers", "consumers", "capacity", "BlockingQueue/s", "crossbeam bounded/s", "ratio"
-        );
-        for (case, mine, theirs) in &rows {
-            println!(
-                "{:>9} {:>9} {:>8} {:>18.0} {:>20.0} {:>6.2}x",
-                case.producers,
-                case.consumers,
-                case.capacity,
-                mine,
-                theirs,
-                mine / theirs
-            );
-        }
-        println!("ratio = BlockingQueue / crossbeam (above 1: the queue is faster)");
-    }
-    ExitCode::SUCCESS
+    .main()
 }

@@ -13,30 +13,21 @@
 //! cargo run --release -p solution-16 --example bench -- --quick # a rough run in seconds
 //! ```
 //!
-//! No test looks at a number it prints. Compare the ratio columns of one run, not numbers
-//! of different runs: a loaded machine moves them all.
+//! This file is the workload and the names of the rows and columns; crates/queue-bench runs
+//! it (options, order, medians, the table). No test looks at a number it prints. Compare the
+//! ratio columns of one run, not numbers of different runs: a loaded machine moves them all.
 
 use std::hint::black_box;
-use std::panic::{self, AssertUnwindSafe};
 use std::process::ExitCode;
 use std::thread;
 use std::time::{Duration, Instant};
+
+use queue_bench::{Bench, Measure, Param, Ratio, Side, Size, Yours};
 
 // This package's library, under a fixed name (exercise, solution, or a copy of either).
 library_under_test::library_under_test!(pool_crate);
 
 use pool_crate::ThreadPool;
-
-const HELP: &str = "\
-Exercise 16's bench: the cost of a trivial task, run in place, on this package's ThreadPool
-and on a minimal crossbeam-channel pool, with 1, 2 and 4 workers.
-
-Usage: cargo run --release -p solution-16 --example bench [-- OPTIONS]
-
-Options:
-  --json      print one JSON document instead of the table
-  --quick     fewer tasks and runs: finishes in seconds, numbers rough
-  -h, --help  this text";
 
 /// How the tasks are fed: all submitted, then all results taken (`batch`), or each result
 /// taken before the next submit (`one by one`: a round trip to a worker and back per task).
@@ -46,6 +37,16 @@ enum Mode {
     OneByOne,
 }
 
+impl Mode {
+    fn name(self) -> &'static str {
+        match self {
+            Mode::Batch => "batch",
+            Mode::OneByOne => "one by one",
+        }
+    }
+}
+
+/// One row of the table: a pool of `workers`, fed in `mode`.
 #[derive(Clone, Copy)]
 struct Case {
     workers: usize,
@@ -185,140 +186,80 @@ fn on_crossbeam_pool(case: Case, tasks: u64) -> (Duration, u64) {
     (start.elapsed(), sum)
 }
 
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort_unstable();
-    samples[samples.len() / 2]
-}
-
-/// Whether a panic payload is a `todo!()`: the pool is not written yet.
-fn is_todo(payload: &(dyn std::any::Any + Send)) -> bool {
-    let text = payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_default();
-    text.contains("not yet implemented")
-}
-
 fn main() -> ExitCode {
-    let mut json = false;
-    let mut quick = false;
-    for arg in std::env::args().skip(1) {
-        match arg.as_str() {
-            "--json" => json = true,
-            "--quick" => quick = true,
-            "-h" | "--help" => {
-                println!("{HELP}");
-                return ExitCode::SUCCESS;
-            }
-            other => {
-                eprintln!("bench: unknown option `{other}`\n\n{HELP}");
-                return ExitCode::from(2);
-            }
-        }
+    Bench {
+        exercise: "exercise-16",
+        package: env!("CARGO_PKG_NAME"),
+        about: "\
+Exercise 16's bench: the cost of a trivial task, run in place, on this package's ThreadPool
+and on a minimal crossbeam-channel pool, with 1, 2 and 4 workers.",
+        unit: "tasks",
+        size: Size {
+            count: 100_000,
+            runs: 5,
+        },
+        quick: Size {
+            count: 10_000,
+            runs: 3,
+        },
+        heading: "tasks per case",
+        above: &["nanoseconds per task, the pool's start and shutdown included"],
+        below: &[
+            "vs pool = ThreadPool / crossbeam pool (above 1: ThreadPool costs more)",
+            "vs place = ThreadPool / in place",
+        ],
+        cases: CASES,
+        params: |case| {
+            vec![
+                Param::column("workers", 7, case.workers),
+                Param::column("mode", 10, case.mode.name()),
+            ]
+        },
+        measure: Measure::NanosEach,
+        sides: &[
+            Side {
+                name: "in place",
+                key: "in_place_ns_per_task",
+                width: 9,
+                run: |_, tasks| in_place(tasks),
+            },
+            Side {
+                name: "ThreadPool",
+                key: "thread_pool_ns_per_task",
+                width: 11,
+                run: on_thread_pool,
+            },
+            Side {
+                name: "crossbeam pool",
+                key: "crossbeam_pool_ns_per_task",
+                width: 15,
+                run: on_crossbeam_pool,
+            },
+        ],
+        ratios: &[
+            Ratio {
+                header: "vs pool",
+                width: 11,
+                key: "thread_pool_over_crossbeam",
+                of: "ThreadPool",
+                to: "crossbeam pool",
+            },
+            Ratio {
+                header: "vs place",
+                width: 11,
+                key: "thread_pool_over_in_place",
+                of: "ThreadPool",
+                to: "in place",
+            },
+        ],
+        expected: |tasks| (0..tasks).map(|n| n * 2).sum(),
+        yours: Yours {
+            name: "ThreadPool",
+            files: "src/future.rs and src/pool.rs",
+            probe: || {
+                on_thread_pool(CASES[0], 10);
+            },
+        },
     }
-    let (tasks, runs) = if quick { (10_000, 3) } else { (100_000, 5) };
-    let expected: u64 = (0..tasks).map(|n| n * 2).sum();
-
-    // A first, small run tells whether the pool is written at all.
-    panic::set_hook(Box::new(|_| {}));
-    let probe = panic::catch_unwind(AssertUnwindSafe(|| on_thread_pool(CASES[0], 10)));
-    let _ = panic::take_hook();
-    if let Err(payload) = probe {
-        if is_todo(payload.as_ref()) {
-            println!(
-                "Your ThreadPool is not written yet (a todo!() panicked): nothing to measure. \
-                 Fill in src/future.rs and src/pool.rs, then run the bench again."
-            );
-            return ExitCode::SUCCESS;
-        }
-        panic::resume_unwind(payload);
-    }
-
-    let cpus = thread::available_parallelism().map_or(1, |n| n.get());
-    let mut rows = Vec::new();
-    for &case in CASES {
-        let (mut here, mut mine, mut theirs) = (Vec::new(), Vec::new(), Vec::new());
-        for run in 0..runs {
-            // Rotate which goes first, so none always runs on a warmer machine.
-            for step in 0..3 {
-                match (run + step) % 3 {
-                    0 => {
-                        let (took, sum) = in_place(tasks);
-                        assert_eq!(sum, expected);
-                        here.push(took);
-                    }
-                    1 => {
-                        let (took, sum) = on_thread_pool(case, tasks);
-                        assert_eq!(sum, expected, "the pool lost or changed results");
-                        mine.push(took);
-                    }
-                    _ => {
-                        let (took, sum) = on_crossbeam_pool(case, tasks);
-                        assert_eq!(sum, expected);
-                        theirs.push(took);
-                    }
-                }
-            }
-        }
-        let per_task = |took: Duration| took.as_secs_f64() * 1e9 / tasks as f64;
-        rows.push((
-            case,
-            per_task(median(here)),
-            per_task(median(mine)),
-            per_task(median(theirs)),
-        ));
-    }
-
-    let mode_name = |mode: Mode| match mode {
-        Mode::Batch => "batch",
-        Mode::OneByOne => "one by one",
-    };
-    if json {
-        let cells: Vec<String> = rows
-            .iter()
-            .map(|(case, here, mine, theirs)| {
-                format!(
-                    "{{\"workers\":{},\"mode\":\"{}\",\"tasks\":{tasks},\"runs\":{runs},\
-                     \"in_place_ns_per_task\":{here:.1},\"thread_pool_ns_per_task\":{mine:.1},\
-                     \"crossbeam_pool_ns_per_task\":{theirs:.1},\
-                     \"thread_pool_over_crossbeam\":{:.3},\"thread_pool_over_in_place\":{:.1}}}",
-                    case.workers,
-                    mode_name(case.mode),
-                    mine / theirs,
-                    mine / here
-                )
-            })
-            .collect();
-        println!(
-            "{{\"bench\":\"exercise-16\",\"package\":\"{}\",\"cpus\":{cpus},\"cases\":[{}]}}",
-            env!("CARGO_PKG_NAME"),
-            cells.join(",")
-        );
-    } else {
-        println!(
-            "{tasks} tasks per case, median of {runs} runs, {cpus} CPUs, package {}",
-            env!("CARGO_PKG_NAME")
-        );
-        println!("nanoseconds per task, the pool's start and shutdown included");
-        println!(
-            "{:>7} {:>10} {:>9} {:>11} {:>15} {:>11} {:>11}",
-            "workers", "mode", "in place", "ThreadPool", "crossbeam pool", "vs pool", "vs place"
-        );
-        for (case, here, mine, theirs) in &rows {
-            println!(
-                "{:>7} {:>10} {:>9.1} {:>11.1} {:>15.1} {:>10.2}x {:>10.0}x",
-                case.workers,
-                mode_name(case.mode),
-                here,
-                mine,
-                theirs,
-                mine / theirs,
-                mine / here
-            );
-        }
-        println!("vs pool = ThreadPool / crossbeam pool (above 1: ThreadPool costs more)");
-        println!("vs place = ThreadPool / in place");
-    }
-    ExitCode::SUCCESS
+    .main()
 }
