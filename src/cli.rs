@@ -1,9 +1,12 @@
-//! Command-line arguments, parsed by clap (derive). The usage texts are written by hand for
-//! learners and given to clap as each command's help; clap's errors are reworded into the
-//! tool's one-line messages (see [`parse`]), shown with the usage of the command they are about.
+//! Command-line arguments, parsed by clap (its builder API, not the derive macros). The usage
+//! texts are written by hand for learners and given to clap as each command's help; clap's
+//! errors are reworded into the tool's one-line messages (see [`parse`]), shown with the usage
+//! of the command they are about.
+
+use std::path::PathBuf;
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
-use clap::{Parser, Subcommand};
+use clap::{Arg, ArgAction, ArgMatches};
 
 use crate::error::{Error, Result};
 
@@ -42,7 +45,7 @@ pub enum Command {
     /// Put an exercise's `src/` back as shipped, keeping the learner's version aside.
     Reset { exercise: String, yes: bool },
     /// Write the student repository of a graded class into `out`.
-    Template { out: std::path::PathBuf },
+    Template { out: PathBuf },
     /// Print the usage of a topic.
     Help(Topic),
 }
@@ -245,125 +248,134 @@ pub fn usage(topic: Topic) -> &'static str {
     }
 }
 
-/// The command line as clap sees it.
-#[derive(Debug, Parser)]
-#[command(
-    name = "course",
-    bin_name = "cargo run --",
-    disable_version_flag = true,
-    override_help = GENERAL
-)]
-struct Cli {
-    #[command(subcommand)]
-    command: Option<Sub>,
+/// The command line as clap sees it. It is built with clap's builder API rather than its
+/// derive macros: those need syn and a proc-macro stack that a learner's first `cargo run`
+/// would have to compile before anything else.
+fn cli() -> clap::Command {
+    clap::Command::new("course")
+        .bin_name("cargo run --")
+        .disable_version_flag(true)
+        .override_help(GENERAL)
+        .subcommands([
+            sub("dashboard", DASHBOARD),
+            sub("list", LIST),
+            sub("check", CHECK).args([
+                exercise_arg().required(true),
+                Arg::new("focus").value_name("FOCUS"),
+            ]),
+            sub("hint", HINT).args([
+                exercise_arg().required(true),
+                flag("all").conflicts_with("reset"),
+                flag("reset"),
+            ]),
+            sub("book", BOOK).args([flag("open"), flag("check")]),
+            sub("verify", VERIFY).args([
+                exercise_arg(),
+                Arg::new("repeat")
+                    .long("repeat")
+                    .value_name("N")
+                    .default_value("1")
+                    .value_parser(clap::value_parser!(u32).range(1..=1000)),
+            ]),
+            sub("sweep", SWEEP).args([
+                exercise_arg().required(true),
+                flag("orderings").conflicts_with("cargo-mutants"),
+                flag("cargo-mutants"),
+            ]),
+            // Everything after `grade` goes to the grader as it is, `--help` included.
+            sub("grade", GRADE).disable_help_flag(true).arg(
+                Arg::new("args")
+                    .value_name("ARGS")
+                    .num_args(0..)
+                    .trailing_var_arg(true)
+                    .allow_hyphen_values(true)
+                    .action(ArgAction::Append),
+            ),
+            sub("watch", WATCH).arg(exercise_arg()),
+            sub("reset", RESET).args([exercise_arg().required(true), flag("yes").short('y')]),
+            sub("template", TEMPLATE).arg(
+                Arg::new("out")
+                    .value_name("OUT_DIR")
+                    .required(true)
+                    .value_parser(clap::value_parser!(PathBuf)),
+            ),
+        ])
 }
 
-#[derive(Debug, Subcommand)]
-enum Sub {
-    #[command(override_help = DASHBOARD)]
-    Dashboard,
-    #[command(override_help = LIST)]
-    List,
-    #[command(override_help = CHECK)]
-    Check {
-        #[arg(value_name = "NN", value_parser = exercise)]
-        exercise: String,
-        #[arg(value_name = "FOCUS")]
-        focus: Option<String>,
-    },
-    #[command(override_help = HINT)]
-    Hint {
-        #[arg(value_name = "NN", value_parser = exercise)]
-        exercise: String,
-        #[arg(long, conflicts_with = "reset")]
-        all: bool,
-        #[arg(long)]
-        reset: bool,
-    },
-    #[command(override_help = BOOK)]
-    Book {
-        #[arg(long)]
-        open: bool,
-        #[arg(long)]
-        check: bool,
-    },
-    #[command(override_help = VERIFY)]
-    Verify {
-        #[arg(value_name = "NN", value_parser = exercise)]
-        exercise: Option<String>,
-        #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
-        repeat: u32,
-    },
-    #[command(override_help = SWEEP)]
-    Sweep {
-        #[arg(value_name = "NN", value_parser = exercise)]
-        exercise: String,
-        #[arg(long, conflicts_with = "cargo_mutants")]
-        orderings: bool,
-        #[arg(long)]
-        cargo_mutants: bool,
-    },
-    #[command(override_help = GRADE, disable_help_flag = true)]
-    Grade {
-        #[arg(value_name = "ARGS", num_args = 0.., trailing_var_arg = true, allow_hyphen_values = true)]
-        args: Vec<String>,
-    },
-    #[command(override_help = WATCH)]
-    Watch {
-        #[arg(value_name = "NN", value_parser = exercise)]
-        exercise: Option<String>,
-    },
-    #[command(override_help = RESET)]
-    Reset {
-        #[arg(value_name = "NN", value_parser = exercise)]
-        exercise: String,
-        #[arg(long, short)]
-        yes: bool,
-    },
-    #[command(override_help = TEMPLATE)]
-    Template {
-        #[arg(value_name = "OUT_DIR")]
-        out: std::path::PathBuf,
-    },
+/// A command whose help is the hand-written `usage`.
+fn sub(name: &'static str, usage: &'static str) -> clap::Command {
+    clap::Command::new(name).override_help(usage)
 }
 
-impl From<Option<Sub>> for Command {
-    fn from(sub: Option<Sub>) -> Command {
-        match sub {
-            None | Some(Sub::Dashboard) => Command::Dashboard,
-            Some(Sub::List) => Command::List,
-            Some(Sub::Check { exercise, focus }) => Command::Check { exercise, focus },
-            Some(Sub::Hint {
-                exercise,
-                all,
-                reset,
-            }) => {
-                let mode = match (all, reset) {
-                    (true, _) => HintMode::All,
-                    (_, true) => HintMode::Reset,
-                    _ => HintMode::Next,
-                };
-                Command::Hint { exercise, mode }
-            }
-            Some(Sub::Book { open, check }) => Command::Book { open, check },
-            Some(Sub::Verify { exercise, repeat }) => Command::Verify { exercise, repeat },
-            Some(Sub::Sweep {
-                exercise,
-                orderings,
-                cargo_mutants,
-            }) => Command::Sweep {
-                exercise,
+/// `NN`: an exercise, checked by [`exercise`].
+fn exercise_arg() -> Arg {
+    Arg::new("exercise").value_name("NN").value_parser(exercise)
+}
+
+/// `--name`, true when given.
+fn flag(name: &'static str) -> Arg {
+    Arg::new(name).long(name).action(ArgAction::SetTrue)
+}
+
+/// The [`Command`] that clap's matches stand for.
+fn command(matches: &ArgMatches) -> Result<Command> {
+    let Some((name, m)) = matches.subcommand() else {
+        return Ok(Command::Dashboard);
+    };
+    // clap checked the values: a required one is there, and of the type its parser gives.
+    let text = |id: &str| m.get_one::<String>(id).cloned();
+    let exercise = || text("exercise").unwrap_or_default();
+    Ok(match name {
+        "dashboard" => Command::Dashboard,
+        "list" => Command::List,
+        "check" => Command::Check {
+            exercise: exercise(),
+            focus: text("focus"),
+        },
+        "hint" => Command::Hint {
+            exercise: exercise(),
+            mode: match (m.get_flag("all"), m.get_flag("reset")) {
+                (true, _) => HintMode::All,
+                (_, true) => HintMode::Reset,
+                _ => HintMode::Next,
+            },
+        },
+        "book" => Command::Book {
+            open: m.get_flag("open"),
+            check: m.get_flag("check"),
+        },
+        "verify" => Command::Verify {
+            exercise: text("exercise"),
+            repeat: m.get_one::<u32>("repeat").copied().unwrap_or(1),
+        },
+        "sweep" => {
+            let (orderings, cargo_mutants) = (m.get_flag("orderings"), m.get_flag("cargo-mutants"));
+            Command::Sweep {
+                exercise: exercise(),
                 halves: crate::commands::sweep::Halves {
                     orderings: orderings || !cargo_mutants,
                     cargo_mutants: cargo_mutants || !orderings,
                 },
-            },
-            Some(Sub::Grade { args }) => Command::Grade { args },
-            Some(Sub::Watch { exercise }) => Command::Watch { exercise },
-            Some(Sub::Reset { exercise, yes }) => Command::Reset { exercise, yes },
-            Some(Sub::Template { out }) => Command::Template { out },
+            }
         }
-    }
+        "grade" => Command::Grade {
+            args: m
+                .get_many::<String>("args")
+                .map(|args| args.cloned().collect())
+                .unwrap_or_default(),
+        },
+        "watch" => Command::Watch {
+            exercise: text("exercise"),
+        },
+        "reset" => Command::Reset {
+            exercise: exercise(),
+            yes: m.get_flag("yes"),
+        },
+        "template" => Command::Template {
+            out: m.get_one::<PathBuf>("out").cloned().unwrap_or_default(),
+        },
+        other => return Err(Error::new(format!("unknown command `{other}`"))),
+    })
 }
 
 /// An exercise is named by a number or a slug; anything else is a typo worth reporting now.
@@ -395,8 +407,8 @@ fn topic_of(args: &[&str]) -> Topic {
 pub fn parse<S: AsRef<str>>(args: &[S]) -> Result<Command> {
     let args: Vec<&str> = args.iter().map(AsRef::as_ref).collect();
     let topic = topic_of(&args);
-    match Cli::try_parse_from(std::iter::once("course").chain(args.iter().copied())) {
-        Ok(cli) => Ok(cli.command.into()),
+    match cli().try_get_matches_from(std::iter::once("course").chain(args.iter().copied())) {
+        Ok(matches) => command(&matches),
         Err(e) if e.kind() == ErrorKind::DisplayHelp => Ok(Command::Help(topic)),
         Err(e) => Err(Error::new(reword(&e, &args)).with_topic(topic)),
     }
@@ -678,6 +690,32 @@ mod tests {
     }
 
     #[test]
+    fn grade_passes_everything_on_and_sweep_runs_both_halves_by_default() {
+        assert_eq!(ok(&["grade"]), Command::Grade { args: vec![] });
+        let args = ["01", "--submission", "../x", "--help", "-q"];
+        let mut line = vec!["grade"];
+        line.extend(args);
+        assert_eq!(
+            ok(&line),
+            Command::Grade {
+                args: args.iter().map(|a| (*a).to_owned()).collect()
+            }
+        );
+        assert_eq!(
+            ok(&["sweep", "spin-lock"]),
+            Command::Sweep {
+                exercise: "spin-lock".into(),
+                halves: crate::commands::sweep::Halves {
+                    orderings: true,
+                    cargo_mutants: true
+                }
+            }
+        );
+        assert!(parse(&["sweep", "04", "--orderings", "--cargo-mutants"]).is_err());
+        assert!(parse(&["verify", "--repeat", "1001"]).is_err());
+    }
+
+    #[test]
     fn template_takes_one_folder() {
         assert_eq!(
             ok(&["template", "../class"]),
@@ -690,8 +728,7 @@ mod tests {
 
     #[test]
     fn every_usage_text_is_clap_s_help_too() {
-        use clap::CommandFactory;
-        let cli = Cli::command();
+        let cli = cli();
         assert_eq!(
             cli.clone().render_help().to_string().trim_end(),
             usage(Topic::General)

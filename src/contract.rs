@@ -7,9 +7,8 @@ use std::collections::{BTreeSet, HashSet};
 use std::fs;
 use std::path::Path;
 
-use serde::Deserialize;
-
 use crate::course::{self, Exercise};
+use crate::toml_read::{Document, Fields};
 
 /// The kinds of promise a stub's docs make; each one is a question to ask of every item.
 pub const KINDS: &[&str] = &[
@@ -27,8 +26,7 @@ pub const KINDS: &[&str] = &[
 ];
 
 /// One `[[promise]]`.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Promise {
     pub id: String,
     /// The documented item: `SpinLock::lock`.
@@ -37,24 +35,41 @@ pub struct Promise {
     /// The promise, in a sentence.
     pub promise: String,
     /// Tests on real threads, as `target::name`.
-    #[serde(default)]
     pub threads: Vec<String>,
     /// Loom models, as `target::name`.
-    #[serde(default)]
     pub loom: Vec<String>,
     /// Why no real-thread test can check it.
-    #[serde(default)]
     pub no_threads: Option<String>,
     /// Why no loom model can check it.
-    #[serde(default)]
     pub no_loom: Option<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ContractFile {
-    #[serde(default, rename = "promise")]
-    promises: Vec<Promise>,
+impl Promise {
+    const KEYS: &[&str] = &[
+        "id",
+        "item",
+        "kind",
+        "promise",
+        "threads",
+        "loom",
+        "no_threads",
+        "no_loom",
+    ];
+
+    /// Reads one `[[promise]]`; an unknown key is a typo.
+    fn read(table: Fields<'_, '_>) -> Result<Promise, String> {
+        table.only(Self::KEYS)?;
+        Ok(Promise {
+            id: table.string("id")?,
+            item: table.string("item")?,
+            kind: table.string("kind")?,
+            promise: table.string("promise")?,
+            threads: table.strings("threads")?,
+            loom: table.strings("loom")?,
+            no_threads: table.opt_string("no_threads")?,
+            no_loom: table.opt_string("no_loom")?,
+        })
+    }
 }
 
 /// `tests/contracts/exercise-NN.toml`, relative to the root.
@@ -64,9 +79,16 @@ pub fn contract_rel(exercise: &Exercise) -> String {
 
 /// Reads and checks a contract. Errors are one line.
 pub fn parse(text: &str) -> Result<Vec<Promise>, String> {
-    let file: ContractFile = toml::from_str(text).map_err(|e| course::toml_error(text, &e))?;
+    let document = Document::parse(text)?;
+    let root = document.root();
+    root.only(&["promise"])?;
+    let promises: Vec<Promise> = root
+        .tables("promise")?
+        .into_iter()
+        .map(Promise::read)
+        .collect::<Result<_, _>>()?;
     let mut ids = HashSet::new();
-    for promise in &file.promises {
+    for promise in &promises {
         let id = &promise.id;
         if !course::is_kebab(id) {
             return Err(format!("promise id `{id}` must be kebab-case"));
@@ -120,10 +142,10 @@ pub fn parse(text: &str) -> Result<Vec<Promise>, String> {
             ));
         }
     }
-    if file.promises.is_empty() {
+    if promises.is_empty() {
         return Err("the contract lists no [[promise]]".into());
     }
-    Ok(file.promises)
+    Ok(promises)
 }
 
 /// Reads the contract of `exercise`.

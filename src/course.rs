@@ -4,9 +4,8 @@ use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
-
 use crate::error::{Error, Result};
+use crate::toml_read::{Document, Fields};
 
 /// The name of the file that marks the repository root.
 pub const COURSE_FILE: &str = "course.toml";
@@ -21,32 +20,27 @@ pub struct Course {
 }
 
 /// One `[[exercise]]` entry.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Exercise {
     pub number: u32,
     pub slug: String,
     pub title: String,
     /// The chapter, relative to `book/src`.
     pub chapter: String,
-    #[serde(default)]
     pub points: u32,
     /// Seconds the graded suite may run before it counts as hung.
     pub time_limit: u64,
-    #[serde(default)]
     pub hints: Vec<String>,
     /// The `todo!(`s the stub ships with in `src/`: while all are still there, the learner
     /// has not started (no git needed to tell). A maintainer test keeps it equal to the stub.
-    #[serde(default)]
     pub todos: Option<usize>,
     /// The exercise's parts in the order the stub suggests writing them, each with the tests
     /// that check it; empty when the exercise is not split.
-    #[serde(default, rename = "part")]
     pub parts: Vec<Part>,
 }
 
 /// One `[[exercise.part]]`: a piece of the exercise (`slots`) and its tests.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Part {
     /// What `check NN PART` takes: lowercase words joined by `-`.
     pub name: String,
@@ -56,6 +50,16 @@ pub struct Part {
 }
 
 impl Part {
+    /// Reads one `[[exercise.part]]`; an unknown key is a typo (`test` for `tests`).
+    fn read(table: Fields<'_, '_>) -> Result<Part, String> {
+        table.only(&["name", "tests"])?;
+        table.require("tests")?;
+        Ok(Part {
+            name: table.string("name")?,
+            tests: table.strings("tests")?,
+        })
+    }
+
     /// Does the test called `name` (without its target) belong to this part?
     pub fn owns(&self, name: &str) -> bool {
         self.tests
@@ -79,13 +83,27 @@ pub fn short_name(name: &str) -> &str {
     name.rsplit("::").next().unwrap_or(name)
 }
 
-#[derive(Deserialize)]
-struct CourseFile {
-    #[serde(default, rename = "exercise")]
-    exercises: Vec<Exercise>,
-}
-
 impl Exercise {
+    /// Reads one `[[exercise]]`. Keys it does not know are left alone: the grader and the
+    /// book may read others.
+    fn read(table: Fields<'_, '_>) -> Result<Exercise, String> {
+        Ok(Exercise {
+            number: table.number("number")?,
+            slug: table.string("slug")?,
+            title: table.string("title")?,
+            chapter: table.string("chapter")?,
+            points: table.number_or_zero("points")?,
+            time_limit: table.number("time_limit")?,
+            hints: table.strings("hints")?,
+            todos: table.opt_number("todos")?,
+            parts: table
+                .tables("part")?
+                .into_iter()
+                .map(Part::read)
+                .collect::<Result<_, _>>()?,
+        })
+    }
+
     /// The two-digit number used in every command: `04`.
     pub fn id(&self) -> String {
         format!("{:02}", self.number)
@@ -239,10 +257,16 @@ pub fn find_root(start: &Path) -> Result<PathBuf> {
 
 /// Parses and checks the text of `course.toml`. The error is one line.
 pub fn parse(text: &str) -> Result<Vec<Exercise>, String> {
-    let file: CourseFile = toml::from_str(text).map_err(|e| toml_error(text, &e))?;
+    let document = Document::parse(text)?;
+    let exercises: Vec<Exercise> = document
+        .root()
+        .tables("exercise")?
+        .into_iter()
+        .map(Exercise::read)
+        .collect::<Result<_, _>>()?;
     let mut numbers = HashSet::new();
     let mut slugs = HashSet::new();
-    for ex in &file.exercises {
+    for ex in &exercises {
         let who = format!("exercise {}", ex.number);
         if !(1..=99).contains(&ex.number) {
             return Err(format!("{who}: the number must be between 1 and 99"));
@@ -288,7 +312,7 @@ pub fn parse(text: &str) -> Result<Vec<Exercise>, String> {
             }
         }
     }
-    Ok(file.exercises)
+    Ok(exercises)
 }
 
 /// `true` for `spin-lock`, `atomics`, `gil2`.
@@ -300,21 +324,6 @@ pub fn is_kebab(name: &str) -> bool {
         && name
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-}
-
-/// A TOML error on one line: `line 12: invalid type: ...`.
-pub fn toml_error(text: &str, error: &toml::de::Error) -> String {
-    let message = error.message().trim().replace('\n', " ");
-    match error.span() {
-        Some(span) => {
-            let line = text
-                .get(..span.start)
-                .map_or(0, |before| before.matches('\n').count())
-                + 1;
-            format!("line {line}: {message}")
-        }
-        None => message,
-    }
 }
 
 #[cfg(test)]

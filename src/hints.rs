@@ -3,14 +3,12 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
-
 use crate::state;
+use crate::toml_read::Fields;
 
 /// The hint counts.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Hints {
-    #[serde(default)]
     shown: BTreeMap<String, usize>,
 }
 
@@ -22,7 +20,7 @@ impl Hints {
 
     /// Reads the counts (none when the file is missing or corrupt).
     pub fn load(root: &Path) -> Hints {
-        state::load(&Self::file(root))
+        state::load(&Self::file(root), Self::read)
     }
 
     /// Writes the counts.
@@ -30,8 +28,29 @@ impl Hints {
         state::save(
             &Self::file(root),
             "# How many hints `cargo run -- hint NN` has shown, by exercise slug.",
-            self,
+            &self.to_table(),
         )
+    }
+
+    /// The counts from the file's table: `[shown]` with `slug = count`.
+    fn read(file: Fields<'_, '_>) -> Result<Hints, String> {
+        let mut shown = BTreeMap::new();
+        if let Some(table) = file.table("shown")? {
+            for slug in table.keys() {
+                shown.insert(slug.to_owned(), table.number(slug)?);
+            }
+        }
+        Ok(Hints { shown })
+    }
+
+    /// The table [`Hints::read`] reads back.
+    fn to_table(&self) -> toml::Table {
+        let shown: toml::Table = self
+            .shown
+            .iter()
+            .map(|(slug, count)| (slug.clone(), state::integer(*count)))
+            .collect();
+        toml::Table::from_iter([("shown".to_owned(), toml::Value::Table(shown))])
     }
 
     /// How many hints of `slug` were shown.
@@ -78,8 +97,18 @@ mod tests {
     fn the_counts_round_trip_through_toml() {
         let mut hints = Hints::default();
         hints.next("spin-lock", 3);
-        let text = toml::to_string(&hints).expect("serialize");
-        let back: Hints = toml::from_str(&text).expect("parse");
+        hints.next("atomics", 3);
+        let text = toml::to_string(&hints.to_table()).expect("serialize");
+        let back = state::read_text(&text, Hints::read).expect("parse");
         assert_eq!(back, hints);
+    }
+
+    #[test]
+    fn a_file_written_by_earlier_versions_still_reads() {
+        let text = "# How many hints ...\n[shown]\nspin-lock = 2\natomics = 1\n";
+        let hints = state::read_text(text, Hints::read).expect("parse");
+        assert_eq!((hints.shown("spin-lock"), hints.shown("atomics")), (2, 1));
+        assert_eq!(state::read_text("", Hints::read), Ok(Hints::default()));
+        assert!(state::read_text("[shown]\nx = \"two\"", Hints::read).is_err());
     }
 }

@@ -18,6 +18,7 @@ pub mod progress;
 pub mod state;
 pub mod suite;
 pub mod sweep;
+pub mod toml_read;
 pub mod ui;
 pub mod verify;
 

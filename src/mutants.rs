@@ -7,44 +7,63 @@ use std::fs;
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
-use serde::Deserialize;
 use toml::{Table, Value};
 
 use crate::course::{self, Exercise};
+use crate::toml_read::{Document, Fields};
 
 /// One `[[mutant]]`.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mutant {
     pub name: String,
     /// The edited file, relative to the solution crate.
     pub file: String,
-    #[serde(default)]
     pub broken: String,
     /// Tests that must fail, as `target::name`.
-    #[serde(default)]
     pub caught_by: Vec<String>,
-    #[serde(default, rename = "edit")]
     pub edits: Vec<Edit>,
 }
 
 /// One `[[mutant.edit]]`: `find` must occur exactly once.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Edit {
     pub find: String,
     pub replace: String,
 }
 
-#[derive(Deserialize)]
-struct MutantFile {
-    #[serde(default, rename = "mutant")]
-    mutants: Vec<Mutant>,
+impl Mutant {
+    /// Reads one `[[mutant]]` with its `[[mutant.edit]]`s.
+    fn read(table: Fields<'_, '_>) -> Result<Mutant, String> {
+        Ok(Mutant {
+            name: table.string("name")?,
+            file: table.string("file")?,
+            broken: table.string_or("broken", "")?,
+            caught_by: table.strings("caught_by")?,
+            edits: table
+                .tables("edit")?
+                .into_iter()
+                .map(|edit| {
+                    Ok(Edit {
+                        find: edit.string("find")?,
+                        replace: edit.string("replace")?,
+                    })
+                })
+                .collect::<Result<_, String>>()?,
+        })
+    }
 }
 
 /// Reads and checks a mutants file. Errors are one line.
 pub fn parse(text: &str) -> Result<Vec<Mutant>, String> {
-    let file: MutantFile = toml::from_str(text).map_err(|e| course::toml_error(text, &e))?;
+    let document = Document::parse(text)?;
+    let mutants: Vec<Mutant> = document
+        .root()
+        .tables("mutant")?
+        .into_iter()
+        .map(Mutant::read)
+        .collect::<Result<_, _>>()?;
     let mut names = HashSet::new();
-    for mutant in &file.mutants {
+    for mutant in &mutants {
         if !course::is_kebab(&mutant.name) {
             return Err(format!("mutant name `{}` must be kebab-case", mutant.name));
         }
@@ -67,7 +86,7 @@ pub fn parse(text: &str) -> Result<Vec<Mutant>, String> {
             ));
         }
     }
-    Ok(file.mutants)
+    Ok(mutants)
 }
 
 /// Reads `tests/mutants/exercise-NN.toml` for `exercise`.

@@ -7,11 +7,10 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
-
 use crate::course::{Course, Exercise};
 use crate::state;
 use crate::suite::SuiteRun;
+use crate::toml_read::Fields;
 
 /// Where an exercise stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,14 +36,13 @@ impl Status {
 }
 
 /// The cached result of one exercise's last run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     /// [`hash_exercise`] of the files that were tested.
     pub hash: String,
     pub passed: usize,
     pub total: usize,
     /// Why the counts do not tell the whole story: "does not compile", "timed out".
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
 
@@ -67,6 +65,28 @@ impl Entry {
         }
     }
 
+    /// Reads an entry's table: `hash`, `passed`, `total` and perhaps `note`.
+    fn read(table: Fields<'_, '_>) -> Result<Entry, String> {
+        Ok(Entry {
+            hash: table.string("hash")?,
+            passed: table.number("passed")?,
+            total: table.number("total")?,
+            note: table.opt_string("note")?,
+        })
+    }
+
+    /// The table [`Entry::read`] reads back.
+    fn to_table(&self) -> toml::Table {
+        let mut table = toml::Table::new();
+        table.insert("hash".into(), toml::Value::String(self.hash.clone()));
+        table.insert("passed".into(), state::integer(self.passed));
+        table.insert("total".into(), state::integer(self.total));
+        if let Some(note) = &self.note {
+            table.insert("note".into(), toml::Value::String(note.clone()));
+        }
+        table
+    }
+
     /// The status this result gives.
     pub fn status(&self) -> Status {
         if self.note.is_none() && self.total > 0 && self.passed == self.total {
@@ -82,9 +102,8 @@ impl Entry {
 }
 
 /// The cache file: entries by slug.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Cache {
-    #[serde(default)]
     pub exercise: BTreeMap<String, Entry>,
 }
 
@@ -95,7 +114,7 @@ impl Cache {
 
     /// Reads the cache; a missing or corrupt file gives an empty one.
     pub fn load(root: &Path) -> Cache {
-        state::load(&Self::file(root))
+        state::load(&Self::file(root), Self::read)
     }
 
     pub fn save(&self, root: &Path) -> Result<(), String> {
@@ -103,8 +122,31 @@ impl Cache {
             &Self::file(root),
             "# Test results of each exercise, reused while its files keep this hash.\n\
              # Delete this file to make `cargo run` test everything again.",
-            self,
+            &self.to_table(),
         )
+    }
+
+    /// The cache from the file's table: `[exercise.SLUG]` tables.
+    fn read(file: Fields<'_, '_>) -> Result<Cache, String> {
+        let mut exercise = BTreeMap::new();
+        if let Some(table) = file.table("exercise")? {
+            for slug in table.keys() {
+                if let Some(entry) = table.table(slug)? {
+                    exercise.insert(slug.to_owned(), Entry::read(entry)?);
+                }
+            }
+        }
+        Ok(Cache { exercise })
+    }
+
+    /// The table [`Cache::read`] reads back.
+    fn to_table(&self) -> toml::Table {
+        let entries: toml::Table = self
+            .exercise
+            .iter()
+            .map(|(slug, entry)| (slug.clone(), toml::Value::Table(entry.to_table())))
+            .collect();
+        toml::Table::from_iter([("exercise".to_owned(), toml::Value::Table(entries))])
     }
 
     /// The cached entry for `slug`, if it was made from files hashed as `hash`.
@@ -263,12 +305,33 @@ mod tests {
                 note: None,
             },
         );
-        let text = toml::to_string(&cache).expect("serialize");
-        let back: Cache = toml::from_str(&text).expect("parse");
+        cache.exercise.insert(
+            "atomics".into(),
+            Entry {
+                hash: "def".into(),
+                passed: 0,
+                total: 0,
+                note: Some("does not compile".into()),
+            },
+        );
+        let text = toml::to_string(&cache.to_table()).expect("serialize");
+        let back = state::read_text(&text, Cache::read).expect("parse");
         assert_eq!(back, cache);
         assert!(back.fresh("spin-lock", "abc").is_some());
         assert!(back.fresh("spin-lock", "abd").is_none());
         assert!(back.fresh("atomics", "abc").is_none());
+    }
+
+    #[test]
+    fn a_cache_written_by_earlier_versions_still_reads() {
+        let text = "# Test results ...\n\n[exercise.spin-lock]\nhash = \"abc\"\npassed = 1\n\
+                    total = 2\n\n[exercise.atomics]\nhash = \"def\"\npassed = 0\ntotal = 0\n\
+                    note = \"does not compile\"\n";
+        let cache = state::read_text(text, Cache::read).expect("parse");
+        assert_eq!(cache.fresh("spin-lock", "abc").map(|e| e.total), Some(2));
+        let atomics = cache.fresh("atomics", "def").map(|e| e.note.as_deref());
+        assert_eq!(atomics, Some(Some("does not compile")));
+        assert!(state::read_text("[exercise.x]\nhash = 1", Cache::read).is_err());
     }
 
     #[test]

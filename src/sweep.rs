@@ -7,10 +7,9 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
-
-use crate::course::{self, Exercise};
+use crate::course::Exercise;
 use crate::mutants;
+use crate::toml_read::{Document, Fields};
 
 /// One generated mutant: a whole file with one ordering weakened.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,8 +130,7 @@ pub fn prepare(
 }
 
 /// One `[[survivor]]`.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Survivor {
     /// `cargo-mutants` or `orderings`.
     pub source: String,
@@ -142,11 +140,16 @@ pub struct Survivor {
     pub reason: String,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SurvivorFile {
-    #[serde(default, rename = "survivor")]
-    survivors: Vec<Survivor>,
+impl Survivor {
+    /// Reads one `[[survivor]]`; an unknown key is a typo.
+    fn read(table: Fields<'_, '_>) -> Result<Survivor, String> {
+        table.only(&["source", "mutant", "reason"])?;
+        Ok(Survivor {
+            source: table.string("source")?,
+            mutant: table.string("mutant")?,
+            reason: table.string("reason")?,
+        })
+    }
 }
 
 /// `tests/mutants/exercise-NN.survivors.toml`, relative to the root.
@@ -156,8 +159,15 @@ pub fn survivors_rel(exercise: &Exercise) -> String {
 
 /// Reads and checks a survivors file.
 pub fn parse_survivors(text: &str) -> Result<Vec<Survivor>, String> {
-    let file: SurvivorFile = toml::from_str(text).map_err(|e| course::toml_error(text, &e))?;
-    for survivor in &file.survivors {
+    let document = Document::parse(text)?;
+    let root = document.root();
+    root.only(&["survivor"])?;
+    let survivors: Vec<Survivor> = root
+        .tables("survivor")?
+        .into_iter()
+        .map(Survivor::read)
+        .collect::<Result<_, _>>()?;
+    for survivor in &survivors {
         if !matches!(survivor.source.as_str(), "cargo-mutants" | "orderings") {
             return Err(format!(
                 "survivor `{}`: source must be `cargo-mutants` or `orderings`, not `{}`",
@@ -171,7 +181,7 @@ pub fn parse_survivors(text: &str) -> Result<Vec<Survivor>, String> {
             ));
         }
     }
-    Ok(file.survivors)
+    Ok(survivors)
 }
 
 /// The survivors listed for `exercise` (none when the file is missing).

@@ -684,3 +684,48 @@ fn only_the_course_tool_sets_default_run_among_the_default_members() {
     }
     report("default-run outside the course tool", &problems);
 }
+
+/// A learner's first `cargo run` compiles the course tool's dependencies with every feature
+/// that any default member asks of them. No proc-macro may be among them (syn and the derive
+/// macros were that build's critical path), nor toml's `preserve_order` (two more crates):
+/// see Cargo.toml's [workspace.dependencies].
+#[test]
+fn the_first_cargo_run_compiles_no_proc_macro() {
+    let output = std::process::Command::new(course::cargo::cargo_program())
+        .args([
+            "tree",
+            "--locked",
+            "--edges",
+            "normal,build",
+            "--prefix",
+            "depth",
+        ])
+        .args(["--format", "{p} {f}"])
+        .current_dir(root())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run cargo tree: {e}"));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "cargo tree failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // Each default member's tree starts at depth 0; the tool's is the one of `course`.
+    let tool: Vec<&str> = stdout
+        .lines()
+        .skip_while(|line| !line.starts_with("0course v"))
+        .enumerate()
+        .take_while(|(i, line)| *i == 0 || !line.starts_with('0'))
+        .map(|(_, line)| line.trim_start_matches(|c: char| c.is_ascii_digit()))
+        .collect();
+    assert!(
+        !tool.is_empty(),
+        "no `course` in cargo tree's output:\n{stdout}"
+    );
+    let problems: Vec<String> = tool
+        .iter()
+        .filter(|line| line.contains("(proc-macro)") || line.contains("preserve_order"))
+        .map(|line| format!("the course tool's build has {line}"))
+        .collect();
+    report("what the first `cargo run` compiles", &problems);
+}

@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use super::Outcome;
 use crate::error::{Error, Result};
 use crate::say;
+use crate::toml_read::{Document, Fields};
 use crate::ui::Ui;
 
 /// The workflow the template ships, as `.github/workflows/grade.yml`.
@@ -457,28 +458,50 @@ fn rewrite_workspace_array(text: &str, key: &str) -> Result<String, String> {
     ))
 }
 
+/// One `[[package]]` of `Cargo.lock`: what [`trim_lockfile`] needs of it.
+struct Package {
+    name: String,
+    version: String,
+    source: Option<String>,
+    dependencies: Vec<String>,
+}
+
+impl Package {
+    /// Reads one `[[package]]`; cargo writes other keys too (`checksum`), which are kept as
+    /// written.
+    fn read(table: Fields<'_, '_>) -> Result<Package, String> {
+        Ok(Package {
+            name: table.string("name")?,
+            version: table.string("version")?,
+            source: table.opt_string("source")?,
+            dependencies: table.strings("dependencies")?,
+        })
+    }
+}
+
 /// `Cargo.lock` without the packages in `removed` and whatever only they depended on. The
 /// rest is kept as cargo wrote it, so `cargo metadata --locked` accepts the copy.
 pub fn trim_lockfile(text: &str, removed: &HashSet<String>) -> Result<String, String> {
     const MARK: &str = "[[package]]\n";
     let mut blocks = text.split(MARK);
     let head = blocks.next().unwrap_or_default();
-
-    #[derive(serde::Deserialize)]
-    struct Package {
-        name: String,
-        version: String,
-        source: Option<String>,
-        #[serde(default)]
-        dependencies: Vec<String>,
+    // A block runs until the next [[package]]; a trailing table ([metadata]) stays in the last.
+    let blocks: Vec<&str> = blocks.collect();
+    let document = Document::parse(text)?;
+    let tables = document.root().tables("package")?;
+    if tables.len() != blocks.len() {
+        return Err(format!(
+            "it has {} [[package]] tables, {} of them on a line `[[package]]` of their own",
+            tables.len(),
+            blocks.len()
+        ));
     }
-    let mut packages = Vec::new();
-    for block in blocks {
-        // A block runs until the next [[package]]; a trailing table ([metadata]) stays last.
-        let package: Package = toml::from_str(block.split("\n[").next().unwrap_or(block))
-            .map_err(|e| format!("cannot read a [[package]] of it: {}", e.message()))?;
-        packages.push((package, block));
-    }
+    let packages = tables
+        .into_iter()
+        .map(Package::read)
+        .zip(blocks)
+        .map(|(package, block)| Ok((package?, block)))
+        .collect::<Result<Vec<_>, String>>()?;
     let matches = |package: &Package, dependency: &str| {
         let mut words = dependency.split(' ');
         words.next() == Some(package.name.as_str())

@@ -6,7 +6,7 @@
 //! language that `book/theme/puzzles.js` runs in the browser (the format and the grammar:
 //! `book/src/puzzles/README.md`). The page gets the puzzle as JSON, without its `solution`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -77,6 +77,11 @@ enum Kind {
     Safe,
 }
 
+/// `[shared]` or `locals`: each value with its place in the file, to keep the file's order
+/// without toml's `preserve_order` (which cargo would also give the course tool's toml,
+/// with two more crates to compile on a learner's first `cargo run`).
+type Variables = BTreeMap<String, toml::Spanned<toml::Value>>;
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PuzzleFile {
@@ -90,7 +95,7 @@ struct PuzzleFile {
     #[serde(default)]
     solution: Option<Vec<String>>,
     #[serde(default)]
-    shared: toml::Table,
+    shared: Variables,
     threads: Vec<ThreadFile>,
 }
 
@@ -101,7 +106,7 @@ struct ThreadFile {
     #[serde(default)]
     like: Option<String>,
     #[serde(default)]
-    locals: toml::Table,
+    locals: Variables,
     #[serde(default)]
     lines: Vec<Line>,
 }
@@ -243,9 +248,12 @@ fn valid_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-fn values(table: &toml::Table, field: &str) -> Result<Vec<(String, Value)>, String> {
+fn values(table: &Variables, field: &str) -> Result<Vec<(String, Value)>, String> {
+    let mut in_file_order: Vec<_> = table.iter().collect();
+    in_file_order.sort_by_key(|(_, value)| value.span().start);
     let mut out = Vec::new();
-    for (name, value) in table {
+    for (name, value) in in_file_order {
+        let value = value.get_ref();
         if !valid_name(name) || RESERVED.contains(&name.as_str()) {
             return Err(format!("{field}.{name}: not a usable variable name"));
         }
@@ -1187,6 +1195,20 @@ like = "A"
             !html.contains("\n\n\n") && !html.trim().contains("\n\n"),
             "{html}"
         );
+    }
+
+    #[test]
+    fn variables_keep_the_order_of_the_file() {
+        let text = GOOD
+            .replace("counter = 0\n", "counter = 0\nbusy = false\naim = 2\n")
+            .replace("locals = { tmp = 0 }", "locals = { tmp = 0, left = 1 }");
+        let puzzle = one(&text).expect("good");
+        let names = |vars: &[(String, Value)]| -> Vec<String> {
+            vars.iter().map(|(name, _)| name.clone()).collect()
+        };
+        assert_eq!(names(&puzzle.shared), ["counter", "busy", "aim"]);
+        assert_eq!(names(&puzzle.threads[0].locals), ["tmp", "left"]);
+        assert_eq!(names(&puzzle.threads[1].locals), ["tmp", "left"], "like A");
     }
 
     #[test]

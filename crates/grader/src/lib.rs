@@ -28,7 +28,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{Arg, ArgAction, ArgMatches};
 use course::course::Exercise;
 
 pub use report::{Report, Scoring, Status};
@@ -159,39 +159,97 @@ options:
   --plain              plain progress lines even on a terminal
   --quiet              no progress, only the final table";
 
-#[derive(Debug, Parser)]
-#[command(
-    name = "course-grader",
-    bin_name = "cargo run -- grade",
-    disable_version_flag = true,
-    override_help = USAGE
-)]
+/// The arguments, as [`command`] parses them.
+#[derive(Debug)]
 struct Cli {
-    #[arg(value_name = "NN")]
     exercises: Vec<String>,
-    #[arg(long, value_name = "DIR")]
     submission: Option<PathBuf>,
-    #[arg(long, value_name = "DIR")]
     hidden: Option<PathBuf>,
-    #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    #[arg(long, value_name = "DIR")]
     build_dir: Option<PathBuf>,
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
     repeat: u32,
-    #[arg(long, value_name = "MODE", default_value = "all-or-nothing", value_parser = parse_scoring)]
     scoring: Scoring,
-    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
     time_limit: Option<u64>,
-    #[arg(long, value_name = "MIB", value_parser = clap::value_parser!(u64).range(0..=1_048_576))]
     memory_mib: Option<u64>,
-    #[arg(long, conflicts_with = "quiet")]
     plain: bool,
-    #[arg(long)]
     quiet: bool,
     /// The grader's own checkout (default: the one holding the current folder).
-    #[arg(long, value_name = "DIR", hide = true)]
     root: Option<PathBuf>,
+}
+
+/// The command line as clap sees it, with clap's builder API: the course tool has no
+/// derive macros (a learner's first `cargo run` would compile syn for them), and cargo gives
+/// the tool's clap the features of every default workspace member's clap, this one's too.
+fn command() -> clap::Command {
+    let dir = |name: &'static str| {
+        Arg::new(name)
+            .long(name)
+            .value_name("DIR")
+            .value_parser(clap::value_parser!(PathBuf))
+    };
+    let flag = |name: &'static str| Arg::new(name).long(name).action(ArgAction::SetTrue);
+    clap::Command::new("course-grader")
+        .bin_name("cargo run -- grade")
+        .disable_version_flag(true)
+        .override_help(USAGE)
+        .args([
+            Arg::new("exercises")
+                .value_name("NN")
+                .action(ArgAction::Append),
+            dir("submission"),
+            dir("hidden"),
+            dir("out"),
+            dir("build-dir"),
+            Arg::new("repeat")
+                .long("repeat")
+                .value_name("N")
+                .default_value("1")
+                .value_parser(clap::value_parser!(u32).range(1..=100)),
+            Arg::new("scoring")
+                .long("scoring")
+                .value_name("MODE")
+                .default_value("all-or-nothing")
+                .value_parser(parse_scoring),
+            Arg::new("time-limit")
+                .long("time-limit")
+                .value_name("SECS")
+                .value_parser(clap::value_parser!(u64).range(1..=86_400)),
+            Arg::new("memory-mib")
+                .long("memory-mib")
+                .value_name("MIB")
+                .value_parser(clap::value_parser!(u64).range(0..=1_048_576)),
+            flag("plain").conflicts_with("quiet"),
+            flag("quiet"),
+            dir("root").hide(true),
+        ])
+}
+
+impl Cli {
+    /// The values clap matched; it checked them, and the defaulted ones are there.
+    fn from_matches(m: &ArgMatches) -> Cli {
+        let path = |id: &str| m.get_one::<PathBuf>(id).cloned();
+        let number = |id: &str| m.get_one::<u64>(id).copied();
+        Cli {
+            exercises: m
+                .get_many::<String>("exercises")
+                .map(|all| all.cloned().collect())
+                .unwrap_or_default(),
+            submission: path("submission"),
+            hidden: path("hidden"),
+            out: path("out"),
+            build_dir: path("build-dir"),
+            repeat: m.get_one::<u32>("repeat").copied().unwrap_or(1),
+            scoring: m
+                .get_one::<Scoring>("scoring")
+                .copied()
+                .unwrap_or(Scoring::AllOrNothing),
+            time_limit: number("time-limit"),
+            memory_mib: number("memory-mib"),
+            plain: m.get_flag("plain"),
+            quiet: m.get_flag("quiet"),
+            root: path("root"),
+        }
+    }
 }
 
 fn parse_scoring(arg: &str) -> Result<Scoring, String> {
@@ -293,8 +351,10 @@ pub fn run_cli(args: Vec<OsString>, cwd: &Path) -> i32 {
         Ok(args) => args,
         Err(message) => return fail(&message),
     };
-    let cli = match Cli::try_parse_from(std::iter::once("course-grader".to_owned()).chain(args)) {
-        Ok(cli) => cli,
+    let matches =
+        command().try_get_matches_from(std::iter::once("course-grader".to_owned()).chain(args));
+    let cli = match matches {
+        Ok(matches) => Cli::from_matches(&matches),
         Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelp => {
             println!("{USAGE}");
             return 0;
@@ -316,5 +376,75 @@ pub fn run_cli(args: Vec<OsString>, cwd: &Path) -> i32 {
             0
         }
         Err(e) => fail(&e.0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        let args = std::iter::once("course-grader").chain(args.iter().copied());
+        command()
+            .try_get_matches_from(args)
+            .map(|matches| Cli::from_matches(&matches))
+    }
+
+    #[test]
+    fn every_option_reaches_its_field() {
+        let cli = parse(&[
+            "01",
+            "spin-lock",
+            "--submission",
+            "s",
+            "--hidden",
+            "h",
+            "--out",
+            "o",
+            "--build-dir",
+            "b",
+            "--repeat",
+            "3",
+            "--scoring",
+            "per-test",
+            "--time-limit",
+            "5",
+            "--memory-mib",
+            "0",
+            "--quiet",
+            "--root",
+            "r",
+        ])
+        .expect("valid");
+        assert_eq!(cli.exercises, ["01", "spin-lock"]);
+        let paths = [
+            &cli.submission,
+            &cli.hidden,
+            &cli.out,
+            &cli.build_dir,
+            &cli.root,
+        ];
+        let paths: Vec<Option<&str>> = paths
+            .iter()
+            .map(|p| p.as_deref().and_then(Path::to_str))
+            .collect();
+        assert_eq!(
+            paths,
+            [Some("s"), Some("h"), Some("o"), Some("b"), Some("r")]
+        );
+        assert_eq!((cli.repeat, cli.scoring), (3, Scoring::PerTest));
+        assert_eq!((cli.time_limit, cli.memory_mib), (Some(5), Some(0)));
+        assert!(cli.quiet && !cli.plain);
+    }
+
+    #[test]
+    fn the_defaults_grade_everything_once_all_or_nothing() {
+        let cli = parse(&[]).expect("valid");
+        assert!(cli.exercises.is_empty() && cli.submission.is_none() && cli.root.is_none());
+        assert_eq!((cli.repeat, cli.scoring), (1, Scoring::AllOrNothing));
+        assert_eq!((cli.time_limit, cli.memory_mib), (None, None));
+        assert!(!cli.quiet && !cli.plain);
+        assert!(parse(&["--plain", "--quiet"]).is_err());
+        assert!(parse(&["--repeat", "0"]).is_err());
     }
 }
