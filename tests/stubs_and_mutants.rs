@@ -332,6 +332,7 @@ mod verdict_cache {
         "mutants.rs",
         "suite.rs",
         "sweep.rs",
+        "toml_read.rs",
         "verify.rs",
     ];
 
