@@ -16,8 +16,8 @@
 //!   every model finishes in seconds (unbounded, three lock operations per thread already take
 //!   hundreds of thousands of interleavings);
 //! - a bound of [`DEFAULT_MAX_INTERLEAVINGS`] on the interleavings a model explores, past
-//!   which it fails with "does your code spin or retry in a loop where it should sleep?"
-//!   instead of running for minutes (`LOOM_HARNESS_COUNT=1` prints each model's count);
+//!   which it fails with "does a loop of your code spin or retry where it should return or
+//!   sleep?" instead of running for minutes (`LOOM_HARNESS_COUNT=1` prints each model's count);
 //! - source locations of the accesses loom complains about (`LOOM_LOCATION`);
 //! - a failure message that says in plain words what loom found, followed by loom's own.
 //!
@@ -433,24 +433,27 @@ pub fn explain_with(
     }
     if let Some(rest) = found.strip_prefix(SPINNING) {
         let bound = rest.trim();
-        let specific = if explain.spins_forever.is_empty() {
-            String::new()
+        // An exercise's own words replace the lock advice: in a spin lock, a lock-free queue
+        // or a Condvar-based pool, "sleep in atomic_wait::wait" would point the wrong way.
+        let advice = if explain.spins_forever.is_empty() {
+            "A waiter looks at the lock a few times at most, then sleeps in atomic_wait::wait \
+             until a wake-up (book: book/src/part-3/blocking.md#the-futex-idea, and #measuring \
+             for a short spin before sleeping)."
+                .to_owned()
         } else {
             format!(
-                "\n\nIn this exercise a loop that never ends usually means: {}",
+                "In this exercise a loop that never ends usually means: {}",
                 explain.spins_forever
             )
         };
         return format!(
             "stopped, not finished: {property}\n\n\
              This model explored more than {bound} without finishing (the course's own \
-             solutions need a few thousand at most), and every one it explored passed: does \
-             your code spin or retry in a loop where it should sleep? Under loom each turn of \
-             a spin (hint::spin_loop is a yield there) or of a retry loop is one more place \
-             where the other threads may run, and the interleavings multiply with every turn. \
-             A waiter looks at the lock a few times at most, then sleeps in \
-             atomic_wait::wait until a wake-up (book: book/src/part-3/blocking.md#the-futex-idea, \
-             and #measuring for a short spin before sleeping).{specific}\n\n\
+             solutions need a few thousand at most), and every one it explored passed: does a \
+             loop of your code spin or retry where it should return or sleep? Under loom each \
+             turn of a loop (hint::spin_loop is a yield there) is one more place where the \
+             other threads may run, and the interleavings multiply with every turn.\n\n\
+             {advice}\n\n\
              The steps below are those of the last interleaving explored; a spinning loop \
              shows up as a group of steps repeated many times."
         );
@@ -1287,11 +1290,15 @@ mod tests {
         );
         assert!(
             message.contains("explored more than 5 interleavings")
-                && message
-                    .contains("does your code spin or retry in a loop where it should sleep?")
-                && message.contains("book/src/part-3/blocking.md#the-futex-idea")
+                && message.contains(
+                    "does a loop of your code spin or retry where it should return or sleep?"
+                )
                 && message.contains("usually means: the waiter never sleeps"),
             "{message}"
+        );
+        assert!(
+            !message.contains("atomic_wait"),
+            "the exercise's explanation replaces the lock advice:\n{message}"
         );
         assert!(
             message.contains("The last steps of the last interleaving explored")
@@ -1301,6 +1308,26 @@ mod tests {
         if std::env::var_os("SHOW").is_some() {
             eprintln!("{message}");
         }
+    }
+
+    #[test]
+    fn a_spinning_model_without_an_exercise_explanation_gets_the_lock_advice() {
+        const EXPLAIN: Explain = Explain {
+            book: "",
+            race: "",
+            spins_forever: "",
+            deadlock: "",
+            assertion: "",
+        };
+        let found = format!("{SPINNING} 5 interleavings");
+        let message = explain_with(&EXPLAIN, "a waiter gets in", &found, None, "exercise-06");
+        assert!(
+            message.starts_with("stopped, not finished: a waiter gets in")
+                && message.contains("sleeps in atomic_wait::wait")
+                && message.contains("book/src/part-3/blocking.md#the-futex-idea")
+                && !message.contains("usually means"),
+            "{message}"
+        );
     }
 
     #[test]

@@ -27,7 +27,10 @@ const EXPLAIN: Explain = Explain {
            path's exchange AND the slow path's swap) must be Acquire, the unlock Release.",
     spins_forever: "a thread loops forever without sleeping: does the waiter call wait() \
            with the value the state holds while it should sleep (\"held with waiters\")? A \
-           wait() on a value the state no longer holds returns at once, every time.",
+           wait() on a value the state no longer holds returns at once, every time. A \
+           waiter looks at the lock a few times at most, then sleeps \
+           (book/src/part-3/blocking.md#the-futex-idea, and #measuring for a short spin \
+           before sleeping).",
     deadlock: "a thread sleeps in wait() and nobody wakes it: a lost wake-up. Either the \
            unlock did not see that someone may be asleep (it frees the lock with a store, or \
            a load and then a store, instead of one swap that reads what it replaced; or it \

@@ -34,7 +34,9 @@ const EXPLAIN: Explain = Explain {
            ordered: the operation that takes the word must be Acquire, the one that frees it \
            Release. A release by a thread that does not own the lock must not touch the \
            count at all.",
-    spins_forever: "a thread loops for ever: a wait loop that cannot see the word change.",
+    spins_forever: "a thread loops for ever: a wait loop that cannot see the word change. \
+           A waiter sleeps in atomic_wait::wait on the value it read, and wakes when the \
+           word changes (book/src/part-3/blocking.md#the-futex-idea).",
     deadlock: "every thread is stuck. Either a thread sleeps in atomic_wait::wait and nobody \
            wakes it (the release that frees the word must wake a sleeper whenever one may be \
            asleep; with two waiters, the one that takes the word must leave it marked as \
