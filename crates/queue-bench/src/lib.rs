@@ -21,6 +21,8 @@
 //! - the measurement: every side of a row in the same run, in an order that rotates from one
 //!   run to the next (so that none always runs first, on a colder or a warmer machine), the
 //!   median of the runs, and the check that every item came out once;
+//! - a watchdog: a run that has not finished after a minute (an item lost, a wake-up lost)
+//!   stops the bench with "possible deadlock" and what it waited for, instead of a hang;
 //! - the table and the `--json` document.
 //!
 //! Parts 3 and 4 have their own frame, crates/lock-bench, which counts how often N threads
@@ -31,9 +33,10 @@
 
 use std::panic::{self, AssertUnwindSafe};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, Once, PoisonError};
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A bench: the rows, the sides measured in each, and how to show them.
 pub struct Bench<'a, C> {
@@ -224,7 +227,8 @@ impl<C: Copy> Bench<'_, C> {
         let ratios = self.ratio_sides();
         quiet_panics();
         // A first, small run tells whether the learner's code is written at all.
-        match guarded(self.yours.probe) {
+        let probe = format!("a first, small run of your {}", self.yours.name);
+        match guarded(|| watched(&probe, self.package, None, self.yours.probe)) {
             Ok(()) => {}
             Err(error) if is_todo(&error) => {
                 println!("{}", self.not_written());
@@ -363,18 +367,20 @@ impl<C: Copy> Bench<'_, C> {
                 for turn in 0..sides {
                     let which = (run + turn) % sides;
                     let side = &self.sides[which];
-                    let (took, sum) =
-                        guarded(|| (side.run)(case, size.count)).map_err(|error| {
-                            if is_todo(&error) {
-                                Stop::NotWritten
-                            } else {
-                                Stop::Failed(format!(
-                                    "{} ({}) {error}",
-                                    side.name,
-                                    self.describe(case)
-                                ))
-                            }
-                        })?;
+                    let what = format!("{} ({})", side.name, self.describe(case));
+                    let longest = samples[which].iter().max().copied();
+                    let (took, sum) = guarded(|| {
+                        watched(&what, self.package, longest, || {
+                            (side.run)(case, size.count)
+                        })
+                    })
+                    .map_err(|error| {
+                        if is_todo(&error) {
+                            Stop::NotWritten
+                        } else {
+                            Stop::Failed(format!("{what} {error}"))
+                        }
+                    })?;
                     if sum != expected {
                         return Err(Stop::Failed(format!(
                             "{} ({}): {} were lost, duplicated or changed: what came out adds \
@@ -593,6 +599,62 @@ fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     })
 }
 
+/// How long one run may go on before the watchdog calls it stuck; `QUEUE_BENCH_STALL_SECS`
+/// changes it (for a very slow machine, or a test). A run of the defaults takes a few
+/// seconds, a slow queue's a few tens: a minute without an end is a hang, not slowness.
+fn stall_limit() -> Duration {
+    std::env::var("QUEUE_BENCH_STALL_SECS")
+        .ok()
+        .and_then(|text| text.parse().ok())
+        .map_or(Duration::from_secs(60), Duration::from_secs)
+}
+
+/// The run in progress, as the watchdog sees it: when it started, and the lines it prints
+/// if the run never ends.
+static RUNNING: Mutex<Option<(Instant, String)>> = Mutex::new(None);
+
+/// Runs `f`, a run of the workload described by `what`, under the watchdog: if it has not
+/// returned after [`stall_limit`], the bench says what was stuck and exits with code 1.
+/// (A hung thread cannot be stopped from outside; ending the process is the only way out.)
+fn watched<T>(what: &str, package: &str, longest: Option<Duration>, f: impl FnOnce() -> T) -> T {
+    static WATCHDOG: AtomicBool = AtomicBool::new(false);
+    let limit = stall_limit();
+    if !WATCHDOG.swap(true, Ordering::Relaxed) {
+        thread::spawn(move || watch(limit));
+    }
+    let earlier = longest.map_or(String::new(), |took| {
+        format!(
+            " (its earlier runs took {:.1} s at most)",
+            took.as_secs_f64()
+        )
+    });
+    let report = format!(
+        "{what} has not finished after {} s{earlier}: possible deadlock. An item may be lost \
+         (a consumer waits for one that never comes), or a wake-up (a thread sleeps and \
+         nobody wakes it). The bench stops here: `cargo test -p {package}` looks for such \
+         bugs and names the one it finds.",
+        limit.as_secs()
+    );
+    *RUNNING.lock().unwrap_or_else(PoisonError::into_inner) = Some((Instant::now(), report));
+    let out = f();
+    *RUNNING.lock().unwrap_or_else(PoisonError::into_inner) = None;
+    out
+}
+
+/// The watchdog's loop: it looks at the run in progress a few times a second.
+fn watch(limit: Duration) {
+    loop {
+        thread::sleep(Duration::from_millis(100));
+        let running = RUNNING.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((started, report)) = running.as_ref()
+            && started.elapsed() > limit
+        {
+            eprintln!("error: {report}");
+            std::process::exit(1);
+        }
+    }
+}
+
 /// Did the code under test reach a `todo!()`?
 fn is_todo(error: &str) -> bool {
     error.contains("not yet implemented")
@@ -775,6 +837,51 @@ mod tests {
         assert!(error.contains("src/lib.rs:"), "{error}");
         let error = guarded(|| join(thread::spawn(|| panic!("bad")))).unwrap_err();
         assert!(!is_todo(&error) && error.ends_with(": bad"), "{error}");
+    }
+
+    /// A side that never ends (an item lost) stops the bench with a message and exit code 1:
+    /// run in a child process, which the watchdog ends.
+    #[test]
+    fn a_run_that_never_ends_stops_the_bench_as_a_possible_deadlock() {
+        if std::env::var_os("QUEUE_BENCH_STUCK_CHILD").is_some() {
+            let mut stuck = TOY;
+            let sides = [Side {
+                name: "stuck",
+                key: "stuck",
+                width: 5,
+                run: |case, count| {
+                    // The second run of the second case never ends.
+                    static RUNS: std::sync::atomic::AtomicUsize =
+                        std::sync::atomic::AtomicUsize::new(0);
+                    if case == 4 && RUNS.fetch_add(1, Ordering::Relaxed) == 1 {
+                        loop {
+                            thread::park();
+                        }
+                    }
+                    toy(case, count)
+                },
+            }];
+            stuck.sides = &sides;
+            stuck.ratios = &[];
+            let _ = stuck.measure_all(Size { count: 10, runs: 2 });
+            unreachable!("the watchdog ends the process");
+        }
+        let test = "tests::a_run_that_never_ends_stops_the_bench_as_a_possible_deadlock";
+        let child = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", test, "--nocapture", "--test-threads=1"])
+            .env("QUEUE_BENCH_STUCK_CHILD", "1")
+            .env("QUEUE_BENCH_STALL_SECS", "1")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&child.stderr);
+        assert_eq!(child.status.code(), Some(1), "{stderr}");
+        assert!(
+            stderr.contains(
+                "error: stuck (producers 1, capacity 4) has not finished after 1 s (its \
+                 earlier runs took 0.0 s at most): possible deadlock."
+            ) && stderr.contains("`cargo test -p solution-99`"),
+            "{stderr}"
+        );
     }
 
     #[test]
