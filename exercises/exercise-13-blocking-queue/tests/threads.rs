@@ -573,20 +573,30 @@ fn timeout_is_a_deadline_that_wake_ups_do_not_move() {
             // loaded machine. Now and then the getter wins an item: that round tells nothing,
             // and another is played (at most twenty).
             for _round in 0..20 {
-                let pump = {
-                    let queue = Arc::clone(&queue);
-                    thread::spawn(move || {
-                        for _ in 0..2 {
-                            thread::sleep(Duration::from_millis(800));
-                            queue.put(0_u8).unwrap();
-                            let _ = queue.try_get();
-                        }
-                    })
-                };
-                let start = Instant::now();
-                let outcome = queue.get_timeout(Duration::from_secs(2));
-                let waited = start.elapsed();
-                join(pump);
+                // Each round under its own deadline: a get or put that never returns is
+                // reported in seconds, not when the twenty rounds' time is up.
+                let queue = Arc::clone(&queue);
+                let (outcome, waited) = deadline::within_secs(
+                    15,
+                    "get_timeout(2 s), in one round of puts and takes by another thread",
+                    move || {
+                        let pump = {
+                            let queue = Arc::clone(&queue);
+                            thread::spawn(move || {
+                                for _ in 0..2 {
+                                    thread::sleep(Duration::from_millis(800));
+                                    queue.put(0_u8).unwrap();
+                                    let _ = queue.try_get();
+                                }
+                            })
+                        };
+                        let start = Instant::now();
+                        let outcome = queue.get_timeout(Duration::from_secs(2));
+                        let waited = start.elapsed();
+                        join(pump);
+                        (outcome, waited)
+                    },
+                );
                 if outcome.is_ok() {
                     continue;
                 }
@@ -611,11 +621,16 @@ fn timeout_is_a_deadline_that_wake_ups_do_not_move() {
 #[test]
 fn timeout_put_is_a_deadline_that_wake_ups_do_not_move() {
     deadline::within_secs(
-        90,
+        60,
         "put_timeout(2 s) on a full queue while another thread takes and puts back",
         || {
             let queue = Arc::new(BlockingQueue::new(1));
-            queue.put(0_u8).unwrap();
+            assert_eq!(
+                queue.try_put(0_u8),
+                Ok(()),
+                "try_put() into an empty queue of capacity 1 must go in at once \
+                 ({CHAPTER}#blocking-put-and-get)"
+            );
             // The mirror of timeout_is_a_deadline_that_wake_ups_do_not_move: put_timeout(2 s)
             // on a full queue, while a pump thread takes the item and puts it back at once,
             // three times, 600 ms apart. Each get wakes the putter, which (almost always)
@@ -628,23 +643,31 @@ fn timeout_put_is_a_deadline_that_wake_ups_do_not_move() {
             // 2 s each): the putter can win every round, so this test may measure nothing,
             // and it is not what judges the mutant (see tests/mutants/exercise-13.toml).
             for _round in 0..3 {
-                let (go, ready) = std::sync::mpsc::channel::<()>();
-                let pump = {
-                    let queue = Arc::clone(&queue);
-                    thread::spawn(move || {
-                        ready.recv().unwrap();
-                        for _ in 0..3 {
-                            thread::sleep(Duration::from_millis(600));
-                            let item = queue.get().unwrap();
-                            let _ = queue.try_put(item);
-                        }
-                    })
-                };
-                go.send(()).unwrap();
-                let start = Instant::now();
-                let outcome = queue.put_timeout(1, Duration::from_secs(2));
-                let waited = start.elapsed();
-                join(pump);
+                let queue = Arc::clone(&queue);
+                let (outcome, waited) = deadline::within_secs(
+                    15,
+                    "put_timeout(2 s), in one round of takes and puts by another thread",
+                    move || {
+                        let (go, ready) = std::sync::mpsc::channel::<()>();
+                        let pump = {
+                            let queue = Arc::clone(&queue);
+                            thread::spawn(move || {
+                                ready.recv().unwrap();
+                                for _ in 0..3 {
+                                    thread::sleep(Duration::from_millis(600));
+                                    let item = queue.get().unwrap();
+                                    let _ = queue.try_put(item);
+                                }
+                            })
+                        };
+                        go.send(()).unwrap();
+                        let start = Instant::now();
+                        let outcome = queue.put_timeout(1, Duration::from_secs(2));
+                        let waited = start.elapsed();
+                        join(pump);
+                        (outcome, waited)
+                    },
+                );
                 if outcome.is_ok() {
                     // The putter won the room (the pump's item was dropped): still full.
                     continue;
