@@ -22,6 +22,7 @@ use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
+use std::time::{Duration, Instant};
 
 sync_shim::library_under_std!(ring);
 
@@ -130,9 +131,51 @@ impl Drop for SetOnExit {
     }
 }
 
+/// How long one side of a two-thread test may retry in a row, the other side still running,
+/// before the test calls the ring stuck. A correct ring makes progress every few
+/// microseconds; this only waits out a thread the scheduler held back. Progress, not total
+/// time: a broken ring fails in seconds however long the whole test may take on a loaded
+/// machine (COURSE_DEADLINE_SCALE stretches it as it does every deadline).
+fn patience() -> Duration {
+    let scale = std::env::var(deadline::SCALE_VAR)
+        .ok()
+        .and_then(|text| text.parse::<f64>().ok())
+        .filter(|scale| scale.is_finite() && *scale > 0.0)
+        .unwrap_or(1.0);
+    Duration::from_secs(10).mul_f64(scale)
+}
+
+/// Panics when a retry loop started at `since` has run out of [`patience`].
+fn give_up_after(since: Instant, stuck: impl FnOnce() -> String) {
+    if since.elapsed() > patience() {
+        panic!("{}", stuck());
+    }
+}
+
+fn full_too_long() -> String {
+    format!(
+        "push() has found the ring full for {} s in a row while the consumer thread was still \
+         popping: pop() takes nothing out, or push() never sees the slots pop() frees (when \
+         its copy of the consumer's counter says full, push() must load the counter again) \
+         ({CHAPTER}#the-spsc-ring)",
+        patience().as_secs()
+    )
+}
+
+fn empty_too_long() -> String {
+    format!(
+        "pop() has returned None for {} s in a row while the producer thread was still \
+         pushing: push() puts nothing where pop() can see it, or pop() never sees the \
+         producer's counter move (when its copy says empty, pop() must load the counter \
+         again) ({CHAPTER}#the-spsc-ring)",
+        patience().as_secs()
+    )
+}
+
 /// Pushes `item`, retrying (with a yield) while the ring is full; `false` if the other
 /// thread has ended meanwhile.
 fn push_until_in<T>(producer: &mut Producer<T>, mut item: T, other: &Stopped) -> bool {
+    let since = Instant::now();
     loop {
         match producer.push(item) {
             Ok(()) => return true,
@@ -140,6 +183,7 @@ fn push_until_in<T>(producer: &mut Producer<T>, mut item: T, other: &Stopped) ->
                 if other.is_set() {
                     return false;
                 }
+                give_up_after(since, full_too_long);
                 item = back;
                 thread::yield_now();
             }
@@ -150,6 +194,7 @@ fn push_until_in<T>(producer: &mut Producer<T>, mut item: T, other: &Stopped) ->
 /// Pops, retrying (with a yield) while the ring is empty; `None` if the other thread has
 /// ended and the ring is still empty after that.
 fn pop_until_out<T>(consumer: &mut Consumer<T>, other: &Stopped) -> Option<T> {
+    let since = Instant::now();
     loop {
         if let Some(item) = consumer.pop() {
             return Some(item);
@@ -158,6 +203,7 @@ fn pop_until_out<T>(consumer: &mut Consumer<T>, other: &Stopped) -> Option<T> {
             // One more look: the producer may have pushed just before it ended.
             return consumer.pop();
         }
+        give_up_after(since, empty_too_long);
         thread::yield_now();
     }
 }
@@ -691,6 +737,7 @@ fn handoff_stress_every_item_is_dropped_exactly_once() {
                 for number in 0..ITEMS {
                     // Once the consumer is gone, the ring fills up: stop there.
                     let mut item = counted(number, counter);
+                    let since = Instant::now();
                     loop {
                         match producer.push(item) {
                             Ok(()) => break,
@@ -702,6 +749,7 @@ fn handoff_stress_every_item_is_dropped_exactly_once() {
                                 return;
                             }
                             Err(back) => {
+                                give_up_after(since, full_too_long);
                                 item = back;
                                 thread::yield_now();
                             }
