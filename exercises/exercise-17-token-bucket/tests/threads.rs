@@ -677,10 +677,14 @@ fn stop_returns_only_after_the_refiller_ended() {
 }
 
 /// The real clock, counting the calls of `sleep_until`, so that a test can wait until the
-/// refill thread has gone to sleep in it.
+/// refill thread has gone to sleep in it, and the calls of `wake` and of the `stop` closure,
+/// so that it can see the sleep is a sleep (a sleeper that spins calls `stop` in a loop).
+#[derive(Default)]
 struct WatchedClock {
     inner: SystemClock,
     sleeps: Arc<AtomicUsize>,
+    wakes: Arc<AtomicUsize>,
+    stop_calls: Arc<AtomicUsize>,
 }
 
 impl Clock for WatchedClock {
@@ -689,9 +693,14 @@ impl Clock for WatchedClock {
     }
     fn sleep_until(&self, deadline: Duration, stop: &dyn Fn() -> bool) {
         self.sleeps.fetch_add(1, Ordering::SeqCst);
-        self.inner.sleep_until(deadline, stop)
+        let counted = || {
+            self.stop_calls.fetch_add(1, Ordering::SeqCst);
+            stop()
+        };
+        self.inner.sleep_until(deadline, &counted)
     }
     fn wake(&self) {
+        self.wakes.fetch_add(1, Ordering::SeqCst);
         self.inner.wake()
     }
 }
@@ -703,11 +712,12 @@ fn stop_wakes_the_sleeping_refiller() {
         "stop() of a bucket on the real clock with a tick of one hour, its refill thread asleep \
          (the refill thread must be woken with clock.wake(), not left to sleep until its tick)",
         || {
-            let sleeps = Arc::new(AtomicUsize::new(0));
-            let clock = WatchedClock {
-                inner: SystemClock::new(),
-                sleeps: Arc::clone(&sleeps),
-            };
+            let clock = WatchedClock::default();
+            let (sleeps, wakes, stop_calls) = (
+                Arc::clone(&clock.sleeps),
+                Arc::clone(&clock.wakes),
+                Arc::clone(&clock.stop_calls),
+            );
             let bucket = TokenBucket::new(3, 1, Duration::from_secs(3600), clock);
             assert_eq!(
                 bucket.try_acquire(1),
@@ -720,12 +730,24 @@ fn stop_wakes_the_sleeping_refiller() {
             // Long enough for the refill thread to be asleep inside sleep_until.
             thread::sleep(SETTLE);
             let calls = sleeps.load(Ordering::SeqCst);
+            // `stop` first: every call of it that a wake-up caused came after that wake().
+            let (stops, woken) = (
+                stop_calls.load(Ordering::SeqCst),
+                wakes.load(Ordering::SeqCst),
+            );
             bucket.stop();
             assert_eq!(
                 calls, 1,
                 "with a tick of an hour, the refill thread called clock.sleep_until {calls} \
                  times in {SETTLE:?}: it must sleep until the next tick, once, not return at \
                  once and loop ({CHAPTER}#the-refill-thread)"
+            );
+            assert!(
+                stops <= 1 + woken,
+                "the clock's sleep_until called your stop closure {stops} times in {SETTLE:?} \
+                 with {woken} wake() calls: it is promised once at the start and once after \
+                 each wake(), so the sleep spins instead of sleeping. src/clock.rs is provided: \
+                 is it as shipped? ({CHAPTER}#the-refill-thread)"
             );
         },
     );
