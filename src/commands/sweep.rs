@@ -70,7 +70,12 @@ pub fn run(ui: &Ui, course: &Course, arg: &str, halves: Halves) -> Result<Outcom
     };
     let stale: Vec<&Survivor> = listed
         .iter()
-        .filter(|s| ran(s) && !survived.contains(&(s.source.clone(), s.mutant.clone())))
+        .filter(|s| {
+            ran(s)
+                && !survived
+                    .iter()
+                    .any(|(source, name)| *source == s.source && same_mutant(&s.mutant, name))
+        })
         .collect();
     say!();
     for survivor in &stale {
@@ -110,7 +115,13 @@ pub fn run(ui: &Ui, course: &Course, arg: &str, halves: Halves) -> Result<Outcom
 fn is_listed(listed: &[Survivor], source: &str, name: &str) -> bool {
     listed
         .iter()
-        .any(|s| s.source == source && s.mutant.trim() == name.trim())
+        .any(|s| s.source == source && same_mutant(&s.mutant, name))
+}
+
+/// A listed name may keep cargo-mutants' `:line:col` (copied from its own output); the
+/// sweep's names have none. Without this, such a survivor read as both unlisted and stale.
+fn same_mutant(listed: &str, found: &str) -> bool {
+    sweep::without_position(listed.trim()) == sweep::without_position(found.trim())
 }
 
 fn rate(part: usize, whole: usize) -> String {
@@ -234,4 +245,25 @@ fn cargo_mutants(
         say!("  {} [cargo-mutants] {name} MISSED", ui.cross());
     }
     Ok(Some((caught + timeout, caught + missed + timeout, names)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_listed_name_matches_with_or_without_its_position() {
+        let found = "solutions/x/src/a.rs: replace > with >= in A::f";
+        assert!(same_mutant(
+            "solutions/x/src/a.rs:78:20: replace > with >= in A::f",
+            found
+        ));
+        assert!(same_mutant(found, found));
+        assert!(!same_mutant(
+            "solutions/x/src/a.rs:78:20: replace > with < in A::f",
+            found
+        ));
+        let ordering = "src/clock.rs: SeqCst -> Relaxed in `let seen = w.load(SeqCst);`";
+        assert!(same_mutant(ordering, ordering));
+    }
 }
