@@ -13,10 +13,11 @@ use std::cell::Cell;
 use std::collections::VecDeque;
 use std::panic::AssertUnwindSafe;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, mpsc};
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 sync_shim::library_under_std!(queue);
 
@@ -32,12 +33,7 @@ where
     R: Send + 'static,
     F: FnOnce() -> R + Send + 'static,
 {
-    let scale = std::env::var(deadline::SCALE_VAR)
-        .ok()
-        .and_then(|text| text.parse::<f64>().ok())
-        .filter(|factor| factor.is_finite() && *factor >= 1.0)
-        .unwrap_or(1.0);
-    let limit = Duration::from_secs(secs).mul_f64(scale);
+    let limit = scaled(secs);
     let (done, finished) = mpsc::channel();
     thread::Builder::new()
         .name(format!("under deadline: {waiting}"))
@@ -50,17 +46,81 @@ where
         Ok(Ok(value)) => value,
         Ok(Err(panic)) => std::panic::resume_unwind(panic),
         Err(_) => panic!(
-            "possible endless spin: {waiting} did not finish within {:.1} s.\n\
-             The queue takes no lock and never sleeps, so a push or pop is spinning for ever. \
-             The usual causes: a full or empty test that never becomes true (full when the \
-             head is one lap behind the tail, empty when the head equals the tail: compare \
-             positions a lap apart, not the capacity), a stamp that no push or pop will ever \
-             store (is the stamp a pop leaves the one the next lap's push expects?), or a \
-             retry that never reloads the head or tail ({CHAPTER}#sequence-numbers).\n\
-             (On a very slow machine, set {}=4 to give every deadline four times as long.)",
-            limit.as_secs_f64(),
-            deadline::SCALE_VAR
+            "{}",
+            endless_spin(&format!(
+                "{waiting} did not finish within {:.1} s",
+                limit.as_secs_f64()
+            ))
         ),
+    }
+}
+
+/// The deadline, scaled by `COURSE_DEADLINE_SCALE`.
+fn scaled(secs: u64) -> Duration {
+    let scale = std::env::var(deadline::SCALE_VAR)
+        .ok()
+        .and_then(|text| text.parse::<f64>().ok())
+        .filter(|factor| factor.is_finite() && *factor >= 1.0)
+        .unwrap_or(1.0);
+    Duration::from_secs(secs).mul_f64(scale)
+}
+
+/// What a hang means in a lock-free queue, after `what` says what did not end.
+fn endless_spin(what: &str) -> String {
+    format!(
+        "possible endless spin: {what}.\n\
+         The queue takes no lock and never sleeps, so a push or pop is spinning for ever. The \
+         usual causes: a full or empty test that never becomes true (full when the head is one \
+         lap behind the tail, empty when the head equals the tail: compare positions a lap \
+         apart, not the capacity), a stamp that no push or pop will ever store (is the stamp a \
+         pop leaves the one the next lap's push expects?), or a retry that never reloads the \
+         head or tail ({CHAPTER}#sequence-numbers).\n\
+         (On a very slow machine, set {}=4 to give every deadline four times as long.)",
+        deadline::SCALE_VAR
+    )
+}
+
+/// Like [`within_secs`] for the stress tests, but what it limits is the time without
+/// progress: `body` may take as long as it needs while its threads keep counting finished
+/// pushes and pops in `progress`, and fails only after `secs` seconds in which none finished.
+/// A correct queue on a machine crowded with other spinning threads is slow, not stuck
+/// (a thread preempted between its claim and its publish holds up the others until it runs
+/// again); a broken one stops counting.
+fn within_progress<R, F>(secs: u64, waiting: &str, progress: &Arc<AtomicUsize>, body: F) -> R
+where
+    R: Send + 'static,
+    F: FnOnce() -> R + Send + 'static,
+{
+    let limit = scaled(secs);
+    let (done, finished) = mpsc::channel();
+    thread::Builder::new()
+        .name(format!("under deadline: {waiting}"))
+        .spawn(move || {
+            // The receiver is gone only if the deadline already fired; nothing to report then.
+            let _ = done.send(std::panic::catch_unwind(AssertUnwindSafe(body)));
+        })
+        .expect("could not start a thread for the test body");
+    let (mut seen, mut since) = (progress.load(Ordering::SeqCst), Instant::now());
+    loop {
+        match finished.recv_timeout(Duration::from_millis(100)) {
+            Ok(Ok(value)) => return value,
+            Ok(Err(panic)) => std::panic::resume_unwind(panic),
+            Err(RecvTimeoutError::Disconnected) => unreachable!("the body always sends"),
+            Err(RecvTimeoutError::Timeout) => {
+                let now = progress.load(Ordering::SeqCst);
+                if now != seen {
+                    (seen, since) = (now, Instant::now());
+                } else if since.elapsed() > limit {
+                    panic!(
+                        "{}",
+                        endless_spin(&format!(
+                            "{waiting}: no push or pop finished for {:.1} s (after {seen} had)",
+                            limit.as_secs_f64()
+                        ))
+                    );
+                }
+            }
+        }
     }
 }
 
@@ -509,12 +569,15 @@ fn pass_items(
 ) -> Vec<Vec<(usize, usize)>> {
     let queue = Arc::new(MpmcQueue::near_wrap(capacity));
     let taken = Arc::new(AtomicUsize::new(0));
+    // Every finished push and pop: what the deadline watches.
+    let progress = Arc::new(AtomicUsize::new(0));
+    let moved = Arc::clone(&progress);
     let total = producers * per_producer;
     let what = format!(
         "{producers} producers pushing {per_producer} items each beside {consumers} consumers, \
          capacity {capacity}"
     );
-    deadline::within_secs(30, &what.clone(), move || {
+    within_progress(10, &what.clone(), &progress, move || {
         deadline::workers(producers + consumers, &what, move |i| {
             let mut received = Vec::new();
             if i < producers {
@@ -525,12 +588,14 @@ fn pass_items(
                         std::hint::spin_loop();
                         thread::yield_now();
                     }
+                    moved.fetch_add(1, Ordering::SeqCst);
                 }
             } else {
                 while taken.load(Ordering::SeqCst) < total {
                     match queue.pop() {
                         Some(item) => {
                             taken.fetch_add(1, Ordering::SeqCst);
+                            moved.fetch_add(1, Ordering::SeqCst);
                             received.push(item);
                         }
                         None => thread::yield_now(),
@@ -607,7 +672,10 @@ fn race_every_item_is_dropped_exactly_once_under_contention() {
     {
         let queue = Arc::clone(&queue);
         let log = Arc::clone(&log);
-        deadline::within_secs(30, what, move || {
+        // Every finished push or pop, Ok or not: what the deadline watches.
+        let progress = Arc::new(AtomicUsize::new(0));
+        let moved = Arc::clone(&progress);
+        within_progress(10, what, &progress, move || {
             deadline::workers(producers + consumers, what, move |i| {
                 if i < producers {
                     for n in 0..per_producer {
@@ -617,7 +685,9 @@ fn race_every_item_is_dropped_exactly_once_under_contention() {
                         };
                         // Give up on an item after a few tries: it is dropped here, not lost.
                         for _ in 0..50 {
-                            match queue.push(item) {
+                            let pushed = queue.push(item);
+                            moved.fetch_add(1, Ordering::SeqCst);
+                            match pushed {
                                 Ok(()) => break,
                                 Err(back) => {
                                     item = back;
@@ -629,6 +699,7 @@ fn race_every_item_is_dropped_exactly_once_under_contention() {
                 } else {
                     for _ in 0..per_producer / 2 {
                         drop(queue.pop());
+                        moved.fetch_add(1, Ordering::SeqCst);
                     }
                 }
             })
