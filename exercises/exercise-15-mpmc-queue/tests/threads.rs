@@ -34,14 +34,7 @@ where
     F: FnOnce() -> R + Send + 'static,
 {
     let limit = scaled(secs);
-    let (done, finished) = mpsc::channel();
-    thread::Builder::new()
-        .name(format!("under deadline: {waiting}"))
-        .spawn(move || {
-            // The receiver is gone only if the deadline already fired; nothing to report then.
-            let _ = done.send(std::panic::catch_unwind(AssertUnwindSafe(body)));
-        })
-        .expect("could not start a thread for the test body");
+    let finished = run_body(waiting, body);
     match finished.recv_timeout(limit) {
         Ok(Ok(value)) => value,
         Ok(Err(panic)) => std::panic::resume_unwind(panic),
@@ -53,6 +46,23 @@ where
             ))
         ),
     }
+}
+
+/// Runs `body` on a thread of its own; the receiver gets its result or its panic.
+fn run_body<R, F>(waiting: &str, body: F) -> mpsc::Receiver<std::thread::Result<R>>
+where
+    R: Send + 'static,
+    F: FnOnce() -> R + Send + 'static,
+{
+    let (done, finished) = mpsc::channel();
+    thread::Builder::new()
+        .name(format!("under deadline: {waiting}"))
+        .spawn(move || {
+            // The receiver is gone only if the deadline already fired; nothing to report then.
+            let _ = done.send(std::panic::catch_unwind(AssertUnwindSafe(body)));
+        })
+        .expect("could not start a thread for the test body");
+    finished
 }
 
 /// The deadline, scaled by `COURSE_DEADLINE_SCALE`.
@@ -92,14 +102,7 @@ where
     F: FnOnce() -> R + Send + 'static,
 {
     let limit = scaled(secs);
-    let (done, finished) = mpsc::channel();
-    thread::Builder::new()
-        .name(format!("under deadline: {waiting}"))
-        .spawn(move || {
-            // The receiver is gone only if the deadline already fired; nothing to report then.
-            let _ = done.send(std::panic::catch_unwind(AssertUnwindSafe(body)));
-        })
-        .expect("could not start a thread for the test body");
+    let finished = run_body(waiting, body);
     let (mut seen, mut since) = (progress.load(Ordering::SeqCst), Instant::now());
     loop {
         match finished.recv_timeout(Duration::from_millis(100)) {
